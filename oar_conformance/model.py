@@ -1,0 +1,253 @@
+"""The scenario model: plain, typed, immutable values describing what a plugin is given.
+
+Everything the kit generates, checks and reports is one of these values. They know nothing
+of OAR3: the adapter turns them into OAR objects, and invariants read them directly. Sets of
+resource ids are ``frozenset[int]``; conversions to the shapes OAR3 hands plugins (``hy`` as
+lists of ``ProcSet`` blocks, ``hy_res_rqts``) live here too so there is one source of truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from procset import ProcSet
+
+__all__ = [
+    "ALL",
+    "BEST",
+    "HALF_BEST",
+    "SPECIAL_COUNTS",
+    "FindScenario",
+    "Group",
+    "Job",
+    "Level",
+    "Moldable",
+    "Platform",
+    "Queue",
+    "count_text",
+    "ids_text",
+    "to_procset",
+]
+
+ALL = -1
+"""Count meaning "every block of the level, all of them free" (``host=ALL``)."""
+BEST = -2
+"""Count meaning "every block of the level that is free" (``host=BEST``)."""
+HALF_BEST = -3
+"""Count meaning "half (rounded down) of the free blocks of the level" (``host=HALF_BEST``)."""
+SPECIAL_COUNTS = {ALL: "ALL", BEST: "BEST", HALF_BEST: "HALF_BEST"}
+
+Ids = frozenset[int]
+
+
+def to_procset(ids: Iterable[int]) -> ProcSet:
+    """Build the ``ProcSet`` OAR3 would use for ``ids``."""
+    from procset import ProcSet  # noqa: PLC0415 - keep model import cheap
+
+    return ProcSet(*sorted(ids))
+
+
+def ids_text(ids: Iterable[int]) -> str:
+    """Render ids as compact intervals, e.g. ``1-4,7,9-10`` (``-`` when empty)."""
+    ordered = sorted(ids)
+    if not ordered:
+        return "-"
+    parts: list[str] = []
+    start = prev = ordered[0]
+    for rid in ordered[1:]:
+        if rid != prev + 1:
+            parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = rid
+        prev = rid
+    parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+    return ",".join(parts)
+
+
+def count_text(count: int) -> str:
+    """Render a request count the way ``oarsub -l`` spells it."""
+    return SPECIAL_COUNTS.get(count, str(count))
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of the resource hierarchy: a name and its blocks of resource ids."""
+
+    name: str
+    blocks: tuple[Ids, ...]
+
+    def __repr__(self) -> str:
+        return f"Level({self.name!r}, [{' | '.join(ids_text(b) for b in self.blocks)}])"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Resources, their hierarchy (levels from the top down) and their properties.
+
+    Every level partitions the resources, and each block of a level lies inside exactly
+    one block of the level above, as in an OAR resources table.
+    """
+
+    levels: tuple[Level, ...]
+    properties: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+
+    @cached_property
+    def resources(self) -> Ids:
+        """All resource ids of the platform."""
+        return frozenset().union(*self.levels[0].blocks) if self.levels else frozenset()
+
+    @cached_property
+    def level_names(self) -> tuple[str, ...]:
+        return tuple(level.name for level in self.levels)
+
+    def level(self, name: str) -> Level:
+        """The level called ``name``; a ``KeyError`` names the levels that exist."""
+        for level in self.levels:
+            if level.name == name:
+                return level
+        msg = f"level={name!r} is not in this platform; its levels are {self.level_names}"
+        raise KeyError(msg)
+
+    def hy(self) -> dict[str, list[ProcSet]]:
+        """The ``hy`` mapping OAR3 passes to plugins: level name -> list of ProcSet blocks."""
+        return {level.name: [to_procset(b) for b in level.blocks] for level in self.levels}
+
+    def with_property(self, name: str, value: str) -> Ids:
+        """Resource ids whose property ``name`` equals ``value``."""
+        return frozenset(rid for rid, v in self.properties.get(name, {}).items() if v == value)
+
+    def __repr__(self) -> str:
+        return f"Platform({len(self.resources)} resources, levels={self.level_names})"
+
+
+@dataclass(frozen=True)
+class Group:
+    """One ``+``-separated part of a request: levels with counts, inside a constraint.
+
+    ``constraints`` is the set of resource ids the group's property expression selects
+    (the whole platform when there is none); ``expression`` is that expression as typed
+    in ``oarsub -l {...}``.
+    """
+
+    levels: tuple[tuple[str, int], ...]
+    constraints: Ids
+    expression: str = ""
+
+    def oarsub(self) -> str:
+        """This group in ``oarsub -l`` syntax, e.g. ``{color='red'}/host=2/core=1``."""
+        prefix = f"{{{self.expression}}}" if self.expression else ""
+        return prefix + "".join(f"/{name}={count_text(n)}" for name, n in self.levels)
+
+    def hy_res_rqt(self) -> tuple[list[tuple[str, int]], ProcSet]:
+        """This group in OAR3's ``hy_res_rqts`` shape."""
+        return ([(name, n) for name, n in self.levels], to_procset(self.constraints))
+
+    def __repr__(self) -> str:
+        return f"Group({self.oarsub()!r})"
+
+
+def request_oarsub(groups: Iterable[Group]) -> str:
+    """Groups joined by ``+`` in ``oarsub -l`` syntax."""
+    return "+".join(g.oarsub() for g in groups)
+
+
+@dataclass(frozen=True)
+class Moldable:
+    """One moldable alternative of a job: its id, walltime (seconds) and request groups."""
+
+    id: int
+    walltime: int
+    groups: tuple[Group, ...]
+
+    def oarsub(self) -> str:
+        """``-l`` argument with the walltime, e.g. ``/host=1,walltime=0:10:00``."""
+        h, rest = divmod(self.walltime, 3600)
+        m, s = divmod(rest, 60)
+        return f"{request_oarsub(self.groups)},walltime={h}:{m:02d}:{s:02d}"
+
+    def mld_res_rqt(self) -> tuple[int, int, list[tuple[list[tuple[str, int]], ProcSet]]]:
+        """This alternative in OAR3's ``mld_res_rqts`` entry shape."""
+        return (self.id, self.walltime, [g.hy_res_rqt() for g in self.groups])
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An OAR queue: name, priority (higher is scheduled first), state and policy."""
+
+    name: str
+    priority: int
+    state: str = "Active"
+    scheduler_policy: str = "kamelot"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A waiting job with the attributes OAR's Job model carries for scheduling."""
+
+    id: int
+    moldables: tuple[Moldable, ...]
+    queue: str = "default"
+    user: str = "alice"
+    project: str = "default"
+    submission_time: int = 0
+    types: Mapping[str, str] = field(default_factory=dict)
+    dependencies: tuple[int, ...] = ()
+    name: str | None = None
+
+    def oarsub(self) -> str:
+        """The ``oarsub`` command line that would submit this job."""
+        parts = ["oarsub", f"-q {self.queue}"]
+        parts += [f"-l '{m.oarsub()}'" for m in self.moldables]
+        parts += [f"-t '{k}={v}'" if v else f"-t {k}" for k, v in sorted(self.types.items())]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class FindScenario:
+    """Everything one call of an ``oar.find_func`` plugin receives, as plain values.
+
+    ``available`` is the ``itvs_avail`` OAR3 computes from the slots; ``beginning`` says
+    whether the time window starts at the beginning of the slot set.
+    """
+
+    platform: Platform
+    available: Ids
+    groups: tuple[Group, ...]
+    beginning: bool = True
+
+    @property
+    def busy(self) -> Ids:
+        return self.platform.resources - self.available
+
+    def oarsub(self) -> str:
+        return request_oarsub(self.groups)
+
+    def hy_res_rqts(self) -> list[tuple[list[tuple[str, int]], ProcSet]]:
+        return [g.hy_res_rqt() for g in self.groups]
+
+    def __repr__(self) -> str:
+        return (
+            f"FindScenario({self.platform!r}, request={self.oarsub()!r}, "
+            f"available={ids_text(self.available)!r}, beginning={self.beginning})"
+        )
+
+
+def iter_blocks_within(level: Level, scope: Ids) -> Iterator[Ids]:
+    """Blocks of ``level`` that lie inside ``scope``."""
+    return (b for b in level.blocks if b <= scope)
+
+
+def as_jsonable(value: Any) -> Any:
+    """A JSON-friendly view of a model value (frozensets become sorted lists)."""
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, Mapping):
+        return {str(k): as_jsonable(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [as_jsonable(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: as_jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    return value

@@ -1,0 +1,37 @@
+"""Violations as values: which invariant, on what scenario, what was received and expected.
+
+A violation's ``key`` stays equal while Hypothesis shrinks a counterexample (it depends on
+the invariant and the kind of breach, not on the values), so one failing test is one bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Violation"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken invariant.
+
+    ``message`` is one line on what is wrong; ``received`` and ``expected`` are short
+    human texts; ``scenario`` and ``outcome`` are the plain values the check read, kept
+    for rendering and reproducers; ``marks`` names resource ids a report should highlight.
+    """
+
+    invariant_id: str
+    title: str
+    message: str
+    received: str = ""
+    expected: str = ""
+    kind: str = ""
+    scenario: Any = None
+    outcome: Any = None
+    marks: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity that survives shrinking: invariant id and kind of breach."""
+        return (self.invariant_id, self.kind)
