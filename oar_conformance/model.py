@@ -103,6 +103,22 @@ class Platform:
     def level_names(self) -> tuple[str, ...]:
         return tuple(level.name for level in self.levels)
 
+    @cached_property
+    def _block_index(self) -> dict[str, dict[int, int]]:
+        return {
+            level.name: {rid: i for i, block in enumerate(level.blocks) for rid in block}
+            for level in self.levels
+        }
+
+    def blocks_touching(self, name: str, ids: Iterable[int]) -> list[Ids]:
+        """Blocks of level ``name`` that contain at least one of ``ids`` (in level order).
+
+        Linear in ``len(ids)``: the per-level index is built once per platform.
+        """
+        index = self._block_index[self.level(name).name]
+        blocks = self.level(name).blocks
+        return [blocks[i] for i in sorted({index[r] for r in ids if r in index})]
+
     def level(self, name: str) -> Level:
         """The level called ``name``; a ``KeyError`` names the levels that exist."""
         for level in self.levels:

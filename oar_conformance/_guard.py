@@ -1,0 +1,108 @@
+"""Calling untrusted plugin code: exceptions captured, a per-call time limit enforced.
+
+In the main thread the limit is a ``SIGALRM`` interval timer (cheap, and it interrupts a
+pure-Python endless loop); elsewhere the call runs in a daemon thread that is abandoned
+when it overruns. Either way the kit reports a timeout instead of hanging.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from oar_conformance.outcome import PluginError
+
+__all__ = ["CallResult", "PluginTimeout", "call_guarded"]
+
+DEFAULT_TIMEOUT = 5.0
+"""Seconds one plugin call may take before it is reported as a timeout."""
+
+
+class PluginTimeout(BaseException):  # noqa: N818 - mirrors TimeoutError, but uncatchable by `except Exception`
+    """Raised inside a plugin call that overran its time limit."""
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one guarded call gave: a value, or the error that replaced it."""
+
+    value: Any
+    error: PluginError | None
+    seconds: float
+
+
+def _summary(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _plugin_traceback(exc: BaseException) -> str:
+    """The traceback without the kit's own frames (the first frame is the guard)."""
+    return "".join(traceback.format_exception(exc)).strip()
+
+
+def _timeout_error(timeout: float) -> PluginError:
+    return PluginError(
+        "timeout",
+        f"the call did not return within {timeout:g} s (per-call limit; raise it with "
+        "--oar-timeout if the plugin is legitimately slow on large platforms)",
+    )
+
+
+def call_guarded(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
+) -> CallResult:
+    """Call ``func(*args, **kwargs)``; never raise because of what the plugin does."""
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        return _call_with_alarm(func, args, kwargs, timeout)
+    return _call_in_thread(func, args, kwargs, timeout)
+
+
+def _call_with_alarm(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
+) -> CallResult:
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        raise PluginTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    start = time.perf_counter()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            value = func(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except PluginTimeout:
+        return CallResult(None, _timeout_error(timeout), time.perf_counter() - start)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's failure is a finding
+        error = PluginError("raised", _summary(exc), _plugin_traceback(exc))
+        return CallResult(None, error, time.perf_counter() - start)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return CallResult(value, None, time.perf_counter() - start)
+
+
+def _call_in_thread(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
+) -> CallResult:
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func(*args, **kwargs)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported below
+            box["error"] = PluginError("raised", _summary(exc), _plugin_traceback(exc))
+
+    start = time.perf_counter()
+    worker = threading.Thread(target=target, name="oar-conformance-plugin-call", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    seconds = time.perf_counter() - start
+    if worker.is_alive():
+        return CallResult(None, _timeout_error(timeout), seconds)
+    return CallResult(box.get("value"), box.get("error"), seconds)

@@ -1,0 +1,272 @@
+"""The pytest plugin: ``pytest --oar-plugin=NAME`` adds one test per (plugin, invariant).
+
+Registered under ``pytest11`` so pytest loads it without importing the kit: every hook
+imports lazily, and nothing happens unless ``--oar-plugin`` (or the ``oar_plugins`` ini
+value, or ``plugins`` in ``[tool.oar-conformance]``) names a plugin.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from oar_conformance.conformance import CheckOptions
+    from oar_conformance.invariants import Invariant
+    from oar_conformance.plugins import PluginSpec
+    from oar_conformance.stats import RunStats
+
+OPT_PLUGIN = "--oar-plugin"
+OPT_PROFILE = "--oar-profile"
+OPT_STRICT = "--oar-strict"
+OPT_SEED = "--oar-seed"
+OPT_TIMEOUT = "--oar-timeout"
+OPT_ARGS = "--oar-plugin-args"
+
+_STATE = pytest.StashKey["_RunState"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("oar-conformance", "OAR3 plugin conformance")
+    group.addoption(
+        OPT_PLUGIN,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="check this OAR3 plugin: NAME (every group where it is registered) or "
+        "GROUP:NAME, e.g. oar.find_func:local; repeatable",
+    )
+    group.addoption(OPT_PROFILE, metavar="PROFILE", help="quick, ci (default) or thorough")
+    group.addoption(
+        OPT_STRICT,
+        action="store_true",
+        default=None,
+        help="fail on advisory invariants too (F7, F8, ...)",
+    )
+    group.addoption(OPT_SEED, type=int, metavar="N", help="seed for a reproducible run")
+    group.addoption(
+        OPT_TIMEOUT, type=float, metavar="SECONDS", help="per-call limit for plugin calls"
+    )
+    group.addoption(
+        OPT_ARGS,
+        metavar="ARGS",
+        help="extra plugin arguments as in a job type find=NAME:ARGS, e.g. 'a:b:key=value'",
+    )
+    parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
+    parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
+    parser.addini("oar_strict", "fail on advisory invariants too", type="bool", default=None)
+    parser.addini("oar_seed", "seed for reproducible oar-conformance runs")
+    parser.addini("oar_timeout", "per-call limit in seconds for plugin calls")
+    parser.addini("oar_plugin_args", "extra plugin arguments, e.g. 'a:b:key=value'")
+
+
+class _RunState:
+    """What the plugin resolved at configure time, shared by items and the summary."""
+
+    def __init__(
+        self,
+        specs: list[PluginSpec],
+        options: CheckOptions,
+        strict: bool,
+        seed: int,
+        stats: RunStats,
+    ) -> None:
+        self.specs = specs
+        self.options = options
+        self.strict = strict
+        self.seed = seed
+        self.stats = stats
+        self.advisories: list[str] = []
+        self.skip_lines: set[str] = set()
+
+
+def _pick(config: pytest.Config, option: str, ini: str, fallback: Any) -> Any:
+    value = config.getoption(option)
+    if value is not None:
+        return value
+    raw = config.getini(ini)
+    if raw not in (None, ""):
+        return raw
+    return fallback
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "oar_conformance: a generated oar-conformance check")
+    from oar_conformance.config import read_pyproject  # noqa: PLC0415
+    from oar_conformance.errors import UsageError  # noqa: PLC0415
+
+    try:
+        file_settings = read_pyproject(config.rootpath / "pyproject.toml")
+        names = list(config.getoption(OPT_PLUGIN)) or list(config.getini("oar_plugins"))
+        names = names or list(file_settings.plugins)
+        if not names:
+            return
+        state = _build_state(config, names, file_settings)
+    except UsageError as exc:
+        raise pytest.UsageError(f"oar-conformance: {exc}") from None
+    config.stash[_STATE] = state
+
+
+def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
+    from oar_conformance.conformance import CheckOptions  # noqa: PLC0415
+    from oar_conformance.errors import UsageError  # noqa: PLC0415
+    from oar_conformance.plugins import parse_plugin_args, resolve  # noqa: PLC0415
+    from oar_conformance.profiles import get_profile  # noqa: PLC0415
+    from oar_conformance.stats import RunStats  # noqa: PLC0415
+
+    specs: list[PluginSpec] = []
+    for name in names:
+        for spec in resolve(name):
+            if spec not in specs:
+                specs.append(spec)
+    profile = get_profile(_pick(config, OPT_PROFILE, "oar_profile", file_settings.profile or "ci"))
+    strict = bool(_pick(config, OPT_STRICT, "oar_strict", file_settings.strict or False))
+    seed_value = _pick(config, OPT_SEED, "oar_seed", file_settings.seed)
+    worker_seed = getattr(config, "workerinput", {}).get("oar_seed")
+    if worker_seed is not None:
+        seed_value = worker_seed
+    if seed_value is None:
+        seed_value = random.SystemRandom().randrange(10**9)
+    try:
+        seed = int(seed_value)
+        timeout = float(_pick(config, OPT_TIMEOUT, "oar_timeout", file_settings.timeout or 5.0))
+    except ValueError as exc:
+        msg = f"seed={seed_value!r} / timeout must be numbers ({exc})"
+        raise UsageError(msg) from None
+    if timeout <= 0:
+        msg = f"timeout={timeout!r} must be a positive number of seconds"
+        raise UsageError(msg)
+    args, kwargs = parse_plugin_args(
+        _pick(config, OPT_ARGS, "oar_plugin_args", file_settings.plugin_args or "")
+    )
+    stats = RunStats()
+    options = CheckOptions(
+        profile=profile, seed=seed, timeout=timeout, args=args, kwargs=kwargs, stats=stats
+    )
+    return _RunState(specs, options, strict, seed, stats)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return None
+    from oar_conformance import oar3  # noqa: PLC0415
+
+    found = oar3.status()
+    lines = [
+        f"oar-conformance: seed={state.seed} profile={state.options.profile.name} "
+        f"strict={state.strict} plugins={', '.join(map(str, state.specs))}",
+        f"oar-conformance: OAR3 {found.version}"
+        if found.available
+        else f"oar-conformance: {found.skip_line}",
+    ]
+    return lines
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand the controller's seed to every xdist worker so all workers agree."""
+    state = node.config.stash.get(_STATE, None)
+    if state is not None:
+        node.workerinput["oar_seed"] = state.seed
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    from oar_conformance.invariants import by_group  # noqa: PLC0415
+
+    for spec in state.specs:
+        for inv in by_group(spec.group):
+            item = ConformanceItem.from_parent(
+                session, name=f"{spec}::{inv.id}-{inv.slug}", spec=spec, invariant=inv
+            )
+            item.add_marker("oar_conformance")
+            items.append(item)
+
+
+class ConformanceItem(pytest.Item):
+    """One (plugin, invariant) check."""
+
+    def __init__(self, *, spec: PluginSpec, invariant: Invariant, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.invariant = invariant
+
+    @property
+    def _state(self) -> _RunState:
+        return self.config.stash[_STATE]
+
+    def runtest(self) -> None:
+        from oar_conformance import oar3  # noqa: PLC0415
+        from oar_conformance.conformance import requires_oar3, run_check  # noqa: PLC0415
+        from oar_conformance.errors import ConformanceFailure  # noqa: PLC0415
+        from oar_conformance.invariants import Severity  # noqa: PLC0415
+
+        if requires_oar3(self.invariant) and not oar3.status().available:
+            pytest.skip(oar3.status().skip_line)
+        try:
+            run_check(self.spec, self.invariant, self._state.options)
+        except ConformanceFailure as exc:
+            if self.invariant.severity is Severity.ADVISORY and not self._state.strict:
+                self._state.advisories.append(self._render(exc))
+                pytest.xfail(
+                    f"advisory {self.invariant.id} violated: {exc.violation.message} "
+                    f"(pass {OPT_STRICT} to fail on it)"
+                )
+            raise
+
+    def _render(self, exc: BaseException) -> str:
+        from oar_conformance.report import FailureContext, blob_line, render_failure  # noqa: PLC0415
+
+        state = self._state
+        command = (
+            f"pytest {OPT_PLUGIN}={self.spec} {OPT_SEED}={state.seed} "
+            f"{OPT_PROFILE}={state.options.profile.name} -k '{self.invariant.id}'"
+        )
+        context = FailureContext(
+            spec=self.spec,
+            invariant=self.invariant,
+            command=command,
+            blob=blob_line(getattr(exc, "__notes__", [])),
+            args=state.options.args,
+            kwargs=state.options.kwargs,
+        )
+        return render_failure(exc.violation, context)  # type: ignore[attr-defined]
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str:
+        from oar_conformance.errors import ConformanceFailure, UsageError  # noqa: PLC0415
+
+        if isinstance(excinfo.value, ConformanceFailure):
+            return self._render(excinfo.value)
+        if isinstance(excinfo.value, UsageError):
+            return f"oar-conformance usage error: {excinfo.value}"
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return (f"oar-conformance {self.spec}", None, f"{self.spec}::{self.invariant.id}")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    if state.advisories:
+        terminalreporter.section("oar-conformance advisories")
+        for text in state.advisories:
+            terminalreporter.write_line(text)
+    lines = state.stats.lines()
+    if lines:
+        terminalreporter.section("oar-conformance statistics")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,137 @@
+"""The ``oar-conformance`` command: ``list`` installed plugins, ``check`` one or more.
+
+``check`` runs the very same tests as ``pytest --oar-plugin`` (it drives pytest in-process
+on an empty folder, so only the conformance checks run) and exits 0 when every check
+passes, 1 on any violation, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from oar_conformance.errors import UsageError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oar-conformance",
+        description="Property-based conformance checks for OAR3 scheduler plugins.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("list", help="list installed OAR3 plugins per entry-point group")
+    check = sub.add_parser("check", help="check plugins against the invariant catalogue")
+    check.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="NAME (every group where it is registered) or GROUP:NAME; repeatable",
+    )
+    check.add_argument("--profile", help="quick, ci (default) or thorough")
+    check.add_argument("--strict", action="store_true", help="fail on advisory invariants too")
+    check.add_argument("--seed", type=int, help="seed for a reproducible run")
+    check.add_argument("--timeout", type=float, help="per-call limit for plugin calls (s)")
+    check.add_argument("--plugin-args", help="extra plugin arguments, e.g. 'a:b:key=value'")
+    check.add_argument(
+        "-k", dest="keyword", metavar="EXPR", help="only checks matching EXPR (pytest -k)"
+    )
+    check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    sub.add_parser("invariants", help="list the invariant catalogue")
+    return parser
+
+
+def _list() -> int:
+    from oar_conformance.plugins import installed  # noqa: PLC0415
+
+    for group, plugins in installed().items():
+        print(f"{group}:")
+        if not plugins:
+            print("  (none installed)")
+        for p in plugins:
+            print(f"  {p.name:<28} {p.value}  [{p.distribution}]")
+    return EXIT_OK
+
+
+def _invariants() -> int:
+    from oar_conformance.invariants import registered  # noqa: PLC0415
+
+    for inv in registered():
+        print(f"{inv.id:<4}{inv.severity.value:<10}{inv.group:<24}{inv.title}")
+    return EXIT_OK
+
+
+def _check(options: argparse.Namespace) -> int:
+    from oar_conformance.config import read_pyproject  # noqa: PLC0415
+    from oar_conformance.plugins import resolve  # noqa: PLC0415
+
+    settings = read_pyproject(Path.cwd() / "pyproject.toml")
+    names = options.plugin or list(settings.plugins)
+    if not names:
+        msg = (
+            "no plugin to check; pass --plugin NAME (see 'oar-conformance list') or set "
+            "plugins in [tool.oar-conformance]"
+        )
+        raise UsageError(msg)
+    for name in names:
+        resolve(name)
+    args = [f"--oar-plugin={name}" for name in names]
+    pairs = (
+        ("--oar-profile", options.profile or settings.profile),
+        ("--oar-seed", options.seed if options.seed is not None else settings.seed),
+        ("--oar-timeout", options.timeout or settings.timeout),
+        ("--oar-plugin-args", options.plugin_args or settings.plugin_args),
+    )
+    args += [f"{flag}={value}" for flag, value in pairs if value is not None]
+    if options.strict or settings.strict:
+        args.append("--oar-strict")
+    if options.keyword:
+        args += ["-k", options.keyword]
+    return _run_pytest(args, verbose=options.verbose)
+
+
+def _run_pytest(args: list[str], *, verbose: bool) -> int:
+    import pytest  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="oar-conformance-") as empty:
+        ini = Path(empty) / "pytest.ini"
+        ini.write_text("[pytest]\n", encoding="utf-8")
+        code = pytest.main(
+            [
+                "-c",
+                str(ini),
+                "--rootdir",
+                empty,
+                "-p",
+                "no:cacheprovider",
+                "-v" if verbose else "-q",
+                *args,
+                empty,
+            ]
+        )
+    return {0: EXIT_OK, 1: EXIT_VIOLATION}.get(int(code), EXIT_USAGE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``oar-conformance`` console script."""
+    options = _parser().parse_args(argv)
+    try:
+        if options.command == "list":
+            return _list()
+        if options.command == "invariants":
+            return _invariants()
+        return _check(options)
+    except UsageError as exc:
+        print(f"oar-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Settings of a run, from ``[tool.oar-conformance]`` in pyproject.toml.
+
+Command-line flags override ini values, which override ``[tool.oar-conformance]``, so a
+CI job needs no long command line. An unknown key is a usage error that names it: a typo
+in a gate's configuration must not silently turn a check off.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from oar_conformance.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["KEYS", "Settings", "read_pyproject"]
+
+KEYS = {
+    "plugins": "list of NAME or GROUP:NAME to check",
+    "profile": "quick, ci or thorough",
+    "strict": "true to fail on advisory invariants too",
+    "seed": "integer seed for reproducible runs",
+    "timeout": "seconds one plugin call may take",
+    "plugin-args": "extra arguments passed as in a job type find=NAME:args",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Values read from ``[tool.oar-conformance]``; ``None`` means "not set there"."""
+
+    plugins: tuple[str, ...] = ()
+    profile: str | None = None
+    strict: bool | None = None
+    seed: int | None = None
+    timeout: float | None = None
+    plugin_args: str | None = None
+
+
+def _typed(key: str, value: Any, kind: type | tuple[type, ...], hint: str) -> Any:
+    if isinstance(value, bool) and kind is not bool:
+        value = str(value)
+    if not isinstance(value, kind):
+        msg = f"[tool.oar-conformance] {key}={value!r} is invalid: expected {hint}"
+        raise UsageError(msg)
+    return value
+
+
+def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Settings:
+    """Validate a ``[tool.oar-conformance]`` table."""
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        known = ", ".join(KEYS)
+        msg = f"{where}: unknown key {unknown[0]!r}; known keys: {known}"
+        raise UsageError(msg)
+    plugins = table.get("plugins", [])
+    if isinstance(plugins, str):
+        plugins = [plugins]
+    _typed("plugins", plugins, list, "a list of plugin names")
+    for p in plugins:
+        _typed("plugins", p, str, "plugin names as strings")
+    timeout = table.get("timeout")
+    if timeout is not None:
+        timeout = float(_typed("timeout", timeout, (int, float), "a number of seconds"))
+    return Settings(
+        plugins=tuple(plugins),
+        profile=_typed("profile", table["profile"], str, "quick, ci or thorough")
+        if "profile" in table
+        else None,
+        strict=_typed("strict", table["strict"], bool, "true or false")
+        if "strict" in table
+        else None,
+        seed=_typed("seed", table["seed"], int, "an integer") if "seed" in table else None,
+        timeout=timeout,
+        plugin_args=_typed("plugin-args", table["plugin-args"], str, "a string like a:b:k=v")
+        if "plugin-args" in table
+        else None,
+    )
+
+
+def read_pyproject(path: Path) -> Settings:
+    """Settings from ``path`` (a pyproject.toml); empty when the file or table is absent."""
+    if not path.is_file():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path} is not valid TOML ({exc}); fix it or run from another folder"
+        raise UsageError(msg) from None
+    table = data.get("tool", {}).get("oar-conformance", {})
+    return parse(table, f"{path} [tool.oar-conformance]")

@@ -1,0 +1,145 @@
+"""The conformance driver: one Hypothesis test per (plugin, invariant).
+
+The pytest plugin and the CLI both go through :func:`run_check`; a test writer can call it
+directly too::
+
+    from oar_conformance.conformance import CheckOptions, run_check
+    from oar_conformance.invariants import get
+    from oar_conformance.plugins import PluginSpec
+
+    run_check(PluginSpec("oar.find_func", "my_find"), get("F1"), CheckOptions())
+
+It raises :class:`~oar_conformance.errors.ConformanceFailure` carrying the shrunk
+violation when the plugin breaks the invariant, and returns quietly otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from oar_conformance import oar3
+from oar_conformance._guard import DEFAULT_TIMEOUT
+from oar_conformance.errors import ConformanceFailure, UsageError
+from oar_conformance.find_runner import FindRunner
+from oar_conformance.invariants import Invariant
+from oar_conformance.plugins import PluginSpec, load
+from oar_conformance.profiles import Profile, get_profile
+from oar_conformance.stats import PluginStats, RunStats
+
+__all__ = ["CheckOptions", "Driver", "driver_for", "requires_oar3", "run_check"]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How a check runs: profile, seed, per-call limit and the plugin's extra arguments."""
+
+    profile: Profile = field(default_factory=lambda: get_profile("ci"))
+    seed: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    args: tuple[str, ...] = ()
+    kwargs: Mapping[str, str] = field(default_factory=dict)
+    database: Any = "default"
+    stats: RunStats | None = None
+
+
+@dataclass(frozen=True)
+class Driver:
+    """How one family is exercised: its scenarios, its runner and how outcomes are counted."""
+
+    strategy: st.SearchStrategy[Any]
+    run: Callable[[Any, frozenset[str]], Any]
+    classify: Callable[[Any], str]
+    resources: Callable[[Any], int]
+
+
+def _find_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
+    from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
+
+    runner = FindRunner(func, options.args, options.kwargs, options.timeout)
+
+    def classify(outcome: Any) -> str:
+        if outcome.error is not None:
+            return "error"
+        return "allocated" if outcome.result else "empty"
+
+    return Driver(
+        strategy=ost.find_scenarios(max_resources=options.profile.max_resources),
+        run=lambda scenario, needs: runner.run(scenario, needs),
+        classify=classify,
+        resources=lambda scenario: len(scenario.platform.resources),
+    )
+
+
+_DRIVERS: dict[str, Callable[[Callable[..., Any], CheckOptions], Driver]] = {
+    "find": _find_driver,
+}
+
+
+def driver_for(invariant: Invariant, func: Callable[..., Any], options: CheckOptions) -> Driver:
+    """The driver of ``invariant``'s family; a usage error when that family has none yet."""
+    try:
+        make = _DRIVERS[invariant.family]
+    except KeyError:
+        msg = f"the {invariant.family} family cannot be checked by this version of the kit"
+        raise UsageError(msg) from None
+    return make(func, options)
+
+
+def requires_oar3(invariant: Invariant) -> bool:
+    """Whether checking ``invariant`` needs a genuine OAR3 installed."""
+    return "reference" in invariant.needs or invariant.family in {"assign", "metasched"}
+
+
+def stable_seed(base: int, spec: PluginSpec, invariant: Invariant) -> int:
+    """A per-check seed derived from the run seed, equal across processes and runs."""
+    digest = hashlib.sha256(f"{base}:{spec}:{invariant.id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def run_check(spec: PluginSpec, invariant: Invariant, options: CheckOptions) -> None:
+    """Check ``invariant`` on plugin ``spec``; raise ``ConformanceFailure`` when broken."""
+    if spec.group != invariant.group:
+        msg = f"invariant {invariant.id} checks {invariant.group} plugins, not {spec}"
+        raise UsageError(msg)
+    if requires_oar3(invariant):
+        oar3.require()
+    func = load(spec)
+    driver = driver_for(invariant, func, options)
+    stats: PluginStats = (options.stats or RunStats()).for_plugin(str(spec))
+    needs = invariant.needs
+
+    def check(scenario: Any) -> None:
+        outcome = driver.run(scenario, needs)
+        stats.record(
+            resources=driver.resources(scenario),
+            seconds=getattr(outcome, "seconds", 0.0),
+            kind=driver.classify(outcome),
+        )
+        for violation in invariant.check(scenario, outcome):
+            raise ConformanceFailure(violation)
+
+    test = given(driver.strategy)(check)
+    test._hypothesis_internal_add_digest = f"{spec}::{invariant.id}".encode()  # type: ignore[attr-defined]
+    test = settings(
+        max_examples=options.profile.max_examples,
+        deadline=None,
+        print_blob=True,
+        database=_database(options.database),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        phases=tuple(Phase),
+    )(test)
+    if options.seed is not None:
+        test = seed(stable_seed(options.seed, spec, invariant))(test)
+    test()
+
+
+def _database(value: Any) -> Any:
+    if value == "default":
+        return settings.default.database
+    return value

@@ -1,0 +1,226 @@
+"""What "the requested hierarchy is satisfied" means, on plain ids (no OAR objects).
+
+OAR's ``find_resource_hierarchies_scattered`` answers a group ``/host=2/core=2`` with 2
+host blocks, each holding 2 core blocks, every chosen lowest-level block whole, free and
+inside the group's constraints. ``ALL``, ``BEST`` and ``HALF_BEST`` are single-level
+counts: every block of the level (all free), every free block, half (rounded down) of the
+free blocks. Groups joined by ``+`` are separate requests whose answers are united, and
+may overlap. These helpers judge a given answer against that meaning; they never search
+for an answer themselves, except to split a united answer back into its groups.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Platform, count_text, ids_text
+
+__all__ = ["Split", "free_region", "group_problem", "split_result"]
+
+Ids = frozenset[int]
+
+SEARCH_BUDGET = 20_000
+"""Selections tried when splitting an answer among overlapping groups before giving up."""
+
+
+def free_region(group: Group, available: Ids) -> Ids:
+    """Where a group may take resources: free and inside its constraints."""
+    return group.constraints & available
+
+
+def _free_blocks(platform: Platform, level: str, region: Ids) -> list[Ids]:
+    return [b for b in platform.level(level).blocks if b <= region]
+
+
+def group_problem(platform: Platform, group: Group, region: Ids, selection: Ids) -> str | None:
+    """Why ``selection`` is not a valid answer to ``group`` within ``region`` (None if it is)."""
+    if not selection:
+        return "it took nothing for this group"
+    return _problem(platform, group.levels, 0, region, selection, "the platform")
+
+
+def _problem(
+    platform: Platform,
+    levels: Sequence[tuple[str, int]],
+    depth: int,
+    region: Ids,
+    selection: Ids,
+    scope: str,
+) -> str | None:
+    name, count = levels[depth]
+    touched = platform.blocks_touching(name, selection)
+    if depth == len(levels) - 1:
+        for block in touched:
+            if not block <= selection:
+                return (
+                    f"{name} block {ids_text(block)} is only partly taken "
+                    f"({ids_text(block & selection)}); lowest requested blocks must be whole"
+                )
+            if not block <= region:
+                return (
+                    f"{name} block {ids_text(block)} is not entirely free and inside the "
+                    f"constraints (unusable: {ids_text(block - region)})"
+                )
+        return _count_problem(platform, name, count, touched, region, scope)
+    if count < 0:
+        return f"{name}={count_text(count)} is only meaningful with one level"
+    if len(touched) != count:
+        return f"{len(touched)} {name} blocks taken in {scope}, {count} requested"
+    for block in touched:
+        inner = _problem(
+            platform, levels, depth + 1, region, selection & block, f"{name} {ids_text(block)}"
+        )
+        if inner is not None:
+            return inner
+    return None
+
+
+def _count_problem(
+    platform: Platform, name: str, count: int, touched: list[Ids], region: Ids, scope: str
+) -> str | None:
+    if count > 0:
+        if len(touched) != count:
+            return f"{len(touched)} {name} blocks taken in {scope}, {count} requested"
+        return None
+    every = platform.level(name).blocks
+    if count == ALL:
+        if len(touched) != len(every):
+            return f"{name}=ALL asks for all {len(every)} {name} blocks, {len(touched)} taken"
+        return None
+    free = _free_blocks(platform, name, region)
+    if count == BEST:
+        if len(touched) != len(free):
+            return f"{name}=BEST asks for every free {name} block ({len(free)}), {len(touched)} taken"
+        return None
+    if count == HALF_BEST:
+        half = len(free) // 2
+        if len(touched) != half:
+            return (
+                f"{name}=HALF_BEST asks for half of the {len(free)} free {name} blocks "
+                f"({half}), {len(touched)} taken"
+            )
+        return None
+    return f"{name}={count} is not a valid count (positive, ALL, BEST or HALF_BEST)"
+
+
+def _selections(platform: Platform, group: Group, usable: Ids, free: Ids) -> Iterator[Ids]:
+    """Every valid answer to ``group`` made of ``usable`` ids (lazily; may be many).
+
+    ``free`` is the group's whole free region, which BEST and HALF_BEST counts refer to.
+    """
+    yield from _select(platform, group.levels, 0, usable, platform.resources, free)
+
+
+def _select(
+    platform: Platform,
+    levels: Sequence[tuple[str, int]],
+    depth: int,
+    usable: Ids,
+    scope: Ids,
+    free: Ids,
+) -> Iterator[Ids]:
+    name, count = levels[depth]
+    blocks = [b for b in platform.level(name).blocks if b <= scope and b & usable]
+    if depth == len(levels) - 1:
+        whole = [b for b in blocks if b <= usable]
+        if count > 0:
+            for combo in itertools.combinations(whole, count):
+                yield frozenset().union(*combo)
+        elif count == ALL:
+            every = platform.level(name).blocks
+            if all(b <= usable for b in every):
+                yield frozenset().union(*every)
+        elif count == BEST:
+            best = _free_blocks(platform, name, free)
+            if best and all(b <= usable for b in best):
+                yield frozenset().union(*best)
+        elif count == HALF_BEST:
+            half = len(_free_blocks(platform, name, free)) // 2
+            if half:
+                for combo in itertools.combinations(whole, half):
+                    yield frozenset().union(*combo)
+        return
+    if count <= 0:
+        return
+    for combo in itertools.combinations(blocks, count):
+        parts = [list(_select(platform, levels, depth + 1, usable, b, free)) for b in combo]
+        for choice in itertools.product(*parts):
+            yield frozenset().union(*choice)
+
+
+@dataclass(frozen=True)
+class Split:
+    """How an answer splits into one valid selection per group.
+
+    ``parts`` is that split when one exists (``None`` when none does or the search gave
+    up); ``undecided`` says the search ran out of budget, in which case no violation may be
+    claimed.
+    """
+
+    parts: tuple[Ids, ...] | None
+    undecided: bool = False
+
+
+def split_result(
+    platform: Platform,
+    groups: Sequence[Group],
+    available: Ids,
+    result: Ids,
+    *,
+    disjoint: bool = False,
+) -> Split:
+    """Find valid selections, one per group, whose union is exactly ``result``.
+
+    Groups whose usable parts of ``result`` do not overlap split in one step; otherwise a
+    bounded search tries combinations (``disjoint`` demands pairwise disjoint parts).
+    """
+    regions = [free_region(g, available) & result for g in groups]
+    overlapping = any(a & b for a, b in itertools.combinations(regions, 2))
+    if not overlapping:
+        if frozenset().union(*regions) != result:
+            return Split(None)
+        for group, part in zip(groups, regions, strict=True):
+            if group_problem(platform, group, free_region(group, available), part) is not None:
+                return Split(None)
+        return Split(tuple(regions))
+    budget = [SEARCH_BUDGET]
+    lists: list[list[Ids]] = []
+    for group, region in zip(groups, regions, strict=True):
+        found: list[Ids] = []
+        for selection in _selections(platform, group, region, free_region(group, available)):
+            budget[0] -= 1
+            if budget[0] < 0:
+                return Split(None, undecided=True)
+            found.append(selection)
+        if not found:
+            return Split(None)
+        lists.append(found)
+    return _cover(lists, result, disjoint, budget)
+
+
+def _cover(lists: list[list[Ids]], result: Ids, disjoint: bool, budget: list[int]) -> Split:
+    later_union = [
+        frozenset().union(*itertools.chain.from_iterable(lists[i + 1 :]))
+        for i in range(len(lists))
+    ]
+
+    def search(i: int, covered: Ids, chosen: tuple[Ids, ...]) -> Split | None:
+        if i == len(lists):
+            return Split(chosen) if covered == result else None
+        for selection in lists[i]:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return Split(None, undecided=True)
+            if disjoint and selection & covered:
+                continue
+            union = covered | selection
+            if not result - union <= later_union[i]:
+                continue
+            found = search(i + 1, union, (*chosen, selection))
+            if found is not None:
+                return found
+        return None
+
+    return search(0, frozenset(), ()) or Split(None)

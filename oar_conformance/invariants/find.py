@@ -1,0 +1,278 @@
+"""Find invariants F1-F8: what one answer of an ``oar.find_func`` plugin must satisfy.
+
+Every check has the signature ``check(scenario: FindScenario, outcome: FindOutcome)`` and
+yields violations; each reads plain ids only. Checks other than F6 say nothing about a call
+that failed (F6 reports it), and F2 leaves breaches that F1 or F3 name to them, so one bug
+is reported under one id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from oar_conformance.invariants._hierarchy import (
+    free_region,
+    group_problem,
+    split_result,
+)
+from oar_conformance.invariants._registry import Severity, get, invariant
+from oar_conformance.model import FindScenario, ids_text
+from oar_conformance.outcome import FindOutcome
+from oar_conformance.violations import Violation
+
+__all__: list[str] = []
+
+Ids = frozenset[int]
+
+
+def _allowed(scenario: FindScenario) -> Ids:
+    return scenario.available & frozenset().union(*(g.constraints for g in scenario.groups))
+
+
+def _f1_breached(scenario: FindScenario, result: Ids) -> bool:
+    return not result <= _allowed(scenario)
+
+
+def _starved_groups(scenario: FindScenario, result: Ids) -> list[int]:
+    """Groups (0-based) that got nothing usable while others were served."""
+    starved = [
+        i
+        for i, g in enumerate(scenario.groups)
+        if not (free_region(g, scenario.available) & result)
+    ]
+    return starved if len(starved) < len(scenario.groups) else []
+
+
+@invariant(
+    "F1",
+    family="find",
+    slug="inside-availability",
+    title="result inside availability and the group's constraints",
+    rationale=(
+        "OAR3 books whatever the plugin returns; a busy resource is double-booked and a "
+        "resource outside the job's property constraints breaks the user's request."
+    ),
+)
+def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+    result = outcome.result
+    if not result:
+        return
+    busy = result - scenario.available
+    outside = (result & scenario.available) - _allowed(scenario)
+    if busy:
+        yield get("F1").violation(
+            f"returned busy resources {ids_text(busy)}",
+            received=ids_text(result),
+            expected=f"a subset of the available resources {ids_text(scenario.available)}",
+            kind="busy",
+            scenario=scenario,
+            outcome=outcome,
+            marks={"clash": busy},
+        )
+    if outside:
+        yield get("F1").violation(
+            f"returned resources {ids_text(outside)} outside every group's constraints",
+            received=ids_text(result),
+            expected=f"a subset of {ids_text(_allowed(scenario))}",
+            kind="constraints",
+            scenario=scenario,
+            outcome=outcome,
+            marks={"clash": outside},
+        )
+
+
+@invariant(
+    "F2",
+    family="find",
+    slug="hierarchy-satisfied",
+    title="requested hierarchy satisfied for every group",
+    rationale=(
+        "A job asking /host=2/core=2 relies on getting exactly that shape; wrong counts, "
+        "broken nesting or partial lowest-level blocks break MPI layouts and accounting."
+    ),
+)
+def f2_hierarchy_satisfied(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+    result = outcome.result
+    if not result or _f1_breached(scenario, result) or _starved_groups(scenario, result):
+        return
+    split = split_result(scenario.platform, scenario.groups, scenario.available, result)
+    if split.parts is not None or split.undecided:
+        return
+    reasons = []
+    for i, group in enumerate(scenario.groups, start=1):
+        region = free_region(group, scenario.available)
+        problem = group_problem(scenario.platform, group, region, result & region)
+        label = f"group {i} ({group.oarsub()})" if len(scenario.groups) > 1 else group.oarsub()
+        if problem is not None:
+            reasons.append(f"{label}: {problem}")
+    if not reasons:
+        reasons.append("the groups' answers cannot be told apart into one valid answer each")
+    yield get("F2").violation(
+        "; ".join(reasons),
+        received=ids_text(result),
+        expected=f"an answer to {scenario.oarsub()}",
+        kind="shape",
+        scenario=scenario,
+        outcome=outcome,
+    )
+
+
+@invariant(
+    "F3",
+    family="find",
+    slug="all-or-nothing",
+    title="all or nothing (never a partial allocation)",
+    rationale=(
+        "OAR3 starts a job on whatever is returned; serving some groups of a request and "
+        "not others starts the job on fewer resources than it asked for."
+    ),
+)
+def f3_all_or_nothing(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+    result = outcome.result
+    if not result or _f1_breached(scenario, result):
+        return
+    starved = _starved_groups(scenario, result)
+    if starved:
+        names = ", ".join(f"group {i + 1} ({scenario.groups[i].oarsub()})" for i in starved)
+        yield get("F3").violation(
+            f"{names} got nothing while the other groups were served",
+            received=ids_text(result),
+            expected="an answer for every group, or an empty ProcSet",
+            kind="partial",
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+@invariant(
+    "F4",
+    family="find",
+    slug="inputs-not-mutated",
+    title="inputs not mutated (availability, request, hierarchy)",
+    rationale=(
+        "OAR3 reuses itvs_avail, hy_res_rqts and hy across slots, moldables and jobs; a "
+        "plugin that changes them corrupts every later scheduling decision of the round."
+    ),
+)
+def f4_inputs_not_mutated(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+    if outcome.mutated:
+        yield get("F4").violation(
+            f"the call changed {', '.join(outcome.mutated)}",
+            received=f"{', '.join(outcome.mutated)} modified in place",
+            expected="inputs left as they were (copy before changing)",
+            kind="+".join(outcome.mutated),
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+@invariant(
+    "F5",
+    family="find",
+    slug="deterministic",
+    title="deterministic",
+    rationale=(
+        "OAR3 recomputes the schedule every round; a find that answers differently on the "
+        "same inputs makes jobs jump between resources and breaks reservations."
+    ),
+    needs=("repeat",),
+)
+def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+    if outcome.error is not None:
+        return
+    if outcome.repeat_error is not None or outcome.repeat != outcome.result:
+        second = (
+            f"error: {outcome.repeat_error.summary}"
+            if outcome.repeat_error is not None
+            else ids_text(outcome.repeat or frozenset())
+        )
+        yield get("F5").violation(
+            "two identical calls gave different answers",
+            received=f"first {ids_text(outcome.result or frozenset())}, then {second}",
+            expected="the same answer both times",
+            kind="nondeterministic",
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+@invariant(
+    "F6",
+    family="find",
+    slug="returns-procset",
+    title="returns a ProcSet and does not raise on valid input",
+    rationale=(
+        "An exception or a wrong return type inside the scheduling loop aborts the whole "
+        "round: no job of any queue gets scheduled until the plugin is fixed."
+    ),
+)
+def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+    error = outcome.error
+    if error is not None:
+        yield get("F6").violation(
+            error.summary,
+            received={"raised": "an exception", "timeout": "no answer in time"}.get(
+                error.kind, "a value of the wrong type"
+            ),
+            expected="a ProcSet (empty for 'no allocation')",
+            kind=error.kind,
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+@invariant(
+    "F7",
+    family="find",
+    slug="groups-disjoint",
+    title="groups disjoint",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "A request a+b usually means a and b on different resources; OAR3's own default "
+        "unites overlapping answers, so this is advisory."
+    ),
+)
+def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+    result = outcome.result
+    if not result or len(scenario.groups) < 2:
+        return
+    platform, groups, available = scenario.platform, scenario.groups, scenario.available
+    if split_result(platform, groups, available, result).parts is None:
+        return
+    disjoint = split_result(platform, groups, available, result, disjoint=True)
+    if disjoint.parts is None and not disjoint.undecided:
+        yield get("F7").violation(
+            "the groups' answers overlap: the result is smaller than the sum of the groups",
+            received=ids_text(result),
+            expected="one separate set of resources per group",
+            kind="overlap",
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+@invariant(
+    "F8",
+    family="find",
+    slug="finds-when-default-does",
+    title="finds an allocation whenever OAR3's default does",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "A plugin that gives up where OAR3's default succeeds leaves resources idle and "
+        "delays jobs; usually a bug in its search, sometimes a deliberate policy."
+    ),
+    needs=("reference",),
+)
+def f8_finds_when_default_does(
+    scenario: FindScenario, outcome: FindOutcome
+) -> Iterator[Violation]:
+    if outcome.error is not None or outcome.result or not outcome.reference:
+        return
+    yield get("F8").violation(
+        "no allocation, but OAR3's default finds one",
+        received="an empty ProcSet",
+        expected=f"an allocation, e.g. OAR3's default {ids_text(outcome.reference)}",
+        kind="missed",
+        scenario=scenario,
+        outcome=outcome,
+    )

@@ -1,0 +1,105 @@
+"""Finding and isolating a genuine OAR3.
+
+OAR3 is not on the package registry (the registry's ``oar`` is an unrelated project), so
+the kit never depends on it by name: it detects it once (``oar.kao.scheduling``
+importable) and says how to install it when it is missing. OAR3 reads its configuration
+and sets up logging when its scheduler modules are imported; the kit imports them under a
+private configuration so a site's ``/etc/oar/oar.conf`` is never read, nothing is logged
+at DEBUG to the terminal, and no log file is written into the user's tree.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+
+__all__ = ["INSTALL_HINT", "Oar3Status", "require", "scheduling", "status"]
+
+INSTALL_HINT = (
+    "install OAR3 from its source tree into this environment "
+    "(git clone https://github.com/oar-team/oar3 && pip install ./oar3); "
+    "the package named 'oar' on the registry is an unrelated project"
+)
+
+_PRIVATE_CONFIG = """\
+# oar-conformance: private OAR3 configuration used while the kit imports OAR3
+LOG_LEVEL=0
+LOG_FILE=":stderr:"
+QUOTAS="no"
+JOB_PRIORITY="FIFO"
+DB_TYPE="sqlite"
+DB_BASE_FILE=":memory:"
+"""
+
+
+@dataclass(frozen=True)
+class Oar3Status:
+    """Whether a genuine OAR3 is importable, its version, and if not, why and what to do."""
+
+    available: bool
+    version: str
+    reason: str
+
+    @property
+    def skip_line(self) -> str:
+        """The one line shown when OAR3 checks are skipped."""
+        return f"OAR3 checks skipped: {self.reason}; {INSTALL_HINT}"
+
+
+@cache
+def status() -> Oar3Status:
+    """Detect OAR3 once per process."""
+    try:
+        oar = importlib.import_module("oar")
+    except ImportError:
+        return Oar3Status(False, "", "OAR3 is not installed (no module 'oar')")
+    try:
+        module = scheduling()
+    except ImportError as exc:
+        where = getattr(oar, "__file__", "?")
+        return Oar3Status(
+            False, "", f"the module 'oar' at {where} is not OAR3 ({exc}); it may be the "
+            "unrelated registry package"
+        )
+    version = str(getattr(oar, "__version__", "unknown"))
+    del module
+    return Oar3Status(True, version, "")
+
+
+def require() -> None:
+    """Raise ``ImportError`` with the install hint when OAR3 is missing."""
+    found = status()
+    if not found.available:
+        raise ImportError(found.skip_line)
+
+
+@cache
+def scheduling() -> ModuleType:
+    """Import ``oar.kao.scheduling`` under the kit's private configuration."""
+    saved = os.environ.get("OARCONFFILE")
+    fd, path = tempfile.mkstemp(prefix="oar-conformance-", suffix=".conf")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as conf:
+            conf.write(_PRIVATE_CONFIG)
+        os.environ["OARCONFFILE"] = path
+        module = importlib.import_module("oar.kao.scheduling")
+    finally:
+        if saved is None:
+            os.environ.pop("OARCONFFILE", None)
+        else:
+            os.environ["OARCONFFILE"] = saved
+        os.unlink(path)
+    _quiet_oar_logging()
+    return module
+
+
+def _quiet_oar_logging() -> None:
+    """Keep OAR3's loggers from writing scheduling chatter to the user's terminal."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "oar" or name.startswith("oar."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)

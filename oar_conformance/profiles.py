@@ -1,0 +1,47 @@
+"""Run profiles: how hard the kit looks (examples per check, platform sizes).
+
+``quick`` is for a first look while writing a plugin, ``ci`` for a merge gate, ``thorough``
+for a nightly run that also reaches 65,000-resource platforms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oar_conformance.errors import UsageError
+
+__all__ = ["PROFILES", "Profile", "get_profile"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Examples per (plugin, invariant) and the largest platform generated."""
+
+    name: str
+    max_examples: int
+    max_resources: int
+    description: str
+
+
+PROFILES = {
+    p.name: p
+    for p in (
+        Profile("quick", 50, 32, "50 examples per check, platforms up to 32 resources"),
+        Profile("ci", 200, 64, "200 examples per check, platforms up to 64 resources"),
+        Profile(
+            "thorough",
+            1000,
+            65_536,
+            "1000 examples per check, platforms up to 65,536 resources",
+        ),
+    )
+}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name``; a usage error lists the valid names."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        msg = f"profile={name!r} is unknown; use one of {', '.join(PROFILES)}"
+        raise UsageError(msg) from None

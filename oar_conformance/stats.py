@@ -1,0 +1,97 @@
+"""Run statistics: how much a run really tested, and how long the plugin took.
+
+A plugin that answers "no allocation" to almost everything passes every safety invariant
+vacuously; these counters make that visible, and the timing table shows how the plugin's
+call time grows with the platform (a slow find stalls the whole scheduling cycle).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+__all__ = ["LOW_ALLOCATION_SHARE", "PluginStats", "RunStats", "size_bucket"]
+
+LOW_ALLOCATION_SHARE = 0.10
+"""Below this share of examples with an allocation, the run is flagged as weak."""
+
+_BUCKETS = ((16, "<=16"), (64, "17-64"), (2_048, "65-2k"), (16_384, "2k-16k"))
+
+
+def size_bucket(resources: int) -> str:
+    """A platform-size bucket label for the timing table."""
+    for limit, label in _BUCKETS:
+        if resources <= limit:
+            return label
+    return ">16k"
+
+
+@dataclass
+class PluginStats:
+    """Counters for one plugin across all its checks."""
+
+    examples: int = 0
+    allocated: int = 0
+    empty: int = 0
+    unschedulable: int = 0
+    errors: int = 0
+    seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    def record(self, *, resources: int, seconds: float, kind: str) -> None:
+        """Count one example; ``kind`` is allocated, empty, unschedulable or error."""
+        self.examples += 1
+        attr = _attr(kind)
+        setattr(self, attr, getattr(self, attr) + 1)
+        self.seconds[size_bucket(resources)].append(seconds)
+
+    @property
+    def weak(self) -> bool:
+        """Too few examples led to an allocation for the safety checks to mean much."""
+        return self.examples > 0 and self.allocated / self.examples < LOW_ALLOCATION_SHARE
+
+
+def _attr(kind: str) -> str:
+    if kind == "error":
+        return "errors"
+    if kind not in {"allocated", "empty", "unschedulable"}:
+        msg = f"kind={kind!r} must be allocated, empty, unschedulable or error"
+        raise ValueError(msg)
+    return kind
+
+
+@dataclass
+class RunStats:
+    """Statistics of every plugin of a run, keyed by ``GROUP:NAME``."""
+
+    plugins: dict[str, PluginStats] = field(default_factory=dict)
+
+    def for_plugin(self, key: str) -> PluginStats:
+        return self.plugins.setdefault(key, PluginStats())
+
+    def lines(self) -> list[str]:
+        """The summary shown at the end of a run."""
+        out: list[str] = []
+        for key, s in sorted(self.plugins.items()):
+            out.append(
+                f"{key}: {s.examples} examples, {s.allocated} allocated, {s.empty} empty, "
+                f"{s.unschedulable} unschedulable, {s.errors} errors"
+            )
+            if s.weak:
+                share = 100 * s.allocated / s.examples
+                out.append(
+                    f"  WARNING: only {share:.0f}% of examples led to an allocation; the "
+                    "safety checks passed on little real work. Does the plugin answer "
+                    "'no allocation' too often?"
+                )
+            timing = ", ".join(
+                f"{bucket} res: {1000 * sum(v) / len(v):.2f} ms avg, {1000 * max(v):.2f} ms max"
+                for bucket, v in sorted(s.seconds.items(), key=lambda kv: _order(kv[0]))
+            )
+            if timing:
+                out.append(f"  call time by platform size: {timing}")
+        return out
+
+
+def _order(label: str) -> int:
+    labels = [b for _, b in _BUCKETS] + [">16k"]
+    return labels.index(label)
