@@ -24,7 +24,7 @@ DEFAULT_TIMEOUT = 5.0
 """Seconds one plugin call may take before it is reported as a timeout."""
 
 
-class PluginTimeout(BaseException):  # noqa: N818 - mirrors TimeoutError, but uncatchable by `except Exception`
+class PluginTimeout(BaseException):
     """Raised inside a plugin call that overran its time limit."""
 
 
@@ -79,7 +79,7 @@ def _call_with_alarm(
             signal.setitimer(signal.ITIMER_REAL, 0)
     except PluginTimeout:
         return CallResult(None, _timeout_error(timeout), time.perf_counter() - start)
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's failure is a finding
+    except (Exception, SystemExit) as exc:
         error = PluginError("raised", _summary(exc), _plugin_traceback(exc))
         return CallResult(None, error, time.perf_counter() - start)
     finally:
@@ -95,7 +95,7 @@ def _call_in_thread(
     def target() -> None:
         try:
             box["value"] = func(*args, **kwargs)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported below
+        except (Exception, SystemExit) as exc:
             box["error"] = PluginError("raised", _summary(exc), _plugin_traceback(exc))
 
     start = time.perf_counter()

@@ -155,14 +155,13 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     from oar_conformance import oar3  # noqa: PLC0415
 
     found = oar3.status()
-    lines = [
+    return [
         f"oar-conformance: seed={state.seed} profile={state.options.profile.name} "
         f"strict={state.strict} plugins={', '.join(map(str, state.specs))}",
         f"oar-conformance: OAR3 {found.version}"
         if found.available
         else f"oar-conformance: {found.skip_line}",
     ]
-    return lines
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -206,13 +205,15 @@ class ConformanceItem(pytest.Item):
     def runtest(self) -> None:
         from oar_conformance import oar3  # noqa: PLC0415
         from oar_conformance.conformance import requires_oar3, run_check  # noqa: PLC0415
-        from oar_conformance.errors import ConformanceFailure  # noqa: PLC0415
+        from oar_conformance.errors import CheckSkipped, ConformanceFailure  # noqa: PLC0415
         from oar_conformance.invariants import Severity  # noqa: PLC0415
 
         if requires_oar3(self.invariant) and not oar3.status().available:
             pytest.skip(oar3.status().skip_line)
         try:
             run_check(self.spec, self.invariant, self._state.options)
+        except CheckSkipped as exc:
+            pytest.skip(str(exc))
         except ConformanceFailure as exc:
             if self.invariant.severity is Severity.ADVISORY and not self._state.strict:
                 self._state.advisories.append(self._render(exc))

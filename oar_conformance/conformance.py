@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT
-from oar_conformance.errors import ConformanceFailure, UsageError
+from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
 from oar_conformance.find_runner import FindRunner
 from oar_conformance.invariants import Invariant
 from oar_conformance.plugins import PluginSpec, load
@@ -33,6 +33,9 @@ from oar_conformance.profiles import Profile, get_profile
 from oar_conformance.stats import PluginStats, RunStats
 
 __all__ = ["CheckOptions", "Driver", "driver_for", "requires_oar3", "run_check"]
+
+HANG_LIMIT = 3
+"""Timeouts after which a plugin's other checks stop calling it (F6 reports the hang)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def _find_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
 
     return Driver(
         strategy=ost.find_scenarios(max_resources=options.profile.max_resources),
-        run=lambda scenario, needs: runner.run(scenario, needs),
+        run=runner.run,
         classify=classify,
         resources=lambda scenario: len(scenario.platform.resources),
     )
@@ -109,13 +112,23 @@ def run_check(spec: PluginSpec, invariant: Invariant, options: CheckOptions) -> 
         raise UsageError(msg)
     if requires_oar3(invariant):
         oar3.require()
+    oar3.status()  # import OAR3, if present, under isolation before a plugin imports it
     func = load(spec)
     driver = driver_for(invariant, func, options)
     stats: PluginStats = (options.stats or RunStats()).for_plugin(str(spec))
     needs = invariant.needs
+    reports_errors = "errors" in needs
+
+    def hangs() -> bool:
+        return not reports_errors and stats.timeouts >= HANG_LIMIT
 
     def check(scenario: Any) -> None:
+        if hangs():
+            return
         outcome = driver.run(scenario, needs)
+        error = getattr(outcome, "error", None)
+        if error is not None and error.kind == "timeout":
+            stats.timeouts += 1
         stats.record(
             resources=driver.resources(scenario),
             seconds=getattr(outcome, "seconds", 0.0),
@@ -136,10 +149,21 @@ def run_check(spec: PluginSpec, invariant: Invariant, options: CheckOptions) -> 
     )(test)
     if options.seed is not None:
         test = seed(stable_seed(options.seed, spec, invariant))(test)
+    if hangs():
+        raise CheckSkipped(_hang_message(spec, stats.timeouts))
     test()
+    if hangs():
+        raise CheckSkipped(_hang_message(spec, stats.timeouts))
+
+
+def _hang_message(spec: PluginSpec, timeouts: int) -> str:
+    return (
+        f"{spec} timed out {timeouts} times, so this check stopped calling it; the hang "
+        "itself is reported by the check of errors and timeouts (F6)"
+    )
 
 
 def _database(value: Any) -> Any:
     if value == "default":
-        return settings.default.database
+        return settings().database
     return value

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from oar_conformance.violations import Violation
 
-__all__ = ["ConformanceFailure", "OarConformanceError", "PluginLoadError", "UsageError"]
+__all__ = [
+    "CheckSkipped",
+    "ConformanceFailure",
+    "OarConformanceError",
+    "PluginLoadError",
+    "UsageError",
+]
 
 
 class OarConformanceError(Exception):
@@ -33,3 +39,7 @@ class ConformanceFailure(OarConformanceError, AssertionError):
     def __init__(self, violation: Violation) -> None:
         self.violation = violation
         super().__init__(f"{violation.invariant_id} {violation.title}: {violation.message}")
+
+
+class CheckSkipped(OarConformanceError):
+    """A check could not run meaningfully (e.g. the plugin keeps hanging); says why."""

@@ -10,6 +10,8 @@ answer back into plain ids. It only imports ``procset``, so find checks run with
 from __future__ import annotations
 
 import copy
+import random
+import zlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,8 @@ from oar_conformance.model import FindScenario
 from oar_conformance.outcome import FindOutcome, PluginError
 
 __all__ = ["FindRunner", "reference_find"]
+
+_REPEAT_SEED = 0x0A5C0DE
 
 
 def reference_find(scenario: FindScenario) -> frozenset[int]:
@@ -77,13 +81,29 @@ class FindRunner:
         result, error = _read(call.value)
         return result, error, mutated, call.seconds
 
+    def _call_with_other_random_state(
+        self, scenario: FindScenario
+    ) -> tuple[frozenset[int] | None, PluginError | None, tuple[str, ...], float]:
+        """Call again with the global ``random`` state moved on.
+
+        Hypothesis resets ``random`` before each example, so a plugin drawing from it would
+        look deterministic; the repeat gets a state of its own, derived from the scenario
+        so that a replayed example behaves the same.
+        """
+        saved = random.getstate()
+        random.seed(_REPEAT_SEED ^ zlib.crc32(repr(scenario).encode()))
+        try:
+            return self._call(scenario)
+        finally:
+            random.setstate(saved)
+
     def run(self, scenario: FindScenario, needs: Collection[str] = ()) -> FindOutcome:
         """Observe the plugin on ``scenario``; ``needs`` asks for a repeat and/or reference."""
         result, error, mutated, seconds = self._call(scenario)
         repeat: frozenset[int] | None = None
         repeat_error: PluginError | None = None
         if "repeat" in needs:
-            repeat, repeat_error, _, _ = self._call(scenario)
+            repeat, repeat_error, _, _ = self._call_with_other_random_state(scenario)
         reference = reference_find(scenario) if "reference" in needs else None
         return FindOutcome(
             result=result,

@@ -63,8 +63,10 @@ def status() -> Oar3Status:
     except ImportError as exc:
         where = getattr(oar, "__file__", "?")
         return Oar3Status(
-            False, "", f"the module 'oar' at {where} is not OAR3 ({exc}); it may be the "
-            "unrelated registry package"
+            False,
+            "",
+            f"the module 'oar' at {where} is not OAR3 ({exc}); it may be the "
+            "unrelated registry package",
         )
     version = str(getattr(oar, "__version__", "unknown"))
     del module

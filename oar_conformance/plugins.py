@@ -83,9 +83,7 @@ def installed(groups: Iterable[str] = ENTRY_POINT_GROUPS) -> dict[str, list[Inst
     found: dict[str, list[InstalledPlugin]] = {}
     for group in groups:
         found[group] = [
-            InstalledPlugin(
-                group, ep.name, ep.value, ep.dist.name if ep.dist is not None else "?"
-            )
+            InstalledPlugin(group, ep.name, ep.value, ep.dist.name if ep.dist is not None else "?")
             for ep in _entry_points(group)
         ]
     return found
@@ -154,7 +152,7 @@ def load(spec: PluginSpec) -> Callable[..., Any]:
         if ep.name == spec.name:
             try:
                 func = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
+            except Exception as exc:
                 detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
                 tb = "".join(traceback.format_exception(exc)[1:])
                 msg = (

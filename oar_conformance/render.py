@@ -98,6 +98,8 @@ def _marks_text(chars: Sequence[str]) -> str:
     """Per-resource marks: spaced when few, packed when more, run-length when many."""
     if len(chars) <= _SPACED_MAX:
         return "[" + " ".join(chars) + "]"
+    if all(c == chars[0] for c in chars):
+        return f"[{chars[0]}*{len(chars)}]"
     if len(chars) <= _PACKED_MAX:
         return "[" + "".join(chars) + "]"
     runs: list[list[str | int]] = []
@@ -150,9 +152,6 @@ class _Tree:
             self.children.append(kids)
         self._uniform: dict[tuple[int, int], str | None] = {}
 
-    def roots(self) -> list[int]:
-        return [j for j, block in enumerate(self.levels[0].blocks) if block]
-
     def is_leaf(self, depth: int, j: int) -> bool:
         """Bottom-level block, or one whose children are single resources."""
         if depth == len(self.levels) - 1:
@@ -172,22 +171,24 @@ class _Tree:
     def folds(self, depth: int, j: int, zoom: int) -> bool:
         return self.is_leaf(depth, j) or (zoom >= 1 and self.uniform(depth, j) is not None)
 
-    def rows(
-        self, zoom: int, depth: int = 0, indices: Sequence[int] | None = None
-    ) -> Iterator[_Row]:
+    def rows(self, zoom: int) -> Iterator[_Row]:
+        """The tree's lines at ``zoom``; folded, a top level of single resources is one line."""
+        top = self.levels[0]
+        roots = [j for j, block in enumerate(top.blocks) if block]
+        if zoom >= 1 and all(len(top.blocks[j]) == 1 for j in roots):
+            ids = frozenset().union(*top.blocks)
+            return iter([_Row(0, top.name, ids, blocks=len(roots), marked=True)])
+        return self._rows(zoom, 0, roots)
+
+    def _rows(self, zoom: int, depth: int, todo: Sequence[int]) -> Iterator[_Row]:
         level = self.levels[depth]
-        todo = self.roots() if indices is None else indices
         i = 0
         while i < len(todo):
             j = todo[i]
             block = level.blocks[j]
             if zoom >= 2 and self.uniform(depth, j) is not None:
                 end = i + 1
-                while (
-                    end < len(todo)
-                    and self.folds(depth, todo[end], zoom)
-                    and self.uniform(depth, todo[end]) == self.uniform(depth, j)
-                ):
+                while end < len(todo) and self.uniform(depth, todo[end]) == self.uniform(depth, j):
                     end += 1
                 if end - i > 1:
                     ids = frozenset().union(*(level.blocks[k] for k in todo[i:end]))
@@ -202,7 +203,7 @@ class _Tree:
                 yield _Row(depth, level.name, block, marked=True, folded=hidden)
             else:
                 yield _Row(depth, level.name, block)
-                yield from self.rows(zoom, depth + 1, self.children[depth][j])
+                yield from self._rows(zoom, depth + 1, self.children[depth][j])
             i += 1
 
 
@@ -253,8 +254,9 @@ def render_hierarchy(
     for symbol in reversed(symbols):
         for rid in symbol.ids & resources:
             chars[rid] = symbol.char
-    marked_ids = frozenset().union(*marks.values())
-    footer = [_legend(symbols, chars, resources - marked_ids, FREE in marks)]
+    unmarked = bool(resources - frozenset().union(*marks.values()))
+    free = any(chars[r] == _UNMARKED for r in marks.get(FREE, frozenset()) & resources)
+    footer = [_legend(symbols, set(chars.values()), unmarked=unmarked, free=free)]
     strays = {name: ids - resources for name, ids in marks.items() if ids - resources}
     if strays:
         text = "; ".join(f"{name} {ids_text(ids)}" for name, ids in strays.items())
@@ -278,14 +280,19 @@ def render_hierarchy(
         lines.append(f"{label:<{width}}  {text}  {_note(row.ids, marks)}".rstrip())
     if hidden:
         lines.append(_more(hidden, marks))
+    named = {row.level for row in rows}
+    singles = [
+        level.name
+        for level in platform.levels
+        if level.name not in named and all(len(b) <= 1 for b in level.blocks)
+    ]
+    if singles:
+        footer[-1] += f"  (each {' / '.join(singles)} is one resource)"
     return "\n".join(lines + footer)
 
 
-def _legend(
-    symbols: Sequence[_Symbol], chars: Mapping[int, str], unmarked: frozenset[int], free: bool
-) -> str:
+def _legend(symbols: Sequence[_Symbol], used: set[str], *, unmarked: bool, free: bool) -> str:
     """The legend of the marks that actually show, most important first."""
-    used = set(chars.values())
     labels: dict[str, list[str]] = {}
     for symbol in symbols:
         if symbol.char in used and symbol.char != _UNMARKED:
@@ -320,7 +327,7 @@ def render_find_case(
 
     ``result`` is what the plugin returned (``None`` when it failed); ``reference`` is
     OAR3's default answer when known. ``marks`` adds the marks of a violation to the
-    computed ones (chosen, busy, outside constraints, free).
+    computed ones (chosen, busy, outside constraints, free); ``max_lines`` caps the tree.
     """
     platform = scenario.platform
     resources = platform.resources
@@ -342,7 +349,7 @@ def render_find_case(
             where = f"{{{group.expression}}} " if group.expression else ""
             lines.append(f"  group {number} {where}selects {ids_text(group.constraints)}")
     lines.append(
-        f"platform: {len(resources)} resources, {len(resources - busy)} free, "
+        f"platform: {_count(len(resources), 'resource')}, {len(resources - busy)} free, "
         f"{len(busy)} busy; beginning={scenario.beginning}"
     )
     lines.append(render_hierarchy(platform, marks=computed, max_lines=max_lines))
@@ -352,12 +359,16 @@ def render_find_case(
     return "\n".join(lines)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _answer(ids: frozenset[int] | None) -> str:
     if ids is None:
         return "nothing (error)"
     if not ids:
         return "nothing (empty ProcSet)"
-    return f"{ids_text(ids)} ({len(ids)} resource{'s' if len(ids) > 1 else ''})"
+    return f"{ids_text(ids)} ({_count(len(ids), 'resource')})"
 
 
 def _intervals(ids: Iterable[int]) -> list[tuple[int, int]]:
@@ -394,10 +405,11 @@ def _pack(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
 
 
 _REPRODUCER_HEAD = '''\
-"""Reproduce a counterexample found by oar-conformance: run with ``python`` or ``pytest``.
+"""Reproduce a counterexample found by oar-conformance.
 
-The plugin is loaded as OAR3 loads it (by entry-point group and name) and called with
-the inputs of the counterexample; ``pytest -s`` shows what it returned.
+Run ``python THIS_FILE`` or ``pytest -s THIS_FILE``: the plugin is loaded as OAR3 loads
+it (by entry-point group and name), called with the inputs of the counterexample, and
+what it returned is printed.
 """
 
 import importlib.metadata
@@ -450,7 +462,8 @@ def reproducer_find(
     the request in ``oarsub`` syntax.
     """
     out = [f"# {line}".rstrip() for line in comment.splitlines()]
-    out.append(f"# oarsub -l '{request_oarsub(scenario.groups)}'")
+    request = " ".join(request_oarsub(scenario.groups).splitlines())
+    out.append(f"# oarsub -l '{request}'")
     out.append(_REPRODUCER_HEAD)
     out.append(f"GROUP = {group!r}")
     out.append(f"NAME = {name!r}")

@@ -35,6 +35,7 @@ class PluginStats:
     empty: int = 0
     unschedulable: int = 0
     errors: int = 0
+    timeouts: int = 0
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def record(self, *, resources: int, seconds: float, kind: str) -> None:

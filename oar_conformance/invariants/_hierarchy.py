@@ -92,7 +92,9 @@ def _count_problem(
     free = _free_blocks(platform, name, region)
     if count == BEST:
         if len(touched) != len(free):
-            return f"{name}=BEST asks for every free {name} block ({len(free)}), {len(touched)} taken"
+            return (
+                f"{name}=BEST asks for every free {name} block ({len(free)}), {len(touched)} taken"
+            )
         return None
     if count == HALF_BEST:
         half = len(free) // 2
@@ -202,8 +204,7 @@ def split_result(
 
 def _cover(lists: list[list[Ids]], result: Ids, disjoint: bool, budget: list[int]) -> Split:
     later_union = [
-        frozenset().union(*itertools.chain.from_iterable(lists[i + 1 :]))
-        for i in range(len(lists))
+        frozenset().union(*itertools.chain.from_iterable(lists[i + 1 :])) for i in range(len(lists))
     ]
 
     def search(i: int, covered: Ids, chosen: tuple[Ids, ...]) -> Split | None:

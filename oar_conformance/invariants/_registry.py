@@ -50,7 +50,8 @@ class Invariant:
 
     ``check(scenario, outcome)`` yields violations. ``needs`` names the extra observations
     the runner must make for it (``"repeat"``: call the plugin twice; ``"reference"``: also
-    run OAR3's default).
+    run OAR3's default; ``"errors"``: it reports failed calls, so it keeps calling a plugin
+    that hangs).
     """
 
     id: str
@@ -75,7 +76,7 @@ _REGISTRY: dict[str, Invariant] = {}
 
 
 def invariant(
-    id: str,  # noqa: A002 - the catalogue calls it an id
+    id: str,
     *,
     family: str,
     slug: str,
@@ -109,9 +110,7 @@ def registered() -> list[Invariant]:
     """Every invariant, in catalogue order (family, then number)."""
     _load_catalogue()
     order = list(GROUPS)
-    return sorted(
-        _REGISTRY.values(), key=lambda i: (order.index(i.family), int(i.id[1:]))
-    )
+    return sorted(_REGISTRY.values(), key=lambda i: (order.index(i.family), int(i.id[1:])))
 
 
 def by_group(group: str) -> list[Invariant]:

@@ -205,6 +205,7 @@ def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[V
         "An exception or a wrong return type inside the scheduling loop aborts the whole "
         "round: no job of any queue gets scheduled until the plugin is fixed."
     ),
+    needs=("errors",),
 )
 def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
     error = outcome.error
@@ -263,9 +264,7 @@ def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator
     ),
     needs=("reference",),
 )
-def f8_finds_when_default_does(
-    scenario: FindScenario, outcome: FindOutcome
-) -> Iterator[Violation]:
+def f8_finds_when_default_does(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
     if outcome.error is not None or outcome.result or not outcome.reference:
         return
     yield get("F8").violation(
