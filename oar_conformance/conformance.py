@@ -16,20 +16,17 @@ violation when the plugin breaks the invariant, and returns quietly otherwise.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import strategies as st
 
 from oar_conformance import oar3
-from oar_conformance._guard import DEFAULT_TIMEOUT
+from oar_conformance.driving import CheckOptions, Driver
 from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
-from oar_conformance.find_runner import FindRunner
 from oar_conformance.invariants import Invariant
 from oar_conformance.plugins import PluginSpec, load
-from oar_conformance.profiles import Profile, get_profile
 from oar_conformance.stats import PluginStats, RunStats
 
 __all__ = ["CheckOptions", "Driver", "driver_for", "requires_oar3", "run_check"]
@@ -38,60 +35,23 @@ HANG_LIMIT = 3
 """Timeouts after which a plugin's other checks stop calling it (F6 reports the hang)."""
 
 
-@dataclass(frozen=True)
-class CheckOptions:
-    """How a check runs: profile, seed, per-call limit and the plugin's extra arguments."""
-
-    profile: Profile = field(default_factory=lambda: get_profile("ci"))
-    seed: int | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    args: tuple[str, ...] = ()
-    kwargs: Mapping[str, str] = field(default_factory=dict)
-    database: Any = "default"
-    stats: RunStats | None = None
-
-
-@dataclass(frozen=True)
-class Driver:
-    """How one family is exercised: its scenarios, its runner and how outcomes are counted."""
-
-    strategy: st.SearchStrategy[Any]
-    run: Callable[[Any, frozenset[str]], Any]
-    classify: Callable[[Any], str]
-    resources: Callable[[Any], int]
-
-
-def _find_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
-    from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
-
-    runner = FindRunner(func, options.args, options.kwargs, options.timeout)
-
-    def classify(outcome: Any) -> str:
-        if outcome.error is not None:
-            return "error"
-        return "allocated" if outcome.result else "empty"
-
-    return Driver(
-        strategy=ost.find_scenarios(max_resources=options.profile.max_resources),
-        run=runner.run,
-        classify=classify,
-        resources=lambda scenario: len(scenario.platform.resources),
-    )
-
-
-_DRIVERS: dict[str, Callable[[Callable[..., Any], CheckOptions], Driver]] = {
-    "find": _find_driver,
+_RUNNERS = {
+    "find": "oar_conformance.find_runner",
+    "assign": "oar_conformance.assign_runner",
+    "sort": "oar_conformance.sort_runner",
 }
+"""Family -> the runner module whose ``make_driver(func, options)`` exercises it."""
 
 
 def driver_for(invariant: Invariant, func: Callable[..., Any], options: CheckOptions) -> Driver:
     """The driver of ``invariant``'s family; a usage error when that family has none yet."""
     try:
-        make = _DRIVERS[invariant.family]
+        module = importlib.import_module(_RUNNERS[invariant.family])
     except KeyError:
         msg = f"the {invariant.family} family cannot be checked by this version of the kit"
         raise UsageError(msg) from None
-    return make(func, options)
+    driver: Driver = module.make_driver(func, options)
+    return driver
 
 
 def requires_oar3(invariant: Invariant) -> bool:

@@ -20,10 +20,11 @@ from procset import ProcSet
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
+from oar_conformance.driving import CheckOptions, Driver
 from oar_conformance.model import FindScenario
 from oar_conformance.outcome import FindOutcome, PluginError
 
-__all__ = ["FindRunner", "reference_find"]
+__all__ = ["FindRunner", "make_driver", "reference_find"]
 
 _REPEAT_SEED = 0x0A5C0DE
 
@@ -114,3 +115,22 @@ class FindRunner:
             reference=reference,
             seconds=seconds,
         )
+
+
+def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
+    """Find checks: generated find scenarios, one observed call (or pair) each."""
+    from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
+
+    runner = FindRunner(func, options.args, options.kwargs, options.timeout)
+
+    def classify(outcome: Any) -> str:
+        if outcome.error is not None:
+            return "error"
+        return "allocated" if outcome.result else "empty"
+
+    return Driver(
+        strategy=ost.find_scenarios(max_resources=options.profile.max_resources),
+        run=runner.run,
+        classify=classify,
+        resources=lambda scenario: len(scenario.platform.resources),
+    )

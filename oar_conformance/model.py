@@ -16,6 +16,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from procset import ProcSet
 
+
+class _ShortRepr:
+    """Make Hypothesis print the short ``__repr__`` instead of every field.
+
+    A 65,000-resource platform printed field by field is tens of kilobytes; the short form
+    is what a reader of a falsifying example needs.
+    """
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+
 __all__ = [
     "ALL",
     "BEST",
@@ -73,7 +85,7 @@ def count_text(count: int) -> str:
 
 
 @dataclass(frozen=True)
-class Level:
+class Level(_ShortRepr):
     """One level of the resource hierarchy: a name and its blocks of resource ids."""
 
     name: str
@@ -84,7 +96,7 @@ class Level:
 
 
 @dataclass(frozen=True)
-class Platform:
+class Platform(_ShortRepr):
     """Resources, their hierarchy (levels from the top down) and their properties.
 
     Every level partitions the resources, and each block of a level lies inside exactly
@@ -140,7 +152,7 @@ class Platform:
 
 
 @dataclass(frozen=True)
-class Group:
+class Group(_ShortRepr):
     """One ``+``-separated part of a request: levels with counts, inside a constraint.
 
     ``constraints`` is the set of resource ids the group's property expression selects
@@ -171,7 +183,7 @@ def request_oarsub(groups: Iterable[Group]) -> str:
 
 
 @dataclass(frozen=True)
-class Moldable:
+class Moldable(_ShortRepr):
     """One moldable alternative of a job: its id, walltime (seconds) and request groups."""
 
     id: int
@@ -200,7 +212,7 @@ class Queue:
 
 
 @dataclass(frozen=True)
-class Job:
+class Job(_ShortRepr):
     """A waiting job with the attributes OAR's Job model carries for scheduling."""
 
     id: int
@@ -222,7 +234,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class FindScenario:
+class FindScenario(_ShortRepr):
     """Everything one call of an ``oar.find_func`` plugin receives, as plain values.
 
     ``available`` is the ``itvs_avail`` OAR3 computes from the slots; ``beginning`` says

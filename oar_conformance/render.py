@@ -22,12 +22,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from oar_conformance.model import FindScenario, Platform
+    from oar_conformance.report import FailureContext
+    from oar_conformance.violations import Violation
 
 __all__ = [
     "BUSY",
     "CHOSEN",
     "FREE",
     "OUTSIDE",
+    "find_case",
     "procset_literal",
     "render_find_case",
     "render_hierarchy",
@@ -495,3 +498,24 @@ def reproducer_find(
     out.append(f"    kwargs = {dict(kwargs)!r}")
     out.append(_REPRODUCER_TAIL)
     return "\n".join(out)
+
+
+def find_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
+    """The find counterexample of ``violation`` and its standalone reproducer."""
+    from oar_conformance.report import indent  # noqa: PLC0415 - report imports this module
+
+    scenario, outcome = violation.scenario, violation.outcome
+    case = render_find_case(
+        scenario, outcome.result, reference=outcome.reference, marks=violation.marks
+    )
+    if outcome.error is not None and outcome.error.traceback:
+        case += "\n\nplugin traceback:\n" + indent(outcome.error.traceback)
+    snippet = reproducer_find(
+        scenario,
+        group=context.spec.group,
+        name=context.spec.name,
+        args=context.args,
+        kwargs=context.kwargs,
+        comment=f"{violation.invariant_id} {violation.title}: {violation.message}",
+    )
+    return case, snippet

@@ -6,18 +6,17 @@ wherever a plugin author meets it.
 
 from __future__ import annotations
 
+import importlib
 import re
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from oar_conformance.invariants import Invariant
-from oar_conformance.model import FindScenario
-from oar_conformance.outcome import FindOutcome
 from oar_conformance.plugins import PluginSpec
 from oar_conformance.violations import Violation
 
-__all__ = ["FailureContext", "blob_line", "render_failure"]
+__all__ = ["FailureContext", "blob_line", "indent", "render_failure"]
 
 _BLOB = re.compile(r"@reproduce_failure\([^)]*\)")
 
@@ -43,29 +42,27 @@ class FailureContext:
     kwargs: Mapping[str, str] = field(default_factory=dict)
 
 
-def _indent(text: str, prefix: str = "  ") -> str:
+def indent(text: str, prefix: str = "  ") -> str:
     return textwrap.indent(text, prefix, lambda line: True)
+
+
+_CASES = {
+    "find": "oar_conformance.render:find_case",
+    "assign": "oar_conformance.render_gantt:assign_case",
+    "sort": "oar_conformance.render_sort:sort_case",
+}
+"""Family -> ``module:function(violation, context) -> (counterexample, reproducer)``."""
 
 
 def _case(violation: Violation, context: FailureContext) -> tuple[str, str]:
     """The rendered counterexample and a self-contained reproducer snippet."""
-    from oar_conformance.render import render_find_case, reproducer_find  # noqa: PLC0415
-
-    scenario, outcome = violation.scenario, violation.outcome
-    if isinstance(scenario, FindScenario) and isinstance(outcome, FindOutcome):
-        case = render_find_case(scenario, outcome.result, reference=outcome.reference)
-        if outcome.error is not None and outcome.error.traceback:
-            case += "\n\nplugin traceback:\n" + _indent(outcome.error.traceback)
-        snippet = reproducer_find(
-            scenario,
-            group=context.spec.group,
-            name=context.spec.name,
-            args=context.args,
-            kwargs=context.kwargs,
-            comment=f"{violation.invariant_id} {violation.title}: {violation.message}",
-        )
-        return case, snippet
-    return repr(scenario), ""
+    target = _CASES.get(context.invariant.family)
+    if target is None:
+        return repr(violation.scenario), ""
+    module, _, name = target.partition(":")
+    render: Callable[[Violation, FailureContext], tuple[str, str]]
+    render = getattr(importlib.import_module(module), name)
+    return render(violation, context)
 
 
 def render_failure(violation: Violation, context: FailureContext) -> str:
@@ -75,20 +72,20 @@ def render_failure(violation: Violation, context: FailureContext) -> str:
         f"{violation.invariant_id} {violation.title}  [{inv.severity.value}]",
         f"plugin {context.spec}",
         "",
-        _indent(f"what is wrong: {violation.message}"),
+        indent(f"what is wrong: {violation.message}"),
     ]
     if violation.received:
-        head.append(_indent(f"Received: {violation.received}"))
+        head.append(indent(f"Received: {violation.received}"))
     if violation.expected:
-        head.append(_indent(f"Expected: {violation.expected}"))
-    head.append(_indent(f"why it matters: {inv.rationale}"))
+        head.append(indent(f"Expected: {violation.expected}"))
+    head.append(indent(f"why it matters: {inv.rationale}"))
     case, snippet = _case(violation, context)
-    parts = ["\n".join(head), "Counterexample (shrunk):\n" + _indent(case)]
-    reproduce = [_indent(context.command)]
+    parts = ["\n".join(head), "Counterexample (shrunk):\n" + indent(case)]
+    reproduce = [indent(context.command)]
     if context.blob:
-        reproduce.append(_indent(f"or add {context.blob} to a @given test of your own"))
+        reproduce.append(indent(f"or add {context.blob} to a @given test of your own"))
     if snippet:
-        reproduce.append(_indent("or run this standalone snippet with python:"))
-        reproduce.append(_indent(snippet, "    "))
+        reproduce.append(indent("or run this standalone snippet with python:"))
+        reproduce.append(indent(snippet, "    "))
     parts.append("Reproduce with:\n" + "\n".join(reproduce))
     return "\n\n".join(parts) + "\n"

@@ -1,0 +1,40 @@
+"""Hypothesis strategies for OAR3 scheduler scenarios, built on :mod:`oar_conformance.model`.
+
+Every strategy takes keyword-only, bounded parameters and raises
+:class:`~oar_conformance.errors.UsageError` at call time when one is out of range.
+Platforms are drawn as a compact shape (a few cyclic patterns) and expanded
+deterministically, so they scale to tens of thousands of resources; the other strategies
+read a given platform. Each strategy's docstring says what it generates and how its
+examples shrink.
+
+- :func:`platforms`: resource hierarchies with properties.
+- :func:`availability`: free resource ids of a platform (``itvs_avail``).
+- :func:`groups`, :func:`requests`: ``oarsub -l`` groups and ``+``-joined requests.
+- :func:`find_scenarios`: complete inputs of an ``oar.find_func`` plugin.
+- :func:`queues`, :func:`moldables`, :func:`jobs`: queues and waiting jobs.
+"""
+
+from __future__ import annotations
+
+from ._availability import Busy, availability
+from ._jobs import jobs, moldables
+from ._platforms import COLORS, LEVEL_NAMES, MEMS, platforms
+from ._queues import QUEUE_NAMES, queues
+from ._requests import groups, requests
+from ._scenarios import find_scenarios
+
+__all__ = [
+    "COLORS",
+    "LEVEL_NAMES",
+    "MEMS",
+    "QUEUE_NAMES",
+    "Busy",
+    "availability",
+    "find_scenarios",
+    "groups",
+    "jobs",
+    "moldables",
+    "platforms",
+    "queues",
+    "requests",
+]

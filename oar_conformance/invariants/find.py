@@ -67,7 +67,6 @@ def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iter
             kind="busy",
             scenario=scenario,
             outcome=outcome,
-            marks={"clash": busy},
         )
     if outside:
         yield get("F1").violation(
@@ -77,7 +76,6 @@ def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iter
             kind="constraints",
             scenario=scenario,
             outcome=outcome,
-            marks={"clash": outside},
         )
 
 

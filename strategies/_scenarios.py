@@ -1,0 +1,67 @@
+"""Find scenarios: a platform, its free resources and a request, as a find plugin sees them."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from oar_conformance.model import FindScenario
+
+from ._availability import availability
+from ._platforms import MAX_RESOURCES, platforms
+from ._requests import MAX_GROUPS, _groups
+from ._validate import check_bool, check_int, check_order
+
+_MAX_COUNT = 4
+
+
+def find_scenarios(
+    *,
+    min_resources: int = 1,
+    max_resources: int = 64,
+    max_groups: int = 3,
+    special_counts: bool = True,
+) -> st.SearchStrategy[FindScenario]:
+    """Whole ``oar.find_func`` inputs: platform, ``itvs_avail``, 1..``max_groups`` groups.
+
+    The platform comes from :func:`platforms` (with properties), the free ids from
+    :func:`availability`. Each group is drawn as by :func:`groups`, or gets counts read
+    off the platform and its free resources: exactly as many top blocks as can be
+    served, one more, or more than the level has. Together with availability's "all
+    busy" and "none busy" this reaches exact fits and impossible requests often.
+
+    Shrinks towards one single-resource platform with everything free, one group
+    ``/host=1`` without constraints, and ``beginning=False``.
+    """
+    check_int("min_resources", min_resources, 1, MAX_RESOURCES)
+    check_int("max_resources", max_resources, 1, MAX_RESOURCES)
+    check_order("min_resources", min_resources, "max_resources", max_resources)
+    check_int("max_groups", max_groups, 1, MAX_GROUPS)
+    check_bool("special_counts", special_counts)
+    return _find_scenarios(
+        min_resources=min_resources,
+        max_resources=max_resources,
+        max_groups=max_groups,
+        special_counts=special_counts,
+    )
+
+
+@st.composite
+def _find_scenarios(
+    draw: st.DrawFn,
+    *,
+    min_resources: int,
+    max_resources: int,
+    max_groups: int,
+    special_counts: bool,
+) -> FindScenario:
+    platform = draw(platforms(min_resources=min_resources, max_resources=max_resources))
+    available = draw(availability(platform))
+    group = _groups(
+        platform,
+        available=available,
+        special_counts=special_counts,
+        constraints=True,
+        max_count=_MAX_COUNT,
+    )
+    requested = draw(st.lists(group, min_size=1, max_size=max_groups))
+    return FindScenario(platform, available, tuple(requested), beginning=draw(st.booleans()))
