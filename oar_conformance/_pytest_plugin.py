@@ -24,6 +24,7 @@ OPT_STRICT = "--oar-strict"
 OPT_SEED = "--oar-seed"
 OPT_TIMEOUT = "--oar-timeout"
 OPT_ARGS = "--oar-plugin-args"
+OPT_INVARIANT = "--oar-invariant"
 
 _STATE = pytest.StashKey["_RunState"]()
 
@@ -53,6 +54,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         OPT_ARGS,
         metavar="ARGS",
         help="extra plugin arguments as in a job type find=NAME:ARGS, e.g. 'a:b:key=value'",
+    )
+    group.addoption(
+        OPT_INVARIANT,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only check these invariants (e.g. F1); repeatable; default: all",
     )
     parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
     parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
@@ -116,6 +124,10 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     from oar_conformance.profiles import get_profile  # noqa: PLC0415
     from oar_conformance.stats import RunStats  # noqa: PLC0415
 
+    from oar_conformance.invariants import get  # noqa: PLC0415
+
+    for invariant_id in config.getoption(OPT_INVARIANT):
+        get(invariant_id)
     specs: list[PluginSpec] = []
     for name in names:
         for spec in resolve(name):
@@ -181,13 +193,21 @@ def pytest_collection_modifyitems(
         return
     from oar_conformance.invariants import by_group  # noqa: PLC0415
 
+    added: list[pytest.Item] = []
+    wanted = {i.upper() for i in config.getoption(OPT_INVARIANT)}
     for spec in state.specs:
         for inv in by_group(spec.group):
+            if wanted and inv.id not in wanted:
+                continue
+            name = f"{spec}::{inv.id}-{inv.slug}"
             item = ConformanceItem.from_parent(
-                session, name=f"{spec}::{inv.id}-{inv.slug}", spec=spec, invariant=inv
+                session, name=name, nodeid=name, spec=spec, invariant=inv
             )
             item.add_marker("oar_conformance")
-            items.append(item)
+            added.append(item)
+    # Report the generated items as collected, so counts, -k and --collect-only add up.
+    config.hook.pytest_collectreport(report=pytest.CollectReport("", "passed", None, list(added)))
+    items.extend(added)
 
 
 class ConformanceItem(pytest.Item):
@@ -226,10 +246,10 @@ class ConformanceItem(pytest.Item):
     def _render(self, exc: BaseException) -> str:
         from oar_conformance.report import FailureContext, blob_line, render_failure  # noqa: PLC0415
 
-        state = self._state
+        state, inv = self._state, self.invariant
         command = (
             f"pytest {OPT_PLUGIN}={self.spec} {OPT_SEED}={state.seed} "
-            f"{OPT_PROFILE}={state.options.profile.name} -k '{self.invariant.id}'"
+            f"{OPT_PROFILE}={state.options.profile.name} -k '{inv.id}-{inv.slug}'"
         )
         context = FailureContext(
             spec=self.spec,

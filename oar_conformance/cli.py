@@ -1,8 +1,10 @@
 """The ``oar-conformance`` command: ``list`` installed plugins, ``check`` one or more.
 
 ``check`` runs the very same tests as ``pytest --oar-plugin`` (it drives pytest in-process
-on an empty folder, so only the conformance checks run) and exits 0 when every check
-passes, 1 on any violation, 2 on a usage error.
+on an empty folder, so only the conformance checks run). Exit status: 0 when every check
+passes, 1 on any violation, 2 when nothing could be checked: a usage error (unknown plugin
+or group, bad option or ``[tool.oar-conformance]`` value) or a plugin whose module fails to
+import, in which case the plugin's own import error and traceback are printed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=float, help="per-call limit for plugin calls (s)")
     check.add_argument("--plugin-args", help="extra plugin arguments, e.g. 'a:b:key=value'")
     check.add_argument(
+        "--invariant",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only check these invariants (e.g. F1); repeatable; default: all",
+    )
+    check.add_argument(
         "-k", dest="keyword", metavar="EXPR", help="only checks matching EXPR (pytest -k)"
     )
     check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
@@ -69,8 +78,9 @@ def _invariants() -> int:
 
 
 def _check(options: argparse.Namespace) -> int:
+    from oar_conformance import oar3  # noqa: PLC0415
     from oar_conformance.config import read_pyproject  # noqa: PLC0415
-    from oar_conformance.plugins import resolve  # noqa: PLC0415
+    from oar_conformance.plugins import load, resolve  # noqa: PLC0415
 
     settings = read_pyproject(Path.cwd() / "pyproject.toml")
     names = options.plugin or list(settings.plugins)
@@ -80,8 +90,10 @@ def _check(options: argparse.Namespace) -> int:
             "plugins in [tool.oar-conformance]"
         )
         raise UsageError(msg)
+    oar3.status()  # import OAR3, if present, under isolation before a plugin imports it
     for name in names:
-        resolve(name)
+        for spec in resolve(name):
+            load(spec)
     args = [f"--oar-plugin={name}" for name in names]
     pairs = (
         ("--oar-profile", options.profile or settings.profile),
@@ -92,6 +104,7 @@ def _check(options: argparse.Namespace) -> int:
     args += [f"{flag}={value}" for flag, value in pairs if value is not None]
     if options.strict or settings.strict:
         args.append("--oar-strict")
+    args += [f"--oar-invariant={i}" for i in options.invariant]
     if options.keyword:
         args += ["-k", options.keyword]
     return _run_pytest(args, verbose=options.verbose)
@@ -108,7 +121,7 @@ def _run_pytest(args: list[str], *, verbose: bool) -> int:
                 "-c",
                 str(ini),
                 "--rootdir",
-                empty,
+                str(Path.cwd()),
                 "-p",
                 "no:cacheprovider",
                 "-v" if verbose else "-q",

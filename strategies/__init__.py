@@ -12,6 +12,7 @@ examples shrink.
 - :func:`groups`, :func:`requests`: ``oarsub -l`` groups and ``+``-joined requests.
 - :func:`find_scenarios`: complete inputs of an ``oar.find_func`` plugin.
 - :func:`queues`, :func:`moldables`, :func:`jobs`: queues and waiting jobs.
+- :func:`sort_scenarios`: complete inputs of an ``oar.jobs_sorting_func`` plugin.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._platforms import COLORS, LEVEL_NAMES, MEMS, platforms
 from ._queues import QUEUE_NAMES, queues
 from ._requests import groups, requests
 from ._scenarios import find_scenarios
+from ._sort import sort_scenarios
 
 __all__ = [
     "COLORS",
@@ -37,4 +39,5 @@ __all__ = [
     "platforms",
     "queues",
     "requests",
+    "sort_scenarios",
 ]

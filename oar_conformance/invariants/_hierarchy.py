@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Platform, count_text, ids_text
 
-__all__ = ["Split", "free_region", "group_problem", "split_result"]
+__all__ = ["Split", "free_region", "group_problem", "has_selection", "split_result"]
 
 Ids = frozenset[int]
 
@@ -105,6 +105,47 @@ def _count_problem(
             )
         return None
     return f"{name}={count} is not a valid count (positive, ALL, BEST or HALF_BEST)"
+
+
+def has_selection(platform: Platform, group: Group, usable: Ids, free: Ids) -> bool:
+    """Whether ``usable`` ids hold at least one valid answer to ``group``.
+
+    Greedy and linear in the platform size: a block can serve ``/a=n/b=m`` when ``n`` of
+    its children can serve the rest; at the lowest requested level a block serves when it
+    is whole inside ``usable``. ``free`` is the group's free region (for BEST/HALF_BEST).
+    """
+    return _serves(platform, group.levels, 0, usable, platform.resources, free)
+
+
+def _serves(
+    platform: Platform,
+    levels: Sequence[tuple[str, int]],
+    depth: int,
+    usable: Ids,
+    scope: Ids,
+    free: Ids,
+) -> bool:
+    name, count = levels[depth]
+    blocks = platform.blocks_touching(name, scope & usable)
+    if depth == len(levels) - 1:
+        whole = sum(1 for b in blocks if b <= usable)
+        if count > 0:
+            return whole >= count
+        if count == ALL:
+            return all(b <= usable for b in platform.level(name).blocks)
+        best = _free_blocks(platform, name, free)
+        if count == BEST:
+            return bool(best) and all(b <= usable for b in best)
+        return count == HALF_BEST and 0 < len(best) // 2 <= whole
+    if count <= 0:
+        return False
+    served = 0
+    for block in blocks:
+        if _serves(platform, levels, depth + 1, usable, block, free):
+            served += 1
+            if served == count:
+                return True
+    return False
 
 
 def _selections(platform: Platform, group: Group, usable: Ids, free: Ids) -> Iterator[Ids]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from oar_conformance.invariants._hierarchy import (
     free_region,
     group_problem,
+    has_selection,
     split_result,
 )
 from oar_conformance.invariants._registry import Severity, get, invariant
@@ -34,12 +35,14 @@ def _f1_breached(scenario: FindScenario, result: Ids) -> bool:
 
 
 def _starved_groups(scenario: FindScenario, result: Ids) -> list[int]:
-    """Groups (0-based) that got nothing usable while others were served."""
-    starved = [
-        i
-        for i, g in enumerate(scenario.groups)
-        if not (free_region(g, scenario.available) & result)
-    ]
+    """Groups (0-based) left without any valid answer in ``result`` while others got one."""
+    if len(scenario.groups) < 2:
+        return []
+    starved = []
+    for i, g in enumerate(scenario.groups):
+        free = free_region(g, scenario.available)
+        if not has_selection(scenario.platform, g, free & result, free):
+            starved.append(i)
     return starved if len(starved) < len(scenario.groups) else []
 
 
@@ -133,7 +136,7 @@ def f3_all_or_nothing(scenario: FindScenario, outcome: FindOutcome) -> Iterator[
     if starved:
         names = ", ".join(f"group {i + 1} ({scenario.groups[i].oarsub()})" for i in starved)
         yield get("F3").violation(
-            f"{names} got nothing while the other groups were served",
+            f"{names} got no valid answer while the other groups were served",
             received=ids_text(result),
             expected="an answer for every group, or an empty ProcSet",
             kind="partial",

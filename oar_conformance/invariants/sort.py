@@ -1,5 +1,245 @@
-"""Sort invariants S1-S5: what an ``oar.jobs_sorting_func`` plugin must return."""
+"""Sort invariants S1-S5: what an ``oar.jobs_sorting_func`` plugin must return.
+
+Every check has the signature ``check(scenario: SortScenario, outcome: SortOutcome)`` and
+yields violations; each reads plain job ids only. Checks other than S4 say nothing about a
+first call that raised or timed out (S4 reports it); S2 and S3 say nothing about an
+answer that is not a permutation (S1 reports it), and S3 nothing about a plugin that is
+not deterministic (S2 reports it), so one bug is reported under one id. An extra call
+that fails where the first succeeded is reported by the check that asked for it: S4
+never makes that call.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from oar_conformance.invariants._registry import Severity, get, invariant
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from oar_conformance.sort_runner import Answer, SortOutcome
+    from oar_conformance.sort_scenario import SortScenario
+    from oar_conformance.violations import Violation
+
+__all__ = ["jids_text", "permutation_problems", "swapped_twins"]
+
+
+def jids_text(jids: Sequence[int]) -> str:
+    """Job ids for a message: ``3, 5 and 8``."""
+    words = [str(j) for j in jids]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def permutation_problems(expected: Sequence[int], order: Sequence[int]) -> dict[str, list[int]]:
+    """What keeps ``order`` from being a permutation of ``expected``, by kind.
+
+    ``lost``: expected ids missing; ``duplicated``: ids returned more than once (each
+    listed once); ``invented``: ids not in ``expected``. Kinds without ids are left out.
+    """
+    wanted = set(expected)
+    counts = Counter(order)
+    found = {
+        "lost": [j for j in expected if j not in counts],
+        "duplicated": [j for j in counts if counts[j] > 1 and j in wanted],
+        "invented": [j for j in counts if j not in wanted],
+    }
+    return {kind: ids for kind, ids in found.items() if ids}
+
+
+def swapped_twins(scenario: SortScenario, order: Sequence[int]) -> list[tuple[int, int]]:
+    """Pairs of jobs identical but for their ids that ``order`` puts in reverse input order."""
+    position = {jid: i for i, jid in enumerate(order)}
+    return [
+        (a, b)
+        for a, b in scenario.twins()
+        if a in position and b in position and position[a] > position[b]
+    ]
+
+
+def _ordered(scenario: SortScenario, outcome: SortOutcome) -> tuple[int, ...] | None:
+    """The first answer when it is a permutation of ``waiting_jids``, else ``None``."""
+    order = outcome.result
+    if order is None or permutation_problems(scenario.waiting_jids, order):
+        return None
+    return order
+
+
+@invariant(
+    "S1",
+    family="sort",
+    slug="permutation",
+    title="permutation of waiting_jids (nothing lost, duplicated or invented)",
+    rationale=(
+        "OAR3 schedules exactly the jobs of the returned list: a lost job waits forever, a "
+        "duplicated one is booked twice, and an invented id crashes the scheduling round."
+    ),
+)
+def s1_permutation(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+    error = outcome.error
+    if error is not None:
+        if error.kind == "type":
+            yield get("S1").violation(
+                error.summary,
+                received="not a list of job ids",
+                expected=f"a permutation of waiting_jids {scenario.waiting_jids}",
+                kind="type",
+                scenario=scenario,
+                outcome=outcome,
+            )
+        return
+    order = outcome.result or ()
+    problems = permutation_problems(scenario.waiting_jids, order)
+    messages = {
+        "lost": "job{s} {ids} {verb} missing from the answer",
+        "duplicated": "job{s} {ids} {verb} returned more than once",
+        "invented": "job{s} {ids} {verb} not waiting (not in waiting_jids)",
+    }
+    for kind, ids in problems.items():
+        plural = len(ids) > 1
+        yield get("S1").violation(
+            messages[kind].format(
+                s="s" if plural else "", ids=jids_text(ids), verb="are" if plural else "is"
+            ),
+            received=str(list(order)),
+            expected=f"a permutation of waiting_jids {scenario.waiting_jids}",
+            kind=kind,
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+def _other(answer: Answer | None, order: tuple[int, ...]) -> Answer | None:
+    """``answer`` when an extra call was made and answered other than ``order``."""
+    return answer if answer is not None and answer.order != order else None
+
+
+@invariant(
+    "S2",
+    family="sort",
+    slug="deterministic",
+    title="deterministic, including for another dict/list order of equal inputs",
+    rationale=(
+        "OAR3 sorts again every scheduling round; an order that changes with chance or "
+        "with the iteration order of waiting_jobs makes jobs overtake each other at random "
+        "and moves every job's predicted start."
+    ),
+    needs=("repeat", "reorder"),
+)
+def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+    order = _ordered(scenario, outcome)
+    if order is None:
+        return
+    repeat, reorder = _other(outcome.repeat, order), _other(outcome.reorder, order)
+    if repeat is not None:
+        yield get("S2").violation(
+            "two identical calls gave different orders",
+            received=f"first {list(order)}, then {repeat.text()}",
+            expected="the same order both times",
+            kind="nondeterministic",
+            scenario=scenario,
+            outcome=outcome,
+        )
+    elif reorder is not None:
+        yield get("S2").violation(
+            "the order depends on the insertion order of waiting_jobs or of queues: with "
+            "both reversed (equal inputs) the answer changed",
+            received=f"first {list(order)}, then {reorder.text()}",
+            expected="the same order: only waiting_jids' order carries meaning",
+            kind="order-dependent",
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+@invariant(
+    "S3",
+    family="sort",
+    slug="stable",
+    title="stable ordering: idempotent, and ties keep input order",
+    rationale=(
+        "waiting_jids comes in submission (id) order, OAR3's own FIFO; a sort that swaps "
+        "equal jobs or reshuffles an already sorted list breaks first-come-first-served "
+        "between equals and makes the schedule flap."
+    ),
+    needs=("repeat", "reorder", "resort"),
+)
+def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+    order = _ordered(scenario, outcome)
+    if order is None or _other(outcome.repeat, order) or _other(outcome.reorder, order):
+        return
+    swapped = swapped_twins(scenario, order)
+    if swapped:
+        a, b = swapped[0]
+        yield get("S3").violation(
+            f"jobs {a} and {b} are identical but for their ids, yet job {b} was put before job {a}",
+            received=str(list(order)),
+            expected=f"job {a} before job {b}, as in waiting_jids {scenario.waiting_jids}",
+            kind="ties",
+            scenario=scenario,
+            outcome=outcome,
+        )
+        return
+    resort = outcome.resort
+    if resort is not None and resort.order != order:
+        yield get("S3").violation(
+            f"sorting the answer again (waiting_jids = {list(order)}) changed it",
+            received=resort.text(),
+            expected=f"{list(order)} again",
+            kind="not-idempotent",
+            scenario=scenario,
+            outcome=outcome,
+        )
+
+
+@invariant(
+    "S4",
+    family="sort",
+    slug="no-error",
+    title="does not raise on edge inputs (empty, one job, now = 0, no types, config '{}')",
+    rationale=(
+        "An exception or a hang inside the sort aborts the scheduling of the whole queue "
+        "group: none of its jobs gets scheduled until the plugin is fixed."
+    ),
+    needs=("errors",),
+)
+def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+    error = outcome.error
+    if error is None or error.kind == "type":
+        return
+    edges = scenario.edges()
+    where = f" (inputs with {', '.join(edges)})" if edges else ""
+    yield get("S4").violation(
+        f"{error.summary}{where}",
+        received="an exception" if error.kind == "raised" else "no answer in time",
+        expected="a list of job ids (waiting_jids itself is a valid answer)",
+        kind=error.kind,
+        scenario=scenario,
+        outcome=outcome,
+    )
+
+
+@invariant(
+    "S5",
+    family="sort",
+    slug="inputs-not-mutated",
+    title="inputs not mutated",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "OAR3 keeps using queues, waiting_jids and waiting_jobs after the sort (to cut the "
+        "list, to schedule, to save); changing them in place works today by accident. "
+        "Adding attributes to jobs, as OAR3's own karma sort does, is fine."
+    ),
+)
+def s5_inputs_not_mutated(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+    if outcome.mutated:
+        changed = ", ".join(outcome.mutated)
+        yield get("S5").violation(
+            f"the call changed {changed}",
+            received=f"{changed} modified in place",
+            expected="inputs left as they were (sort a copy: sorted(waiting_jids, key=...))",
+            kind="+".join(sorted({m.split("[")[0] for m in outcome.mutated})),
+            scenario=scenario,
+            outcome=outcome,
+        )

@@ -1,0 +1,103 @@
+"""Plugin names, plugin arguments and [tool.oar-conformance] settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from oar_conformance.config import parse, read_pyproject
+from oar_conformance.errors import PluginLoadError, UsageError
+from oar_conformance.plugins import PluginSpec, installed, load, parse_plugin_args, resolve
+from oar_conformance.profiles import get_profile
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ((), {})),
+        ("a", (("a",), {})),
+        ("a:b", (("a", "b"), {})),
+        ("k=v", ((), {"k": "v"})),
+        ("a:k=v=w:=x", (("a", "=x"), {"k": "v=w"})),
+    ],
+)
+def test_plugin_args_split_like_oar3(text: str, expected: object) -> None:
+    assert parse_plugin_args(text) == expected
+
+
+def test_resolve_forms() -> None:
+    spec = PluginSpec("oar.find_func", "sample_first_fit")
+    assert resolve("sample_first_fit") == [spec]
+    assert resolve("oar.find_func:sample_first_fit") == [spec]
+    assert resolve("find_func:sample_first_fit") == [spec]
+    assert resolve("find:sample_first_fit") == [spec]
+
+
+def test_unknown_plugin_lists_installed() -> None:
+    with pytest.raises(UsageError, match="sample_first_fit") as info:
+        resolve("oar.find_func:no_such_plugin")
+    assert "'no_such_plugin'" in str(info.value)
+    with pytest.raises(UsageError, match="not registered in any"):
+        resolve("no_such_plugin")
+    with pytest.raises(UsageError, match="group 'oar.nope' is unknown"):
+        resolve("oar.nope:x")
+    with pytest.raises(UsageError, match="empty plugin name"):
+        resolve("  ")
+
+
+def test_broken_plugin_shows_its_own_import_error() -> None:
+    with pytest.raises(PluginLoadError) as info:
+        load(PluginSpec("oar.find_func", "broken_import"))
+    text = str(info.value)
+    assert "ImportError" in text
+    assert "this_module_does_not_exist" in text
+    assert "broken.py" in text
+
+
+def test_installed_lists_every_group() -> None:
+    found = installed()
+    assert set(found) == {
+        "oar.find_func",
+        "oar.assign_func",
+        "oar.jobs_sorting_func",
+        "oar.extra_metasched_func",
+    }
+    names = {p.name: p for p in found["oar.find_func"]}
+    assert names["sample_first_fit"].module == "oar_conformance_samples.find"
+
+
+def test_profiles() -> None:
+    assert get_profile("ci").max_examples >= get_profile("quick").max_examples
+    with pytest.raises(UsageError, match=r"profile='fast' is unknown; use one of quick, ci"):
+        get_profile("fast")
+
+
+def test_pyproject_settings(tmp_path: Path) -> None:
+    assert read_pyproject(tmp_path / "pyproject.toml").plugins == ()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.oar-conformance]\nplugins = ["find:x"]\nprofile = "quick"\nstrict = true\n'
+        'seed = 4\ntimeout = 2\nplugin-args = "a:k=v"\n',
+        encoding="utf-8",
+    )
+    settings = read_pyproject(tmp_path / "pyproject.toml")
+    assert settings.plugins == ("find:x",)
+    assert settings.profile == "quick"
+    assert settings.strict is True
+    assert settings.seed == 4
+    assert settings.timeout == 2.0
+    assert settings.plugin_args == "a:k=v"
+
+
+def test_pyproject_errors_name_the_key(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown key 'plugin'"):
+        parse({"plugin": ["x"]})
+    with pytest.raises(UsageError, match=r"strict='yes' is invalid"):
+        parse({"strict": "yes"})
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text("[tool.oar-conformance\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        read_pyproject(bad)
