@@ -120,11 +120,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
     from oar_conformance.conformance import CheckOptions  # noqa: PLC0415
     from oar_conformance.errors import UsageError  # noqa: PLC0415
+    from oar_conformance.invariants import get  # noqa: PLC0415
     from oar_conformance.plugins import parse_plugin_args, resolve  # noqa: PLC0415
     from oar_conformance.profiles import get_profile  # noqa: PLC0415
     from oar_conformance.stats import RunStats  # noqa: PLC0415
-
-    from oar_conformance.invariants import get  # noqa: PLC0415
 
     for invariant_id in config.getoption(OPT_INVARIANT):
         get(invariant_id)

@@ -8,7 +8,6 @@ expected id. The samples are a real distribution with real entry points
 from __future__ import annotations
 
 import pytest
-
 from _catalogue import caught, check, needs_oar3
 
 FIND = "oar.find_func"

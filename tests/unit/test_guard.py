@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
@@ -26,7 +27,7 @@ def _catch_everything() -> None:
     while True:
         try:
             time.sleep(0.01)
-        except Exception:  # noqa: BLE001, S112, PERF203 - the point of the test
+        except Exception:  # noqa: PERF203 - the point of the test
             continue
 
 
@@ -77,8 +78,6 @@ def test_timeout_outside_main_thread() -> None:
 
 
 def test_previous_alarm_handler_restored() -> None:
-    import signal
-
     def mine(signum: int, frame: object) -> None:
         pass
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from oar_conformance.invariants import get, registered
-from oar_conformance.invariants._hierarchy import group_problem, split_result
+from oar_conformance.invariants._hierarchy import group_problem, has_selection, split_result
 from oar_conformance.model import ALL, BEST, HALF_BEST, FindScenario, Group, Level, Platform
 from oar_conformance.outcome import FindOutcome, PluginError
 
@@ -234,6 +234,4 @@ def test_f3_group_served_only_by_overlap_is_not_starved() -> None:
     ],
 )
 def test_has_selection(g: Group, usable: frozenset[int], expected: bool) -> None:
-    from oar_conformance.invariants._hierarchy import has_selection
-
     assert has_selection(PLATFORM, g, usable, EVERYTHING) is expected

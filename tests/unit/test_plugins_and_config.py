@@ -43,7 +43,7 @@ def test_unknown_plugin_lists_installed() -> None:
     assert "'no_such_plugin'" in str(info.value)
     with pytest.raises(UsageError, match="not registered in any"):
         resolve("no_such_plugin")
-    with pytest.raises(UsageError, match="group 'oar.nope' is unknown"):
+    with pytest.raises(UsageError, match=r"group 'oar\.nope' is unknown"):
         resolve("oar.nope:x")
     with pytest.raises(UsageError, match="empty plugin name"):
         resolve("  ")
