@@ -21,7 +21,7 @@ from procset import ProcSet
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
 from oar_conformance.driving import CheckOptions, Driver
-from oar_conformance.model import FindScenario
+from oar_conformance.model import FindScenario, to_procset
 from oar_conformance.outcome import FindOutcome, PluginError
 
 __all__ = ["FindRunner", "make_driver", "reference_find"]
@@ -32,9 +32,7 @@ _REPEAT_SEED = 0x0A5C0DE
 def reference_find(scenario: FindScenario) -> frozenset[int]:
     """OAR3's default answer (``find_resource_hierarchies_job``) for ``scenario``."""
     default = oar3.scheduling().find_resource_hierarchies_job
-    result = default(
-        ProcSet(*sorted(scenario.available)), scenario.hy_res_rqts(), scenario.platform.hy()
-    )
+    result = default(to_procset(scenario.available), scenario.hy_res_rqts(), scenario.platform.hy())
     return frozenset(result)
 
 
@@ -60,7 +58,7 @@ class FindRunner:
     def _call(
         self, scenario: FindScenario
     ) -> tuple[frozenset[int] | None, PluginError | None, tuple[str, ...], float]:
-        avail = ProcSet(*sorted(scenario.available))
+        avail = to_procset(scenario.available)
         rqts = scenario.hy_res_rqts()
         hy = scenario.platform.hy()
         before = (avail.copy(), copy.deepcopy(rqts), copy.deepcopy(hy))
