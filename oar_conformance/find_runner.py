@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypothesis import strategies as st
 from procset import ProcSet
 
 from oar_conformance import oar3
@@ -126,8 +127,15 @@ def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
             return "error"
         return "allocated" if outcome.result else "empty"
 
+    profile = options.profile
+    strategy = ost.find_scenarios(max_resources=profile.max_resources)
+    if profile.large_resources:
+        large = ost.find_scenarios(
+            min_resources=profile.max_resources + 1, max_resources=profile.large_resources
+        )
+        strategy = st.one_of(strategy, strategy, strategy, large)
     return Driver(
-        strategy=ost.find_scenarios(max_resources=options.profile.max_resources),
+        strategy=strategy,
         run=runner.run,
         classify=classify,
         resources=lambda scenario: len(scenario.platform.resources),
