@@ -105,7 +105,7 @@ def run_check(spec: PluginSpec, invariant: Invariant, options: CheckOptions) -> 
         print_blob=True,
         database=_database(options.database),
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        phases=tuple(Phase),
+        phases=tuple(Phase) if options.shrink else (Phase.explicit, Phase.reuse, Phase.generate),
     )(test)
     if options.seed is not None:
         test = seed(stable_seed(options.seed, spec, invariant))(test)

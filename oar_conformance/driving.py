@@ -31,6 +31,7 @@ class CheckOptions:
     kwargs: Mapping[str, str] = field(default_factory=dict)
     database: Any = "default"
     stats: RunStats | None = None
+    shrink: bool = True
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class FindRunner:
         avail = to_procset(scenario.available)
         rqts = scenario.hy_res_rqts()
         hy = scenario.platform.hy()
-        before = (avail.copy(), copy.deepcopy(rqts), copy.deepcopy(hy))
+        before = (avail.copy(), copy.deepcopy(rqts), scenario.platform.hy_template)
         call = call_guarded(
             self.func,
             (avail, rqts, hy, scenario.beginning, *self.args),
@@ -128,7 +128,9 @@ def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
         return "allocated" if outcome.result else "empty"
 
     profile = options.profile
-    strategy = ost.find_scenarios(max_resources=profile.max_resources)
+    strategy = ost.find_scenarios(
+        min_resources=profile.min_resources, max_resources=profile.max_resources
+    )
     if profile.large_resources:
         large = ost.find_scenarios(
             min_resources=profile.max_resources + 1, max_resources=profile.large_resources

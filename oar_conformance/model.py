@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -72,19 +72,29 @@ def intervals(ids: Iterable[int]) -> list[tuple[int, int]]:
 def to_procset(ids: Iterable[int]) -> ProcSet:
     """Build the ``ProcSet`` OAR3 would use for ``ids``.
 
-    ``ProcSet(*many)`` merges its arguments one by one (quadratic); unions of halves keep
-    the build at n log n, which matters on 65,000-resource platforms.
+    ``ProcSet(*many)`` merges its arguments one by one, which is quadratic and dominated
+    the kit's time on 65,000-resource platforms. The maximal sorted intervals computed here
+    are exactly ProcSet's canonical form, so they are installed directly (procset's own
+    operators do the same); ``_procset_fast_path_ok`` checks that assumption once.
     """
-    from procset import ProcSet  # noqa: PLC0415 - keep model import cheap
+    from procset import ProcInt, ProcSet  # noqa: PLC0415 - keep model import cheap
 
-    parts = [ProcSet(itv) for itv in intervals(ids)]
-    if not parts:
-        return ProcSet()
-    while len(parts) > 1:
-        parts = [a | b for a, b in zip(parts[::2], parts[1::2], strict=False)] + (
-            [parts[-1]] if len(parts) % 2 else []
-        )
-    return parts[0]
+    result = ProcSet()
+    if _procset_fast_path_ok():
+        result._itvs = [ProcInt(a, b) for a, b in intervals(ids)]  # noqa: SLF001
+        return result
+    for a, b in intervals(ids):
+        result = result | ProcSet((a, b))
+    return result
+
+
+@cache
+def _procset_fast_path_ok() -> bool:
+    """Whether this procset stores canonical intervals in ``_itvs`` (checked once)."""
+    from procset import ProcSet  # noqa: PLC0415
+
+    probe = ProcSet((1, 2), 4, (6, 9))
+    return getattr(probe, "_itvs", None) == [(1, 2), (4, 4), (6, 9)]
 
 
 def ids_text(ids: Iterable[int]) -> str:
@@ -163,9 +173,18 @@ class Platform(_ShortRepr):
         msg = f"level={name!r} is not in this platform; its levels are {self.level_names}"
         raise KeyError(msg)
 
-    def hy(self) -> dict[str, list[ProcSet]]:
-        """The ``hy`` mapping OAR3 passes to plugins: level name -> list of ProcSet blocks."""
+    @cached_property
+    def hy_template(self) -> dict[str, list[ProcSet]]:
+        """The ``hy`` mapping, built once; never handed to a plugin (see :meth:`hy`)."""
         return {level.name: [to_procset(b) for b in level.blocks] for level in self.levels}
+
+    def hy(self) -> dict[str, list[ProcSet]]:
+        """A fresh ``hy`` mapping as OAR3 passes it: level name -> list of ProcSet blocks.
+
+        Each call gives new ProcSets, so a plugin that mutates them cannot corrupt the
+        template that mutation checks compare against.
+        """
+        return {name: [b.copy() for b in blocks] for name, blocks in self.hy_template.items()}
 
     def with_property(self, name: str, value: str) -> Ids:
         """Resource ids whose property ``name`` equals ``value``."""

@@ -27,6 +27,7 @@ class Profile:
     max_resources: int
     description: str
     large_resources: int | None = None
+    min_resources: int = 1
 
 
 PROFILES = {
