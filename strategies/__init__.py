@@ -17,6 +17,7 @@ examples shrink.
 
 from __future__ import annotations
 
+from ._assign import assign_scenarios
 from ._availability import Busy, availability
 from ._jobs import jobs, moldables
 from ._platforms import COLORS, LEVEL_NAMES, MEMS, platforms
@@ -31,6 +32,7 @@ __all__ = [
     "MEMS",
     "QUEUE_NAMES",
     "Busy",
+    "assign_scenarios",
     "availability",
     "find_scenarios",
     "groups",

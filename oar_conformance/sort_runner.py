@@ -1,0 +1,414 @@
+"""Calling an ``oar.jobs_sorting_func`` plugin exactly as OAR3's kamelot does.
+
+Kamelot calls ``f(queues, now, waiting_jids, waiting_jobs, config_str, plt)`` once per
+group of active queues of equal priority, after ``get_waiting_jobs`` and
+``get_data_jobs``, and schedules the jobs in the order of the returned list. The runner
+builds those arguments from a :class:`~oar_conformance.sort_scenario.SortScenario`:
+
+- ``queues``: the list of queue names (the meta-scheduler passes ``[q.name for q in
+  queues]``, kamelot's command line ``[queue]``);
+- ``now``: an int; ``waiting_jids``: a fresh list of ints, ascending as OAR3 reads them;
+- ``waiting_jobs``: a dict jid -> :class:`JobRecord`, inserted in ``waiting_jids`` order.
+  OAR3's ``oar.lib.models.Job`` cannot stand in: it is a deferred-reflection model, only
+  mapped once OAR3 reflects a live database, so an instance built without one has no
+  defaults and cannot even be printed. A record carries the same attribute names
+  instead: the ``jobs`` columns with OAR3's defaults, and what ``get_data_jobs`` adds
+  (``types``, ``mld_res_rqts``, ``deps``, ``ts``, ``ph``, ``key_cache``, ...);
+- ``config_str``: the scenario's JSON text (OAR3 passes ``"{}"`` when unset);
+- ``plt``: a :class:`SortPlatform`, offering what OAR3's own sorters use without a
+  database; anything else raises an ``AttributeError`` naming the attribute.
+
+No OAR3 module is imported, so sort checks run the same with or without OAR3. Calls go
+through :func:`~oar_conformance._guard.call_guarded`; the inputs are compared before and
+after the call, and extra calls are made on request: ``"repeat"`` (identical inputs,
+another ``random`` state), ``"reorder"`` (``waiting_jobs``, each job's ``types`` and
+``queues`` in reverse order: equal inputs, since OAR3 gives none of these orders a
+meaning) and ``"resort"`` (``waiting_jids`` set to the first answer).
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
+from copy import copy
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from procset import ProcSet
+
+from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
+from oar_conformance.driving import CheckOptions, Driver
+from oar_conformance.model import Group, Job, to_procset
+from oar_conformance.outcome import PluginError
+from oar_conformance.profiles import Profile
+from oar_conformance.sort_scenario import SortScenario
+
+__all__ = [
+    "JOB_DEFAULTS",
+    "JOB_SECURITY_TIME",
+    "Answer",
+    "JobRecord",
+    "SortOutcome",
+    "SortPlatform",
+    "SortRunner",
+    "job_attributes",
+    "make_driver",
+]
+
+JOB_SECURITY_TIME = 60
+"""OAR3's default ``SCHEDULER_JOB_SECURITY_TIME``, added to walltimes in ``mld_res_rqts``."""
+
+NO_PLACEHOLDER = 0
+"""OAR3's ``job.ph`` value for a job that is neither a placeholder nor allowed in one."""
+
+JOB_DEFAULTS: dict[str, Any] = {
+    "array_index": 1,
+    "initial_request": None,
+    "env": None,
+    "type": "PASSIVE",
+    "info_type": None,
+    "state": "Waiting",
+    "reservation": "None",
+    "message": "",
+    "scheduler_info": "",
+    "group": "",
+    "command": "",
+    "exit_code": None,
+    "properties": "",
+    "launching_directory": "",
+    "start_time": 0,
+    "stop_time": 0,
+    "file_id": None,
+    "accounted": "NO",
+    "notify": None,
+    "assigned_moldable_job": 0,
+    "checkpoint": 0,
+    "checkpoint_signal": 12,
+    "stdout_file": "OAR.%jobid%.stdout",
+    "stderr_file": "OAR.%jobid%.stderr",
+    "resubmit_job_id": 0,
+    "suspended": "NO",
+    "last_karma": None,
+    "assign": False,
+    "find": False,
+    "no_quotas": False,
+}
+"""Attributes every waiting job has with the same value, as a plain ``oarsub`` sets them."""
+
+_TYPE_FLAGS = frozenset({"timesharing", "placeholder", "allow", "assign", "find", "no_quotas"})
+"""Job types ``get_jobs_types`` turns into attributes instead of keeping in ``types``."""
+
+_REPEAT_SEED = 0x50C7ED
+
+
+@lru_cache(maxsize=1024)
+def _constraints(ids: frozenset[int]) -> ProcSet:
+    return to_procset(ids)
+
+
+def _hy_res_rqt(group: Group) -> tuple[list[tuple[str, int]], ProcSet]:
+    """``group.hy_res_rqt()``, fresh every time but with its ProcSet built once."""
+    return ([(name, n) for name, n in group.levels], copy(_constraints(group.constraints)))
+
+
+def job_attributes(job: Job) -> dict[str, Any]:
+    """The attributes of ``job`` that vary per job, as OAR3's scheduler sets them.
+
+    ``types`` keeps what ``get_jobs_types`` keeps (``timesharing=user,name`` becomes
+    ``ts``, ``ts_user``, ``ts_name``); ``mld_res_rqts`` adds the job security time to
+    walltimes; ``deps`` lists ``(required_jid, state, exit_code)`` of waiting jobs.
+    """
+    attributes: dict[str, Any] = {
+        "id": job.id,
+        "array_id": job.id,
+        "name": job.name,
+        "user": job.user,
+        "project": job.project,
+        "queue_name": job.queue,
+        "submission_time": job.submission_time,
+        "types": {k: v for k, v in job.types.items() if k not in _TYPE_FLAGS},
+        "deps": [(jid, "Waiting", None) for jid in job.dependencies],
+        "ts": "timesharing" in job.types,
+        "ph": NO_PLACEHOLDER,
+        "mld_res_rqts": [
+            (m.id, m.walltime + JOB_SECURITY_TIME, [_hy_res_rqt(g) for g in m.groups])
+            for m in job.moldables
+        ],
+    }
+    if "timesharing" in job.types:
+        user, _, name = job.types["timesharing"].partition(",")
+        attributes["ts_user"], attributes["ts_name"] = user, name
+    return attributes
+
+
+class JobRecord:
+    """A waiting job as a sorting plugin sees it: the attributes of OAR3's ``Job`` objects.
+
+    Built from :data:`JOB_DEFAULTS` and :func:`job_attributes`, plus ``key_cache`` as
+    ``set_jobs_cache_keys`` computes it. A plugin may add attributes (OAR3's own sorters
+    set ``karma`` or ``priority``).
+    """
+
+    def __init__(self, **attributes: Any) -> None:
+        self.__dict__.update(JOB_DEFAULTS)
+        self.__dict__.update(attributes)
+        self.key_cache: dict[int, str] = {}
+        if not self.ts and self.ph == NO_PLACEHOLDER:
+            self.key_cache = {mid: f"{w}{rqts}" for mid, w, rqts in self.mld_res_rqts}
+
+    @classmethod
+    def of(cls, job: Job) -> JobRecord:
+        return cls(**job_attributes(job))
+
+    def __getattr__(self, name: str) -> Any:
+        msg = (
+            f"job.{name} is not an attribute of OAR3's waiting jobs; they carry the jobs "
+            "table columns and types, mld_res_rqts, deps, ts, ph and key_cache"
+        )
+        raise AttributeError(msg)
+
+    def __repr__(self) -> str:
+        return f"<Job {self.__dict__.get('id')!r}>"
+
+
+class SortPlatform:
+    """The ``plt`` a sorting plugin gets, without a database behind it.
+
+    It offers what OAR3's own sorting functions use: ``get_time()`` (the scenario's
+    ``now``, as OAR3's simulated platforms return their clock) and the three accounting
+    queries of karma sorting, answering as OAR3 does on an empty accounting table:
+    ``get_sum_accounting_window(...) -> (1, 1)``,
+    ``get_sum_accounting_by_project(...) -> ({}, {})`` and
+    ``get_sum_accounting_by_user(...) -> ({}, {})``. Any other attribute raises an
+    ``AttributeError`` naming it: a plugin that needs a real platform or database is
+    checked by the database rounds instead.
+    """
+
+    def __init__(self, now: int) -> None:
+        self._now = now
+
+    def get_time(self) -> int:
+        return self._now
+
+    def get_sum_accounting_window(self, *args: Any) -> tuple[int, int]:
+        return (1, 1)
+
+    def get_sum_accounting_by_project(self, *args: Any) -> tuple[dict[str, float], ...]:
+        return ({}, {})
+
+    def get_sum_accounting_by_user(self, *args: Any) -> tuple[dict[str, float], ...]:
+        return ({}, {})
+
+    def __getattr__(self, name: str) -> Any:
+        msg = (
+            f"plt.{name} is not offered by oar-conformance's stand-in platform, which has "
+            "get_time and the get_sum_accounting_* queries only; a plugin needing a real "
+            "platform or database is checked by the database rounds (--oar-db)"
+        )
+        raise AttributeError(msg)
+
+    def __repr__(self) -> str:
+        return f"SortPlatform(now={self._now})"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one call returned: the order as ints, or the error that replaced it.
+
+    ``error.kind`` is ``"raised"`` or ``"timeout"`` for a failed call, ``"type"`` when it
+    returned something that is not a list (or tuple) of job ids.
+    """
+
+    order: tuple[int, ...] | None
+    error: PluginError | None = None
+
+    @property
+    def failed(self) -> bool:
+        """The call raised or timed out (a wrong return value is not a failure)."""
+        return self.error is not None and self.error.kind != "type"
+
+    def text(self) -> str:
+        """The answer for a report: ``[3, 1, 2]`` or ``error: ...``."""
+        if self.order is not None:
+            return str(list(self.order))
+        assert self.error is not None
+        return f"error: {self.error.summary}"
+
+
+@dataclass(frozen=True)
+class SortOutcome:
+    """One observed call of a sorting plugin, and the extra calls invariants asked for.
+
+    ``answer`` is the first call's; ``mutated`` names the inputs it changed in place
+    (``queues``, ``waiting_jids``, ``waiting_jobs``, or ``waiting_jobs[jid].attribute``;
+    new attributes on a job do not count). ``repeat``, ``reorder`` and ``resort`` are the
+    answers of the extra calls (``None`` when not made). ``seconds`` times the first call.
+    """
+
+    answer: Answer
+    mutated: tuple[str, ...] = ()
+    repeat: Answer | None = None
+    reorder: Answer | None = None
+    resort: Answer | None = None
+    seconds: float = 0.0
+
+    @property
+    def result(self) -> tuple[int, ...] | None:
+        """The first call's order, ``None`` when it failed or returned no list of ids."""
+        return self.answer.order
+
+    @property
+    def error(self) -> PluginError | None:
+        """Why the first call gave no order (raised, timeout, or a wrong return type)."""
+        return self.answer.error
+
+
+def _read(value: Any) -> Answer:
+    if isinstance(value, list | tuple):
+        bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int)]
+        if not bad:
+            return Answer(tuple(int(v) for v in value))
+        detail = f"elements such as {bad[0]!r} of type {type(bad[0]).__name__}"
+    else:
+        detail = f"{type(value).__name__} {value!r:.80}"
+    return Answer(
+        None,
+        PluginError(
+            "type",
+            f"returned {detail}, but OAR3 needs a list of job ids (ints) from waiting_jids",
+        ),
+    )
+
+
+def _changes(
+    scenario: SortScenario,
+    queues: list[str],
+    jids: list[int],
+    jobs: dict[int, JobRecord],
+    given: tuple[list[str], list[int], list[tuple[int, JobRecord]]],
+) -> tuple[str, ...]:
+    """Names of the inputs the call changed, given what it was handed.
+
+    ``given`` holds copies of the lists and the records themselves; each record is
+    compared to a fresh one built from the scenario (cheaper than a deep copy).
+    """
+    queues_then, jids_then, records = given
+    changed = []
+    if queues != queues_then:
+        changed.append("queues")
+    if jids != jids_then:
+        changed.append("waiting_jids")
+    if [jid for jid, _ in records] != list(jobs) or any(
+        jobs[jid] is not record for jid, record in records
+    ):
+        changed.append("waiting_jobs")
+        return tuple(changed)
+    jobs_by_id = {job.id: job for job in scenario.jobs}
+    for jid, record in records:
+        now = vars(record)
+        changed += [
+            f"waiting_jobs[{jid}].{name}"
+            for name, value in vars(JobRecord.of(jobs_by_id[jid])).items()
+            if name not in now or now[name] != value
+        ]
+    return tuple(changed)
+
+
+def _permutes(order: Iterable[int], jids: Iterable[int]) -> bool:
+    return Counter(order) == Counter(jids)
+
+
+@dataclass
+class SortRunner:
+    """Calls one sorting plugin on scenarios, under a per-call time limit."""
+
+    func: Callable[..., Any]
+    timeout: float = DEFAULT_TIMEOUT
+
+    def _call(
+        self,
+        scenario: SortScenario,
+        *,
+        jids: Iterable[int] | None = None,
+        reverse: bool = False,
+        watch: bool = False,
+    ) -> tuple[Answer, tuple[str, ...], float]:
+        queues = scenario.queue_names
+        records = [(job.id, JobRecord.of(job)) for job in scenario.jobs]
+        if reverse:
+            queues.reverse()
+            records.reverse()
+            for _, record in records:
+                vars(record)["types"] = dict(reversed(record.types.items()))
+        jobs = dict(records)
+        waiting_jids = list(scenario.waiting_jids if jids is None else jids)
+        given = (list(queues), list(waiting_jids), list(jobs.items()))
+        call = call_guarded(
+            self.func,
+            (queues, scenario.now, waiting_jids, jobs, scenario.config, SortPlatform(scenario.now)),
+            {},
+            self.timeout,
+        )
+        mutated = _changes(scenario, queues, waiting_jids, jobs, given) if watch else ()
+        answer = Answer(None, call.error) if call.error is not None else _read(call.value)
+        return answer, mutated, call.seconds
+
+    def _call_with_other_random_state(
+        self, scenario: SortScenario, *, reverse: bool = False
+    ) -> Answer:
+        """Call again with the global ``random`` state moved on (Hypothesis resets it).
+
+        The state is derived from the scenario, so a replayed example behaves the same.
+        """
+        saved = random.getstate()
+        random.seed(_REPEAT_SEED ^ zlib.crc32(repr(scenario).encode()))
+        try:
+            return self._call(scenario, reverse=reverse)[0]
+        finally:
+            random.setstate(saved)
+
+    def run(self, scenario: SortScenario, needs: Collection[str] = ()) -> SortOutcome:
+        """Observe the plugin on ``scenario``, with the extra calls ``needs`` names."""
+        answer, mutated, seconds = self._call(scenario, watch=True)
+        repeat = reorder = resort = None
+        if "repeat" in needs:
+            repeat = self._call_with_other_random_state(scenario)
+        if "reorder" in needs:
+            reorder = self._call_with_other_random_state(scenario, reverse=True)
+        order = answer.order
+        if "resort" in needs and order is not None and _permutes(order, scenario.waiting_jids):
+            resort = self._call(scenario, jids=order)[0]
+        return SortOutcome(answer, mutated, repeat, reorder, resort, seconds)
+
+
+def _max_jobs(profile: Profile) -> int:
+    """Most jobs per scenario: 16 for quick, 32 for ci, 100 for thorough (and alike)."""
+    if profile.large_resources:
+        return 100
+    return 16 if profile.max_resources <= 32 else 32
+
+
+def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
+    """Sort checks: generated sort scenarios, one observed call (and its extras) each.
+
+    OAR3 passes a sorting plugin no extra arguments, so ``options.args``/``kwargs`` are
+    not used. Timing is bucketed by the number of waiting jobs.
+    """
+    from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
+
+    runner = SortRunner(func, options.timeout)
+
+    def classify(outcome: Any) -> str:
+        if outcome.error is not None:
+            return "error"
+        return "allocated" if outcome.result else "empty"
+
+    return Driver(
+        strategy=ost.sort_scenarios(max_jobs=_max_jobs(options.profile)),
+        run=runner.run,
+        classify=classify,
+        resources=lambda scenario: len(scenario.jobs),
+    )
