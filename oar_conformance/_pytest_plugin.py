@@ -8,6 +8,7 @@ value, or ``plugins`` in ``[tool.oar-conformance]``) names a plugin.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,6 +26,7 @@ OPT_SEED = "--oar-seed"
 OPT_TIMEOUT = "--oar-timeout"
 OPT_ARGS = "--oar-plugin-args"
 OPT_INVARIANT = "--oar-invariant"
+OPT_REPORT = "--oar-report"
 
 _STATE = pytest.StashKey["_RunState"]()
 
@@ -62,12 +64,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ID",
         help="only check these invariants (e.g. F1); repeatable; default: all",
     )
+    group.addoption(
+        OPT_REPORT,
+        metavar="DIR",
+        help="write, per counterexample, a Markdown report, a JSON record and a "
+        "standalone reproducer test into DIR",
+    )
     parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
     parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
     parser.addini("oar_strict", "fail on advisory invariants too", type="bool", default=None)
     parser.addini("oar_seed", "seed for reproducible oar-conformance runs")
     parser.addini("oar_timeout", "per-call limit in seconds for plugin calls")
     parser.addini("oar_plugin_args", "extra plugin arguments, e.g. 'a:b:key=value'")
+    parser.addini("oar_report", "folder for counterexample reports")
 
 
 class _RunState:
@@ -87,7 +96,8 @@ class _RunState:
         self.seed = seed
         self.stats = stats
         self.advisories: list[str] = []
-        self.skip_lines: set[str] = set()
+        self.report: Path | None = None
+        self.reported: list[Path] = []
 
 
 def _pick(config: pytest.Config, option: str, ini: str, fallback: Any) -> Any:
@@ -156,7 +166,11 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     options = CheckOptions(
         profile=profile, seed=seed, timeout=timeout, args=args, kwargs=kwargs, stats=stats
     )
-    return _RunState(specs, options, strict, seed, stats)
+    state = _RunState(specs, options, strict, seed, stats)
+    report = _pick(config, OPT_REPORT, "oar_report", file_settings.report)
+    if report:
+        state.report = Path(report).resolve()
+    return state
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -234,31 +248,56 @@ class ConformanceItem(pytest.Item):
         except CheckSkipped as exc:
             pytest.skip(str(exc))
         except ConformanceFailure as exc:
+            rendered = self._render(exc)
+            self._write_report(exc, rendered)
             if self.invariant.severity is Severity.ADVISORY and not self._state.strict:
-                self._state.advisories.append(self._render(exc))
+                self._state.advisories.append(rendered)
                 pytest.xfail(
                     f"advisory {self.invariant.id} violated: {exc.violation.message} "
                     f"(pass {OPT_STRICT} to fail on it)"
                 )
             raise
 
+    def _write_report(self, exc: BaseException, rendered: str) -> None:
+        from oar_conformance.report import write_report_files  # noqa: PLC0415
+
+        state = self._state
+        if state.report is not None:
+            paths = write_report_files(
+                state.report,
+                exc.violation,  # type: ignore[attr-defined]
+                self._context(exc),
+                rendered,
+            )
+            state.reported.extend(paths)
+
     def _render(self, exc: BaseException) -> str:
-        from oar_conformance.report import FailureContext, blob_line, render_failure  # noqa: PLC0415
+        from oar_conformance.report import render_failure  # noqa: PLC0415
+
+        cached: str | None = getattr(exc, "_oar_rendered", None)
+        if cached is None:
+            cached = render_failure(exc.violation, self._context(exc))  # type: ignore[attr-defined]
+            exc._oar_rendered = cached  # type: ignore[attr-defined]
+        return cached
+
+    def _context(self, exc: BaseException) -> Any:
+        from oar_conformance.report import FailureContext, blob_line  # noqa: PLC0415
 
         state, inv = self._state, self.invariant
         command = (
             f"pytest {OPT_PLUGIN}={self.spec} {OPT_SEED}={state.seed} "
-            f"{OPT_PROFILE}={state.options.profile.name} -k '{inv.id}-{inv.slug}'"
+            f"{OPT_PROFILE}={state.options.profile.name} {OPT_INVARIANT}={inv.id}"
         )
-        context = FailureContext(
+        return FailureContext(
             spec=self.spec,
             invariant=self.invariant,
             command=command,
             blob=blob_line(getattr(exc, "__notes__", [])),
             args=state.options.args,
             kwargs=state.options.kwargs,
+            seed=state.seed,
+            profile=state.options.profile.name,
         )
-        return render_failure(exc.violation, context)  # type: ignore[attr-defined]
 
     def repr_failure(
         self,
@@ -285,6 +324,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.section("oar-conformance advisories")
         for text in state.advisories:
             terminalreporter.write_line(text)
+    if state.reported:
+        folder = state.report
+        tests = sum(1 for p in state.reported if p.suffix == ".py")
+        terminalreporter.write_line(
+            f"oar-conformance: {tests} counterexample report(s) written to {folder} "
+            f"(replay them with: pytest {folder})"
+        )
     lines = state.stats.lines()
     if lines:
         terminalreporter.section("oar-conformance statistics")

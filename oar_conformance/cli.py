@@ -52,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-k", dest="keyword", metavar="EXPR", help="only checks matching EXPR (pytest -k)"
     )
+    check.add_argument(
+        "--junit", metavar="FILE", type=Path, help="write a JUnit XML report to FILE"
+    )
+    check.add_argument(
+        "--report",
+        metavar="DIR",
+        type=Path,
+        help="write per counterexample a Markdown report, a JSON record and a standalone "
+        "reproducer test into DIR",
+    )
     check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     sub.add_parser("invariants", help="list the invariant catalogue")
     return parser
@@ -105,6 +115,11 @@ def _check(options: argparse.Namespace) -> int:
     if options.strict or settings.strict:
         args.append("--oar-strict")
     args += [f"--oar-invariant={i}" for i in options.invariant]
+    if options.junit:
+        args += [f"--junitxml={options.junit.resolve()}", "-o", "junit_family=xunit2"]
+    report = options.report or settings.report
+    if report:
+        args.append(f"--oar-report={Path(report).resolve()}")
     if options.keyword:
         args += ["-k", options.keyword]
     return _run_pytest(args, verbose=options.verbose)

@@ -29,6 +29,7 @@ KEYS = {
     "seed": "integer seed for reproducible runs",
     "timeout": "seconds one plugin call may take",
     "plugin-args": "extra arguments passed as in a job type find=NAME:args",
+    "report": "folder for counterexample reports (Markdown, JSON, reproducer tests)",
 }
 
 
@@ -42,6 +43,7 @@ class Settings:
     seed: int | None = None
     timeout: float | None = None
     plugin_args: str | None = None
+    report: str | None = None
 
 
 def _typed(key: str, value: Any, kind: type | tuple[type, ...], hint: str) -> Any:
@@ -81,6 +83,9 @@ def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Se
         timeout=timeout,
         plugin_args=_typed("plugin-args", table["plugin-args"], str, "a string like a:b:k=v")
         if "plugin-args" in table
+        else None,
+        report=_typed("report", table["report"], str, "a folder path")
+        if "report" in table
         else None,
     )
 

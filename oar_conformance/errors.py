@@ -36,9 +36,10 @@ class PluginLoadError(UsageError):
 class ConformanceFailure(OarConformanceError, AssertionError):
     """A plugin broke an invariant; ``violation`` says which, on what, and how."""
 
-    def __init__(self, violation: Violation) -> None:
+    def __init__(self, violation: Violation, text: str | None = None) -> None:
         self.violation = violation
-        super().__init__(f"{violation.invariant_id} {violation.title}: {violation.message}")
+        summary = f"{violation.invariant_id} {violation.title}: {violation.message}"
+        super().__init__(summary if text is None else f"{summary}\n\n{text}")
 
 
 class CheckSkipped(OarConformanceError):

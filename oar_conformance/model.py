@@ -27,6 +27,15 @@ class _ShortRepr:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the fields only: cached indexes are rebuilt on demand, not stored."""
+        cls = type(self)
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if not isinstance(getattr(cls, k, None), cached_property)
+        }
+
 
 __all__ = [
     "ALL",
@@ -81,7 +90,7 @@ def to_procset(ids: Iterable[int]) -> ProcSet:
 
     result = ProcSet()
     if _procset_fast_path_ok():
-        result._itvs = [ProcInt(a, b) for a, b in intervals(ids)]  # noqa: SLF001
+        result._itvs = [ProcInt(a, b) for a, b in intervals(ids)]
         return result
     for a, b in intervals(ids):
         result = result | ProcSet((a, b))

@@ -66,7 +66,9 @@ def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iter
         yield get("F1").violation(
             f"returned busy resources {ids_text(busy)}",
             received=ids_text(result),
-            expected=f"a subset of the available resources {ids_text(scenario.available)}",
+            expected=f"a subset of the available resources {ids_text(scenario.available)}"
+            if scenario.available
+            else "an empty ProcSet: every resource is busy",
             kind="busy",
             scenario=scenario,
             outcome=outcome,
