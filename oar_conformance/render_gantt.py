@@ -1,0 +1,363 @@
+"""Human renderings of assign counterexamples: a gantt chart, the jobs, and a reproducer.
+
+A scheduling round is read at a glance as a gantt chart: time across (compressed to the
+times where something starts or ends), resources down (resources whose rows are alike
+merged into one line), ``x`` for the jobs already scheduled, one character per waiting
+job the plugin placed, and ``!`` wherever two of them hold a resource at once. Below it
+come the jobs as ``oarsub`` lines with what the plugin set for each, and a
+self-contained script that replays the round through OAR3 with the plugin.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from oar_conformance.invariants.assign import Occupant, occupants
+from oar_conformance.model import SPECIAL_COUNTS, ids_text
+from oar_conformance.render import procset_literal
+
+if TYPE_CHECKING:
+    from oar_conformance.assign_runner import AssignOutcome, JobResult, Placement
+    from oar_conformance.assign_scenario import AssignScenario
+    from oar_conformance.model import Moldable
+    from oar_conformance.report import FailureContext
+    from oar_conformance.violations import Violation
+
+__all__ = [
+    "BUSY_MARK",
+    "CLASH_MARK",
+    "FREE_MARK",
+    "assign_case",
+    "render_assign_case",
+    "render_gantt",
+    "reproducer_assign",
+]
+
+BUSY_MARK = "x"
+"""A job already scheduled before the round."""
+CLASH_MARK = "!"
+"""Two holders of one resource at the same time."""
+FREE_MARK = "."
+"""Nothing holds the resource."""
+
+_LETTERS = [c for c in string.ascii_letters if c != BUSY_MARK]
+_NO_KWARGS: Mapping[str, str] = MappingProxyType({})
+_MAX_ROWS = 24
+_MAX_COLUMNS = 40
+_COMPUTED = frozenset({"key_cache", "mld_res_rqts"})
+"""Job attributes the reproducer computes or spells out specially."""
+_PER_JOB = ("id", "name", "user", "project", "queue_name", "submission_time", "types", "deps")
+
+
+def _job_marks(placed: Sequence[Occupant]) -> dict[int, str]:
+    """Each placed job's character: its id's last digit, or letters if digits collide."""
+    ids = [o.job_id for o in placed if o.job_id is not None]
+    digits = {job_id: str(job_id)[-1] for job_id in ids}
+    if len(set(digits.values())) == len(digits):
+        return digits
+    return dict(zip(ids, _LETTERS, strict=False))
+
+
+def render_gantt(
+    scenario: AssignScenario, outcome: AssignOutcome, *, max_rows: int = _MAX_ROWS
+) -> str:
+    """The round as a gantt chart with its legend; times are seconds from ``now``.
+
+    Each column starts at the time printed above it and lasts until the next one; after
+    the last time nothing holds any resource. Resources with identical rows share a line.
+    """
+    found = occupants(scenario, outcome)
+    if not found:
+        return "(nothing scheduled: every resource free all along)"
+    marks = _job_marks(found)
+    times = sorted({o.start for o in found} | {o.end + 1 for o in found})
+    if len(times) - 1 > _MAX_COLUMNS:
+        times = times[: _MAX_COLUMNS + 1]
+    labels = [str(t - scenario.now) for t in times]
+    width = max(len(label) for label in labels) + 1
+    resources = sorted(scenario.platform.resources.union(*(o.ids for o in found)))
+    rows: list[tuple[list[int], str]] = []
+    for rid in resources:
+        cells = "".join(_cell(found, marks, rid, lo, hi - 1) * width for lo, hi in pairwise(times))
+        if rows and rows[-1][1] == cells:
+            rows[-1][0].append(rid)
+        else:
+            rows.append(([rid], cells))
+    hidden = rows[max_rows:]
+    rows = rows[:max_rows]
+    label_width = max(len(ids_text(ids)) for ids, _ in rows)
+    label_width = max(label_width, len("resources"))
+    header = "".join(label.ljust(width) for label in labels).rstrip()
+    lines = [f"{'resources':<{label_width}}  {header}"]
+    lines += [f"{ids_text(ids):<{label_width}}  {cells}" for ids, cells in rows]
+    if hidden:
+        count = sum(len(ids) for ids, _ in hidden)
+        lines.append(f"... {count} more resources in {len(hidden)} more rows")
+    lines.append(_legend(found, marks, "".join(cells for _, cells in rows)))
+    return "\n".join(lines)
+
+
+def _cell(found: Sequence[Occupant], marks: Mapping[int, str], rid: int, lo: int, hi: int) -> str:
+    """The mark of resource ``rid`` over ``[lo, hi]`` (events bound the column exactly)."""
+    holders = [o for o in found if rid in o.ids and o.start <= lo and hi <= o.end]
+    if not holders:
+        return FREE_MARK
+    if len(holders) > 1:
+        return CLASH_MARK
+    holder = holders[0]
+    return BUSY_MARK if holder.job_id is None else marks[holder.job_id]
+
+
+def _legend(found: Sequence[Occupant], marks: Mapping[int, str], shown: str) -> str:
+    parts = []
+    if CLASH_MARK in shown:
+        parts.append(f"{CLASH_MARK} clash")
+    if BUSY_MARK in shown:
+        parts.append(f"{BUSY_MARK} already scheduled")
+    parts += [f"{marks[o.job_id]} job {o.job_id}" for o in found if o.job_id is not None]
+    parts.append(f"{FREE_MARK} free")
+    return "legend: " + "  ".join(parts) + "  (times in seconds from now)"
+
+
+def _answer(scenario: AssignScenario, result: JobResult) -> str:
+    if result.error is not None:
+        return f"error: {result.error.summary}"
+    if not result.called:
+        return "not called: OAR3 skipped it for its dependencies (start_time -1)"
+    values = [
+        f"start_time={result.start_time}",
+        f"walltime={result.walltime}",
+        f"moldable_id={result.moldable_id}",
+        f"res_set={ids_text(result.res_set) if result.res_set is not None else None}",
+    ]
+    text = " ".join(values)
+    if result.bad_types:
+        text += f" ({'; '.join(result.bad_types)})"
+    return text
+
+
+def _placed(placement: Placement) -> str:
+    if not placement.scheduled:
+        return "unschedulable"
+    res_set = ids_text(placement.res_set or frozenset())
+    return f"start {placement.start_time} on {res_set} (moldable {placement.moldable_id})"
+
+
+def render_assign_case(scenario: AssignScenario, outcome: AssignOutcome) -> str:
+    """One round for a person: platform, gantt chart, jobs, answers and OAR3's default."""
+    platform = scenario.platform
+    lines = [
+        f"platform: {len(platform.resources)} resources, levels "
+        f"{' / '.join(platform.level_names)}; the slot set begins at now={scenario.now}",
+    ]
+    lines.extend(
+        f"already scheduled: {ids_text(w.ids)} from {w.start - scenario.now} for {w.walltime} s"
+        for w in scenario.busy
+    )
+    lines.append(render_gantt(scenario, outcome))
+    lines.append("jobs, in scheduling order (walltimes include the security time):")
+    results = {r.job_id: r for r in outcome.jobs}
+    for job in scenario.jobs:
+        after = f"  # after job {', '.join(map(str, job.dependencies))}" if job.dependencies else ""
+        lines.append(f"  job {job.id}: {job.oarsub()}{after}")
+        alternatives = ", ".join(f"{m.id}: {scenario.walltime(m)} s" for m in job.moldables)
+        lines.append(f"    moldables {alternatives}")
+        result = results.get(job.id)
+        if result is None:
+            lines.append("    not reached: the round stopped at the failed call")
+            continue
+        if result.called:
+            lines.append(f"    min_start_time={result.min_start_time}")
+        lines.append(f"    plugin set: {_answer(scenario, result)}")
+    if outcome.reference is not None:
+        lines.append("OAR3's default assign would give:")
+        lines += [f"  job {p.job_id}: {_placed(p)}" for p in outcome.reference]
+    return "\n".join(lines)
+
+
+_REPRODUCER_HEAD = '''\
+"""Reproduce a counterexample found by oar-conformance.
+
+Run ``python THIS_FILE`` or ``pytest -s THIS_FILE`` with OAR3 installed: the plugin is
+loaded as OAR3 loads it (by entry-point group and name), set as every waiting job's
+assign function, and OAR3's own scheduling loop runs the round; what the plugin set for
+each job and the slot set it left are printed.
+"""
+
+import importlib.metadata
+import logging
+
+from procset import ProcSet
+
+from oar.kao.scheduling import schedule_id_jobs_ct, set_slots_with_prev_scheduled_jobs
+from oar.kao.slot import SlotSet
+from oar.lib.job_handling import JobPseudo
+'''
+
+_REPRODUCER_LOAD = '''
+
+def load_plugin():
+    """The function registered as NAME in the entry-point GROUP, loaded as OAR3 does."""
+    for entry_point in importlib.metadata.entry_points(group=GROUP):
+        if entry_point.name == NAME:
+            return entry_point.load()
+    raise LookupError(f"no entry point {NAME!r} in group {GROUP!r}: is the plugin installed?")
+
+
+def reproduce():
+    """Schedule the waiting jobs with the plugin as kamelot does; return slot set and jobs."""
+    logging.getLogger("oar").setLevel(logging.WARNING)
+'''
+
+_REPRODUCER_TAIL = """\
+    slot_sets = {"default": SlotSet((RESOURCES, NOW))}
+    scheduled = [
+        JobPseudo(id=0, start_time=start, walltime=walltime, res_set=res_set, types={},
+                  ts=False, ph=0)
+        for start, walltime, res_set in ALREADY_SCHEDULED
+    ]
+    set_slots_with_prev_scheduled_jobs(slot_sets, scheduled, JOB_SECURITY_TIME, NOW)
+    func = load_plugin()
+    jobs = {}
+    for attributes in WAITING:
+        rqts = attributes["mld_res_rqts"]
+        jobs[attributes["id"]] = JobPseudo(
+            **attributes, **COMMON,
+            key_cache={mld: str(wall) + str(hy_rqts) for mld, wall, hy_rqts in rqts},
+            assign=True, assign_func=func, assign_args=list(ARGS), assign_kwargs=dict(KWARGS),
+        )
+    schedule_id_jobs_ct(slot_sets, jobs, HY, list(jobs), JOB_SECURITY_TIME)
+    return slot_sets["default"], jobs
+
+
+def test_reproduce():
+    slot_set, jobs = reproduce()
+    for job in jobs.values():
+        print(
+            f"job {job.id}: start_time={getattr(job, 'start_time', None)} "
+            f"walltime={getattr(job, 'walltime', None)} "
+            f"moldable_id={getattr(job, 'moldable_id', None)} "
+            f"res_set={getattr(job, 'res_set', None)}"
+        )
+    print(slot_set)
+
+
+if __name__ == "__main__":
+    test_reproduce()
+"""
+
+
+def _wrap(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
+    """Items joined by commas into lines of at most ``width`` (longer items stand alone)."""
+    lines: list[str] = []
+    current = ""
+    for item in items:
+        piece = item + ","
+        if current and len(indent) + len(current) + 1 + len(piece) > width:
+            lines.append(indent + current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    if current:
+        lines.append(indent + current)
+    return lines
+
+
+def _mld_res_rqt(scenario: AssignScenario, moldable: Moldable) -> str:
+    """One ``mld_res_rqts`` entry as Python source, special counts by name."""
+    groups = []
+    for g in moldable.groups:
+        counts = ", ".join(f"({lvl!r}, {SPECIAL_COUNTS.get(n, n)})" for lvl, n in g.levels)
+        groups.append(f"([{counts}], {procset_literal(g.constraints)})")
+    return f"({moldable.id}, {scenario.walltime(moldable)}, [{', '.join(groups)}])"
+
+
+def reproducer_assign(
+    scenario: AssignScenario,
+    *,
+    group: str,
+    name: str,
+    args: Sequence[str] = (),
+    kwargs: Mapping[str, str] = _NO_KWARGS,
+    comment: str = "",
+) -> str:
+    """A self-contained script replaying ``scenario`` with the ``group``/``name`` plugin.
+
+    It builds the slot set and ``JobPseudo`` jobs as the kit's adapter does and runs
+    OAR3's ``schedule_id_jobs_ct``; ``args``/``kwargs`` become every job's
+    ``assign_args``/``assign_kwargs``. ``comment`` opens the script as ``#`` lines,
+    followed by the jobs in ``oarsub`` syntax.
+    """
+    out = [f"# {line}".rstrip() for line in comment.splitlines()]
+    out += [f"# job {job.id}: {job.oarsub()}" for job in scenario.jobs]
+    out.append(_REPRODUCER_HEAD)
+    out.append(f"GROUP = {group!r}")
+    out.append(f"NAME = {name!r}")
+    used = sorted(
+        {n for j in scenario.jobs for m in j.moldables for g in m.groups for _, n in g.levels}
+        & set(SPECIAL_COUNTS),
+        reverse=True,
+    )
+    out += [f"{SPECIAL_COUNTS[n]} = {n}" for n in used]
+    out.append(f"NOW = {scenario.now}")
+    out.append(f"JOB_SECURITY_TIME = {scenario.job_security_time}")
+    out.append(f"RESOURCES = {procset_literal(scenario.platform.resources)}")
+    out.append("HY = {")
+    for level in scenario.platform.levels:
+        blocks = [procset_literal(b) for b in level.blocks]
+        line = f"    {level.name!r}: [{', '.join(blocks)}],"
+        if len(line) <= 88:
+            out.append(line)
+        else:
+            out.append(f"    {level.name!r}: [")
+            out += _wrap(blocks, " " * 8)
+            out.append("    ],")
+    out.append("}")
+    out.append("ALREADY_SCHEDULED = [  # (start_time, walltime, res_set)")
+    out += [f"    ({w.start}, {w.walltime}, {procset_literal(w.ids)})," for w in scenario.busy]
+    out.append("]")
+    common: dict[str, object] = {}
+    out.append("WAITING = [  # the jobs as OAR3's get_data_jobs leaves them, in scheduling order")
+    for job in scenario.jobs:
+        attributes = scenario.job_attributes(job)
+        own = [f"{k!r}: {v!r}" for k, v in attributes.items() if k in _PER_JOB]
+        common = {k: v for k, v in attributes.items() if k not in {*_PER_JOB, *_COMPUTED}}
+        out.append("    {")
+        out += _wrap(own, " " * 8)
+        out.append("        'mld_res_rqts': [")
+        out += [f"            {_mld_res_rqt(scenario, m)}," for m in job.moldables]
+        out.append("        ],")
+        out.append("    },")
+    out.append("]")
+    out.append("COMMON = {  # what every waiting job has")
+    out += _wrap([f"{k!r}: {v!r}" for k, v in common.items()], " " * 4)
+    out.append("}")
+    out.append(f"ARGS = {tuple(args)!r}")
+    out.append(f"KWARGS = {dict(kwargs)!r}")
+    out.append(_REPRODUCER_LOAD.rstrip("\n"))
+    out.append(_REPRODUCER_TAIL)
+    return "\n".join(out)
+
+
+def assign_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
+    """The assign counterexample of ``violation`` and its standalone reproducer."""
+    from oar_conformance.report import indent  # noqa: PLC0415 - report imports this module
+
+    scenario, outcome = violation.scenario, violation.outcome
+    case = render_assign_case(scenario, outcome)
+    error = outcome.error
+    if error is not None and error.traceback:
+        case += "\n\nplugin traceback:\n" + indent(error.traceback)
+    snippet = reproducer_assign(
+        scenario,
+        group=context.spec.group,
+        name=context.spec.name,
+        args=context.args,
+        kwargs=context.kwargs,
+        comment=f"{violation.invariant_id} {violation.title}: {violation.message}",
+    )
+    return case, snippet

@@ -1,0 +1,223 @@
+"""Every assign invariant proven both ways on installed sample plugins, through OAR3.
+
+A correct plugin passes every contract invariant; a plugin with one deliberate bug is
+caught by the invariant it is named after, with that id. The samples are a real
+distribution with real entry points (tests/samples), loaded as OAR3 loads plugins, and
+each round runs OAR3's own scheduling loop, so the whole module needs a genuine OAR3.
+The last part checks the adapter itself: OAR3's conventions, failed calls, isolation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from _catalogue import caught, check, needs_oar3
+
+from oar_conformance import oar3
+from oar_conformance.assign_runner import AssignRunner, Placement
+from oar_conformance.assign_scenario import AssignScenario, Window
+from oar_conformance.invariants import Severity, by_group, get
+from oar_conformance.model import Group, Job, Level, Moldable, Platform, to_procset
+
+ASSIGN = "oar.assign_func"
+CONTRACT = [inv.id for inv in by_group(ASSIGN) if inv.severity is Severity.CONTRACT]
+CORRECT = ["sample_oar_default", "sample_latest_moldable"]
+FAULTY = [
+    ("bad_a1_empty_res_set", "A1"),
+    ("bad_a2_ignores_dependencies", "A2"),
+    ("bad_a3_ignores_occupation", "A3"),
+    ("bad_a4_one_block_too_many", "A4"),
+    ("bad_a5_no_split", "A5"),
+    ("bad_a6_short_split", "A6"),
+    ("bad_a7_random", "A7"),
+    ("bad_a8_gives_up_when_busy", "A8"),
+]
+
+pytestmark = [pytest.mark.oar3, needs_oar3]
+
+
+def test_every_assign_invariant_has_a_faulty_sample() -> None:
+    assert sorted(iid for _, iid in FAULTY) == [inv.id for inv in by_group(ASSIGN)]
+
+
+@pytest.mark.parametrize("invariant_id", CONTRACT)
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_plugins_pass_every_contract_invariant(name: str, invariant_id: str) -> None:
+    check(ASSIGN, name, invariant_id)
+
+
+@pytest.mark.parametrize(("name", "invariant_id"), FAULTY)
+def test_faulty_plugin_caught_with_its_id(name: str, invariant_id: str) -> None:
+    scenario = caught(ASSIGN, name, invariant_id).violation.scenario
+    # Shrunk to something a person reads at a glance.
+    assert len(scenario.jobs) <= 2, scenario
+    assert len(scenario.busy) <= 1, scenario
+    assert len(scenario.platform.resources) <= 16, scenario
+
+
+def test_oar3_default_passes_the_advisory_a8() -> None:
+    check(ASSIGN, "sample_oar_default", "A8")
+
+
+# -- the adapter: OAR3 objects in, plain values out, nothing leaking between rounds -----
+
+PLATFORM = Platform((Level("host", (frozenset({1, 2}), frozenset({3, 4}))),))
+MAX_TIME = 2**31
+"""Where OAR3's initial slot set ends."""
+
+
+def one_host(mld_id: int, minutes: int = 1) -> Moldable:
+    return Moldable(mld_id, 60 * minutes, (Group((("host", 1),), PLATFORM.resources),))
+
+
+ROUND = AssignScenario(
+    platform=PLATFORM,
+    now=600,
+    busy=(Window(600, 60, frozenset({1, 2, 3})),),
+    jobs=(Job(1, (one_host(1),)), Job(2, (one_host(2),), dependencies=(1,))),
+)
+"""Host 1-2 and resource 3 taken during [600, 659]; job 2 waits for job 1."""
+
+
+def oar_default(slots_set: Any, job: Any, hy: Any, min_start_time: int, *a: Any) -> None:
+    oar3.scheduling().assign_resources_mld_job_split_slots(slots_set, job, hy, min_start_time)
+
+
+def test_round_follows_oar3_time_conventions() -> None:
+    """A window [600, 659] frees its resources at 660; a job of walltime w started at s
+    occupies [s, s + w - 1]; a dependent job gets min_start_time s + w."""
+    outcome = AssignRunner(oar_default).run(ROUND, {"repeat", "reference"})
+    first, second = outcome.jobs
+    assert first.placement == Placement(1, 660, 120, 1, frozenset({1, 2}))
+    assert second.min_start_time == 780
+    assert second.placement == Placement(2, 780, 120, 2, frozenset({1, 2}))
+    assert first.before is not None
+    assert second.after is not None
+    assert [(r.begin, r.end, r.free) for r in first.before.slots] == [
+        (600, 659, frozenset({4})),
+        (660, MAX_TIME, PLATFORM.resources),
+    ]
+    assert sorted((r.begin, r.end, r.free) for r in second.after.slots) == [
+        (600, 659, frozenset({4})),
+        (660, 779, frozenset({3, 4})),
+        (780, 899, frozenset({3, 4})),
+        (900, MAX_TIME, PLATFORM.resources),
+    ]
+    assert outcome.repeat == outcome.placements == outcome.reference
+    for invariant in by_group(ASSIGN):
+        assert list(invariant.check(ROUND, outcome)) == [], invariant.id
+
+
+def test_plugin_gets_oar3_arguments_and_the_job_attributes() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def spy(slots_set: Any, job: Any, hy: Any, min_start_time: int, *a: Any, **kw: Any) -> None:
+        seen.append(
+            {
+                "slot_set": type(slots_set).__name__,
+                "job": type(job).__name__,
+                "hy": hy,
+                "min_start_time": min_start_time,
+                "args": a,
+                "kwargs": kw,
+                "assign": job.assign,
+                "find": job.find,
+                "deps": job.deps,
+                "key_cache": job.key_cache,
+                "mld_res_rqts": job.mld_res_rqts,
+            }
+        )
+        oar_default(slots_set, job, hy, min_start_time)
+
+    AssignRunner(spy, ("x",), {"k": "v"}).run(ROUND)
+    assert [s["min_start_time"] for s in seen] == [-1, 780]
+    assert seen[0]["slot_set"] == "SlotSet"
+    assert seen[0]["job"] == "JobPseudo"
+    assert seen[0]["hy"] == PLATFORM.hy()
+    assert (seen[0]["args"], seen[0]["kwargs"]) == (("x",), {"k": "v"})
+    assert (seen[1]["assign"], seen[1]["find"]) == (True, False)
+    assert seen[1]["deps"] == [(1, "Waiting", None)]
+    assert seen[1]["mld_res_rqts"] == [(2, 120, [([("host", 1)], to_procset(PLATFORM.resources))])]
+    assert seen[1]["key_cache"] == {2: "120" + str(seen[1]["mld_res_rqts"][0][2])}
+
+
+def test_a_failed_call_ends_the_round() -> None:
+    def raises_on_job_1(slots_set: Any, job: Any, *rest: Any) -> None:
+        if job.id == 1:
+            raise ValueError("no")
+
+    outcome = AssignRunner(raises_on_job_1).run(ROUND)
+    assert outcome.error is not None
+    assert outcome.error.summary == "ValueError: no"
+    assert [r.job_id for r in outcome.jobs] == [1]
+    (violation,) = get("A1").check(ROUND, outcome)
+    assert violation.message == "job 1: ValueError: no"
+
+
+def test_a_hanging_call_is_a_timeout() -> None:
+    def hangs(*args: Any) -> None:
+        while True:
+            time.sleep(0.01)
+
+    outcome = AssignRunner(hangs, timeout=0.05).run(ROUND)
+    assert outcome.error is not None
+    assert outcome.error.kind == "timeout"
+
+
+def test_wrong_types_are_read_back_not_crashed_on() -> None:
+    def strings(slots_set: Any, job: Any, *rest: Any) -> None:
+        job.start_time, job.res_set, job.moldable_id, job.walltime = "0", {1}, 1, 120
+
+    outcome = AssignRunner(strings).run(replace(ROUND, jobs=ROUND.jobs[:1]))
+    (result,) = outcome.jobs
+    assert (result.start_time, result.res_set) == (None, None)
+    assert result.bad_types == (
+        "start_time is str '0', not an int",
+        "res_set is set {1}, not a ProcSet",
+    )
+    assert get("A1").check(ROUND, outcome)
+
+
+def test_oar3_choking_on_the_plugin_answer_is_reported() -> None:
+    """Job 2 waits for job 1, whose start_time the plugin left as a string."""
+
+    def strings(slots_set: Any, job: Any, *rest: Any) -> None:
+        job.start_time, job.res_set, job.walltime = "0", to_procset({1}), 120
+
+    outcome = AssignRunner(strings).run(ROUND)
+    assert outcome.error is not None
+    assert "OAR3's scheduling loop failed on what the plugin left in a job" in (
+        outcome.error.summary
+    )
+
+
+def test_rounds_do_not_leak_oar3_state(capfd: pytest.CaptureFixture[str]) -> None:
+    """Within a round a plugin's changes stay (as in OAR3); the next round starts clean."""
+    sched = oar3.scheduling()
+    before = (sched.Quotas.enabled, dict(sched.config), dict(sched.JobPseudo.key_cache))
+    seen: list[bool] = []
+
+    def vandal(slots_set: Any, job: Any, hy: Any, min_start_time: int, *a: Any) -> None:
+        seen.append(sched.Quotas.enabled)
+        sched.Quotas.enabled = True
+        sched.config["SCHEDULER_LOG_JOB_SCHEDULING_TIME"] = "yes"
+        sched.JobPseudo.key_cache["leak"] = 1
+        sched.JobPseudo.types["leak"] = ""
+        logging.getLogger("oar.kamelot").error("chatter")
+        sched.Quotas.enabled = False
+        oar_default(slots_set, job, hy, min_start_time)
+        sched.Quotas.enabled = True
+
+    runner = AssignRunner(vandal)
+    runner.run(ROUND)
+    runner.run(ROUND)
+    assert seen == [False, True, False, True]  # each round starts neutral
+    after = (sched.Quotas.enabled, dict(sched.config), dict(sched.JobPseudo.key_cache))
+    assert after == before
+    assert "leak" not in sched.JobPseudo.types
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")

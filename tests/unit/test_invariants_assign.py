@@ -1,0 +1,492 @@
+"""Known answers for the assign invariants A1-A8, on hand-built plain values (no OAR3).
+
+Every check is shown both ways: the round below passes all of them, and each test breaks
+it in one place and expects the invariant it names to object. The round, with times in
+seconds and security time 0 (each slot spans both of its ends)::
+
+    resources   0        60       120
+    1-2         xxxxxxxxx222222222.....      x: already scheduled [0, 59]
+    3-4         111111111..........          1: job 1 [0, 59]; 2: job 2 [60, 119],
+                                                which waits for job 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+
+import pytest
+
+from oar_conformance.assign_runner import (
+    AssignOutcome,
+    JobResult,
+    Placement,
+    SlotRecord,
+    SlotSnapshot,
+)
+from oar_conformance.assign_scenario import AssignScenario, Window
+from oar_conformance.invariants import get
+from oar_conformance.invariants.assign import (
+    Occupant,
+    Segment,
+    clashes,
+    free_over,
+    malformed,
+    slot_chain,
+)
+from oar_conformance.model import Group, Job, Level, Moldable, Platform
+from oar_conformance.outcome import PluginError
+from oar_conformance.violations import Violation
+
+Ids = frozenset[int]
+END = 2**31
+"""OAR3's ``MAX_TIME``: where the initial slot set ends."""
+
+PLATFORM = Platform(
+    (
+        Level("host", (frozenset({1, 2}), frozenset({3, 4}))),
+        Level("core", tuple(frozenset({i}) for i in range(1, 5))),
+    )
+)
+EVERYTHING = PLATFORM.resources
+
+
+def ids(*values: int) -> Ids:
+    return frozenset(values)
+
+
+def one_host(mld_id: int, walltime: int = 60, constraints: Ids = EVERYTHING) -> Moldable:
+    return Moldable(mld_id, walltime, (Group((("host", 1),), constraints),))
+
+
+SCENARIO = AssignScenario(
+    platform=PLATFORM,
+    now=0,
+    busy=(Window(0, 60, ids(1, 2)),),
+    jobs=(Job(1, (one_host(1),)), Job(2, (one_host(2),), dependencies=(1,))),
+    job_security_time=0,
+)
+
+
+def slots(*spans: tuple[int, int, Iterable[int]], begin: int = 0) -> SlotSnapshot:
+    """A well-linked slot set: slot ``i`` (from 1) spans ``spans[i - 1]``."""
+    n = len(spans)
+    records = tuple(
+        SlotRecord(i, i, i - 1, i + 1 if i < n else 0, b, e, frozenset(free))
+        for i, (b, e, free) in enumerate(spans, start=1)
+    )
+    return SlotSnapshot(begin, records)
+
+
+INITIAL = slots((0, 59, ids(3, 4)), (60, END, EVERYTHING))
+AFTER_1 = slots((0, 59, ids()), (60, END, EVERYTHING))
+AFTER_2 = slots((0, 59, ids()), (60, 119, ids(3, 4)), (120, END, EVERYTHING))
+
+
+def placed(
+    job_id: int,
+    start: int,
+    res_set: Ids,
+    before: SlotSnapshot,
+    after: SlotSnapshot,
+    *,
+    min_start_time: int = -1,
+    walltime: int | None = 60,
+    moldable_id: int | None = None,
+) -> JobResult:
+    return JobResult(
+        job_id=job_id,
+        called=True,
+        min_start_time=min_start_time,
+        start_time=start,
+        walltime=walltime,
+        moldable_id=job_id if moldable_id is None else moldable_id,
+        res_set=res_set,
+        before=before,
+        after=after,
+    )
+
+
+JOB_1 = placed(1, 0, ids(3, 4), INITIAL, AFTER_1)
+JOB_2 = placed(2, 60, ids(1, 2), AFTER_1, AFTER_2, min_start_time=60)
+GOOD = AssignOutcome(jobs=(JOB_1, JOB_2))
+GOOD_PLACEMENTS = GOOD.placements
+
+
+def with_jobs(*results: JobResult, **changes: object) -> AssignOutcome:
+    return replace(GOOD, jobs=results, **changes)  # type: ignore[arg-type]
+
+
+def violations(
+    invariant_id: str, outcome: AssignOutcome, scenario: AssignScenario = SCENARIO
+) -> list[Violation]:
+    return list(get(invariant_id).check(scenario, outcome))
+
+
+def only(
+    invariant_id: str, outcome: AssignOutcome, scenario: AssignScenario = SCENARIO
+) -> Violation:
+    found = violations(invariant_id, outcome, scenario)
+    assert len(found) == 1, found
+    assert found[0].invariant_id == invariant_id
+    return found[0]
+
+
+def all_ids() -> Iterator[str]:
+    yield from (f"A{i}" for i in range(1, 9))
+
+
+# -- the reference round passes everything ------------------------------------------------
+
+
+@pytest.mark.parametrize("invariant_id", list(all_ids()))
+def test_a_correct_round_passes(invariant_id: str) -> None:
+    outcome = replace(GOOD, repeat=GOOD_PLACEMENTS, reference=GOOD_PLACEMENTS)
+    assert violations(invariant_id, outcome) == []
+
+
+def test_an_unschedulable_job_that_leaves_the_slot_set_alone_passes() -> None:
+    nothing = placed(2, -1, ids(), AFTER_1, AFTER_1, walltime=None, moldable_id=-1)
+    outcome = with_jobs(JOB_1, nothing)
+    for invariant_id in all_ids():
+        assert violations(invariant_id, outcome) == [], invariant_id
+
+
+# -- A1 well formed -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "kind", "message"),
+    [
+        ({"res_set": ids()}, "empty", "start_time 60 with an empty res_set"),
+        ({"moldable_id": 1}, "moldable", "moldable_id 1 is not one of the job's moldables (2)"),
+        ({"walltime": 30}, "walltime", "walltime 30 for moldable 2, whose walltime is 60"),
+        ({"walltime": None}, "walltime", "walltime None for moldable 2"),
+        ({"start_time": -1}, "unschedulable-with-resources", "start_time -1 (unschedulable)"),
+        ({"start_time": -7}, "negative", "start_time -7"),
+        ({"start_time": None}, "unset", "did not set start_time"),
+        ({"res_set": None, "start_time": None}, "unset", "did not set start_time and res_set"),
+        ({"bad_types": ("res_set is set {1}, not a ProcSet",)}, "type", "not a ProcSet"),
+    ],
+)
+def test_a1_malformed_answers(change: dict[str, object], kind: str, message: str) -> None:
+    bad = replace(JOB_2, **change)  # type: ignore[arg-type]
+    violation = only("A1", with_jobs(JOB_1, bad))
+    assert violation.kind == kind
+    assert message in violation.message
+    assert violation.message.startswith("job 2: ")
+
+
+def test_a1_reports_a_failed_call_and_the_others_stay_silent() -> None:
+    error = PluginError("raised", "ZeroDivisionError: division by zero", "Traceback ...")
+    failed = replace(JOB_2, start_time=None, res_set=None, error=error)
+    outcome = with_jobs(JOB_1, failed, error=error)
+    violation = only("A1", outcome)
+    assert violation.kind == "raised"
+    assert violation.message == "job 2: ZeroDivisionError: division by zero"
+    assert violation.received == "an exception"
+    for invariant_id in ("A2", "A3", "A4", "A5", "A6", "A7", "A8"):
+        assert violations(invariant_id, outcome) == [], invariant_id
+
+
+def test_a1_reports_a_timeout() -> None:
+    error = PluginError("timeout", "the call did not return within 5 s")
+    violation = only("A1", with_jobs(JOB_1, error=error))
+    assert (violation.kind, violation.received) == ("timeout", "no answer in time")
+
+
+def test_a1_ignores_jobs_oar_did_not_hand_to_the_plugin() -> None:
+    skipped = JobResult(2, False, -1, -1, None, None, None)
+    assert violations("A1", with_jobs(JOB_1, skipped)) == []
+
+
+def test_malformed_judges_only_the_answer() -> None:
+    assert malformed(SCENARIO, JOB_1) is None
+    assert malformed(SCENARIO, replace(JOB_1, moldable_id=2)) is not None
+
+
+# -- A2 start in time ---------------------------------------------------------------------
+
+
+def test_a2_start_before_the_dependencies_end() -> None:
+    early = replace(JOB_2, start_time=0)
+    violation = only("A2", with_jobs(JOB_1, early))
+    assert violation.kind == "before-dependencies"
+    assert "before min_start_time 60" in violation.message
+
+
+def test_a2_start_before_now() -> None:
+    scenario = replace(SCENARIO, now=30)
+    violation = only("A2", with_jobs(JOB_1, JOB_2), scenario)
+    assert violation.kind == "before-now"
+    assert "job 1 starts at 0, before the slot set begins at 30" in violation.message
+
+
+def test_a2_min_start_time_minus_one_means_no_constraint() -> None:
+    assert violations("A2", with_jobs(replace(JOB_2, min_start_time=-1, start_time=0))) == []
+
+
+# -- A3 resources free over the window ----------------------------------------------------
+
+
+def test_a3_busy_during_part_of_the_window() -> None:
+    """Job 1 on 1-2 from 30: busy until 59 in the slot set it was given.
+
+    ::
+
+        1-2  xxxxxxxxx.........
+                  1111111111         the clash is [30, 59]
+    """
+    late = replace(JOB_1, start_time=30, res_set=ids(1, 2))
+    violation = only("A3", with_jobs(late))
+    assert violation.kind == "busy"
+    assert violation.message == "job 1 took 1-2, busy at some second of [30, 89]"
+    assert violation.marks == {"clash": ids(1, 2)}
+
+
+def test_a3_adjacent_windows_do_not_clash() -> None:
+    """Free from 60 on: a job starting at 60 (the window's end + 1) is fine."""
+    assert violations("A3", with_jobs(JOB_1, JOB_2)) == []
+    assert free_over(slot_chain(INITIAL)[0], 60, 119) == EVERYTHING
+
+
+def test_a3_resources_outside_the_platform() -> None:
+    alien = replace(JOB_1, res_set=ids(3, 4, 9))
+    violation = only("A3", with_jobs(alien))
+    assert violation.kind == "unknown"
+    assert "9, not resources of the platform" in violation.message
+
+
+def test_a3_trusts_the_slot_set_it_was_handed() -> None:
+    """Job 2 overlaps job 1, but its slot set (corrupted earlier) said free: A5/A6, not A3."""
+    trusting = replace(JOB_2, start_time=0, res_set=ids(3, 4), min_start_time=-1, before=INITIAL)
+    assert violations("A3", with_jobs(JOB_1, trusting)) == []
+    assert violations("A6", with_jobs(JOB_1, trusting)) != []
+
+
+# -- A4 hierarchy ---------------------------------------------------------------------------
+
+
+def test_a4_partial_host() -> None:
+    partial = replace(JOB_1, res_set=ids(3), after=slots((0, 59, ids(4)), (60, END, EVERYTHING)))
+    violation = only("A4", with_jobs(partial))
+    assert violation.kind == "shape"
+    assert "host block 3-4 is only partly taken (3)" in violation.message
+    assert violation.message.startswith("job 1, moldable 1: ")
+
+
+def test_a4_too_many_hosts() -> None:
+    both = replace(
+        JOB_2,
+        res_set=EVERYTHING,
+        after=slots((0, 59, ids()), (60, 119, ids()), (120, END, EVERYTHING)),
+    )
+    violation = only("A4", with_jobs(JOB_1, both))
+    assert "2 host blocks taken in the platform, 1 requested" in violation.message
+
+
+def test_a4_outside_the_constraints() -> None:
+    scenario = replace(
+        SCENARIO,
+        jobs=(Job(1, (one_host(1, constraints=ids(1, 2)),)), SCENARIO.jobs[1]),
+    )
+    violation = only("A4", GOOD, scenario)
+    assert violation.kind == "constraints"
+    assert violation.message == ("job 1, moldable 1: took 3-4, outside every group's constraints")
+
+
+def test_a4_leaves_busy_resources_to_a3() -> None:
+    busy = replace(JOB_1, res_set=ids(1, 2))
+    assert violations("A4", with_jobs(busy)) == []
+
+
+def test_a4_best_counts_the_blocks_free_over_the_window() -> None:
+    """host=BEST at 0 means host 3-4 only: 1-2 is busy until 59."""
+    best = Moldable(1, 60, (Group((("host", -2),), EVERYTHING),))
+    scenario = replace(SCENARIO, jobs=(Job(1, (best,)),))
+    assert violations("A4", with_jobs(JOB_1), scenario) == []
+
+
+# -- A5 slot set split ----------------------------------------------------------------------
+
+
+def test_a5_no_split() -> None:
+    unsplit = replace(JOB_1, after=INITIAL)
+    violation = only("A5", with_jobs(unsplit))
+    assert violation.kind == "split"
+    assert violation.message == "after job 1: during [0, 59] the slot set lists 3-4 as free"
+    assert violation.marks == {"clash": ids(3, 4)}
+
+
+def test_a5_short_split() -> None:
+    short = replace(JOB_2, after=slots((0, 59, ids()), (60, 89, ids(3, 4)), (90, END, EVERYTHING)))
+    violation = only("A5", with_jobs(JOB_1, short))
+    assert "during [90, 119] the slot set lists 1-4 as free" in violation.message
+
+
+def test_a5_slot_boundaries_may_differ() -> None:
+    """Only free ids over time count: an extra boundary between equal slots is fine."""
+    extra = slots((0, 29, ids()), (30, 59, ids()), (60, 119, ids(3, 4)), (120, END, EVERYTHING))
+    assert violations("A5", with_jobs(JOB_1, replace(JOB_2, after=extra))) == []
+
+
+def test_a5_accepts_oar3_unsplit_last_second() -> None:
+    """OAR3 does not split a slot ending exactly at start + walltime.
+
+    ::
+
+        before  [0, 60: 1-4] [61, ...: 1-4]
+        job     1-2 during [0, 59]
+        OAR3    [0, 60: 3-4] [61, ...: 1-4]      (1-2 stay taken at 60 too)
+    """
+    before = slots((0, 60, EVERYTHING), (61, END, EVERYTHING))
+    after = slots((0, 60, ids(3, 4)), (61, END, EVERYTHING))
+    scenario = replace(SCENARIO, busy=())
+    job = placed(1, 0, ids(1, 2), before, after)
+    assert violations("A5", with_jobs(job), scenario) == []
+    exact = slots((0, 59, ids(3, 4)), (60, 60, EVERYTHING), (61, END, EVERYTHING))
+    assert violations("A5", with_jobs(replace(job, after=exact)), scenario) == []
+    longer = slots((0, 61, ids(3, 4)), (62, END, EVERYTHING))
+    assert violations("A5", with_jobs(replace(job, after=longer)), scenario) != []
+
+
+def test_a5_unschedulable_job_must_not_touch_the_slot_set() -> None:
+    nothing = placed(2, -1, ids(), AFTER_1, AFTER_2, walltime=None, moldable_id=-1)
+    violation = only("A5", with_jobs(JOB_1, nothing))
+    assert "unschedulable, yet the slot set changed" in violation.message
+
+
+def test_a5_broken_chain() -> None:
+    gap = slots((0, 59, ids()), (61, END, EVERYTHING))
+    violation = only("A5", with_jobs(replace(JOB_1, after=gap)))
+    assert violation.kind == "chain"
+    assert "slot 1 ends at 59 but the next slot 2 begins at 61" in violation.message
+
+
+@pytest.mark.parametrize(
+    ("records", "problem"),
+    [
+        ((), "the slot set has no slots"),
+        (((1, 2, 0, 0, 0, 9),), "the slot stored under 1 has id 2"),
+        (((1, 1, 0, 0, 9, 0),), "slot 1 ends (0) before it begins (9)"),
+        (((1, 1, 0, 2, 0, 9), (2, 2, 0, 0, 10, 19)), "2 slots have no previous slot"),
+        (((1, 1, 0, 3, 0, 9),), "slot 1 links to slot 3, which does not exist"),
+        (((1, 1, 0, 2, 0, 9), (2, 2, 1, 1, 10, 19)), "slot 2 links back to slot 1"),
+        (((1, 1, 0, 2, 0, 9), (2, 2, 3, 0, 10, 19)), "names slot 3 as its previous one"),
+        (((1, 1, 0, 0, 0, 9), (2, 2, 5, 0, 10, 19)), "slots [2] are not reachable"),
+        (((1, 1, 0, 0, 5, 9),), "the first slot begins at 5, the slot set at 0"),
+    ],
+)
+def test_slot_chain_problems(records: tuple[tuple[int, ...], ...], problem: str) -> None:
+    snapshot = SlotSnapshot(0, tuple(SlotRecord(*r, free=EVERYTHING) for r in records))
+    chain, found = slot_chain(snapshot)
+    assert chain == ()
+    assert found is not None
+    assert problem in found
+
+
+def test_slot_chain_follows_links_not_dict_order() -> None:
+    snapshot = SlotSnapshot(
+        0,
+        (
+            SlotRecord(2, 2, 1, 0, 10, 19, ids(1)),
+            SlotRecord(1, 1, 0, 2, 0, 9, ids(2)),
+        ),
+    )
+    assert slot_chain(snapshot) == ((Segment(0, 9, ids(2)), Segment(10, 19, ids(1))), None)
+
+
+def test_unreadable_slot_set() -> None:
+    snapshot = SlotSnapshot(0, (), unreadable="AttributeError: 'set' object has no attribute 'b'")
+    assert slot_chain(snapshot)[1] == (
+        "the slot set cannot be read: AttributeError: 'set' object has no attribute 'b'"
+    )
+
+
+def test_free_over() -> None:
+    chain, _ = slot_chain(AFTER_2)
+    assert free_over(chain, 60, 119) == ids(3, 4)
+    assert free_over(chain, 60, 120) == ids(3, 4)
+    assert free_over(chain, 120, 500) == EVERYTHING
+    assert free_over(chain, -10, 5) == ids()
+
+
+# -- A6 no overlap ------------------------------------------------------------------------
+
+
+def test_a6_two_jobs_share_a_resource() -> None:
+    """Job 2 from 30 on 3-4 overlaps job 1 during [30, 59]."""
+    overlapping = replace(JOB_2, start_time=30, res_set=ids(3, 4), min_start_time=-1)
+    violation = only("A6", with_jobs(JOB_1, overlapping))
+    assert violation.kind == "between-jobs"
+    assert violation.message == "job 2 and job 1 both hold 3-4 during [30, 59]"
+    assert violation.marks == {"clash": ids(3, 4)}
+
+
+def test_a6_job_on_an_already_scheduled_resource() -> None:
+    busy = replace(JOB_1, res_set=ids(1, 2), start_time=59)
+    violation = only("A6", with_jobs(busy))
+    assert violation.kind == "with-scheduled"
+    assert violation.message == "job 1 and already scheduled both hold 1-2 during [59, 59]"
+
+
+def test_a6_back_to_back_is_no_overlap() -> None:
+    after = replace(JOB_2, start_time=60, res_set=ids(3, 4))
+    assert violations("A6", with_jobs(JOB_1, after)) == []
+
+
+def test_clashes_ignore_overlapping_windows_of_jobs_already_scheduled() -> None:
+    windows = [
+        Occupant("already scheduled", 0, 9, ids(1)),
+        Occupant("already scheduled", 5, 9, ids(1)),
+    ]
+    assert clashes(windows) == []
+    job = Occupant("job 1", 9, 20, ids(1, 2), 1)
+    assert [(a.label, b.label, s, lo, hi) for a, b, s, lo, hi in clashes([*windows, job])] == [
+        ("already scheduled", "job 1", ids(1), 9, 9),
+        ("already scheduled", "job 1", ids(1), 9, 9),
+    ]
+
+
+# -- A7 deterministic -----------------------------------------------------------------------
+
+
+def test_a7_different_second_round() -> None:
+    moved = (GOOD_PLACEMENTS[0], GOOD_PLACEMENTS[1]._replace(start_time=120))
+    violation = only("A7", replace(GOOD, repeat=moved))
+    assert violation.kind == "nondeterministic"
+    assert violation.received == (
+        "job 2: first start 60 on 1-2 (moldable 2), then start 120 on 1-2 (moldable 2)"
+    )
+
+
+def test_a7_failed_second_round() -> None:
+    error = PluginError("raised", "RuntimeError: boom")
+    violation = only("A7", replace(GOOD, repeat=(), repeat_error=error))
+    assert violation.received == "the second round failed: RuntimeError: boom"
+
+
+def test_a7_unschedulable_both_times_is_deterministic() -> None:
+    nothing = placed(1, -1, ids(), INITIAL, INITIAL, walltime=None, moldable_id=-1)
+    outcome = with_jobs(nothing, repeat=(nothing.placement,))
+    assert violations("A7", outcome) == []
+
+
+# -- A8 schedules when OAR3's default does ------------------------------------------------
+
+
+def test_a8_gives_up_where_the_default_schedules() -> None:
+    nothing = placed(2, -1, ids(), AFTER_1, AFTER_1, walltime=None, moldable_id=-1)
+    violation = only("A8", with_jobs(JOB_1, nothing, reference=GOOD_PLACEMENTS))
+    assert violation.kind == "missed"
+    assert violation.expected == ("a placement, e.g. OAR3's default: start 60 on 1-2 (moldable 2)")
+    assert get("A8").severity.value == "advisory"
+
+
+def test_a8_needs_a_reference_and_ignores_malformed_answers() -> None:
+    nothing = placed(2, -1, ids(), AFTER_1, AFTER_1, walltime=None, moldable_id=-1)
+    assert violations("A8", with_jobs(JOB_1, nothing)) == []
+    empty = replace(JOB_2, res_set=ids())
+    assert violations("A8", with_jobs(JOB_1, empty, reference=GOOD_PLACEMENTS)) == []
+    unreached = Placement(2, -1, None, -1, ids())
+    assert violations("A8", replace(GOOD, reference=(GOOD_PLACEMENTS[0], unreached))) == []
