@@ -38,6 +38,8 @@ from oar_conformance.profiles import Profile, get_profile
 from oar_conformance.stats import RunStats
 
 FIND = "oar.find_func"
+ASSIGN = "oar.assign_func"
+SORT = "oar.jobs_sorting_func"
 SIZES = {"small": (12, 16), "medium": (1_800, 2_000), "large": (60_000, 65_000)}
 FAULTS = {
     FIND: [
@@ -50,6 +52,24 @@ FAULTS = {
         ("bad_f6_wrong_type", "F6"),
         ("bad_f7_overlapping", "F7"),
         ("bad_f8_gives_up", "F8"),
+    ],
+    ASSIGN: [
+        ("bad_a1_empty_res_set", "A1"),
+        ("bad_a2_ignores_dependencies", "A2"),
+        ("bad_a3_ignores_occupation", "A3"),
+        ("bad_a4_one_block_too_many", "A4"),
+        ("bad_a5_no_split", "A5"),
+        ("bad_a6_short_split", "A6"),
+        ("bad_a7_random", "A7"),
+        ("bad_a8_gives_up_when_busy", "A8"),
+    ],
+    SORT: [
+        ("bad_s1_drops_last", "S1"),
+        ("bad_s2_dict_order", "S2"),
+        ("bad_s3_reverse_ties", "S3"),
+        ("bad_s4_needs_config", "S4"),
+        ("bad_s4_empty_list", "S4"),
+        ("bad_s5_sorts_in_place", "S5"),
     ],
 }
 
@@ -125,6 +145,52 @@ def throughput(examples: dict[str, int]) -> list[dict[str, Any]]:
     return rows
 
 
+def families(examples: int) -> list[dict[str, Any]]:
+    """Examples per second of the assign and sort checks on small inputs (ci profile sizes)."""
+    rows: list[dict[str, Any]] = []
+    cases = [(SORT, "sample_fifo", "S1")]
+    if oar3.status().available:
+        cases.insert(0, (ASSIGN, "sample_oar_default", "A3"))
+    for group, name, inv_id in cases:
+        profile = Profile("bench-family", examples, 64, "bench")
+        stats = RunStats()
+        options = CheckOptions(profile=profile, seed=1, database=None, stats=stats)
+        start = time.perf_counter()
+        run_check(PluginSpec(group, name), get(inv_id), options)
+        wall = time.perf_counter() - start
+        plugin = stats.for_plugin(f"{group}:{name}")
+        calls = sum(sum(v) for v in plugin.seconds.values())
+        rows.append(
+            {
+                "family": group,
+                "plugin": name,
+                "invariant": inv_id,
+                "examples": plugin.examples,
+                "examples_per_s": plugin.examples / wall,
+                "plugin_ms": 1000 * calls / plugin.examples,
+                "kit_ms": 1000 * (wall - calls) / plugin.examples,
+            }
+        )
+    table(
+        "Throughput of assign (schedules of up to 10 jobs) and sort checks",
+        ["family", "plugin", "check", "examples", "ex/s", "plugin ms", "kit ms"],
+        [
+            [
+                r["family"],
+                r["plugin"],
+                r["invariant"],
+                r["examples"],
+                f"{r['examples_per_s']:.1f}",
+                f"{r['plugin_ms']:.2f}",
+                f"{r['kit_ms']:.2f}",
+            ]
+            for r in rows
+        ],
+    )
+    print("targets: assign >= 50 ex/s of 10-job schedules")
+    return rows
+
+
 def power(seeds: int) -> list[dict[str, Any]]:
     """Examples and seconds until the first violation, then shrink time and size."""
     rows: list[dict[str, Any]] = []
@@ -132,7 +198,8 @@ def power(seeds: int) -> list[dict[str, Any]]:
     for group, faults in FAULTS.items():
         for name, inv_id in faults:
             invariant = get(inv_id)
-            if "reference" in invariant.needs and not oar3.status().available:
+            needs_oar3 = "reference" in invariant.needs or group == ASSIGN
+            if needs_oar3 and not oar3.status().available:
                 continue
             found, examples, seconds, shrink_s, sizes = 0, [], [], [], []
             for seed in range(1, seeds + 1):
@@ -282,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             else {"small": 400, "medium": 40, "large": 4}
         )
         record.sections["throughput"] = throughput(examples)
+        record.sections["families"] = families(50 if options.quick else 200)
     if "power" in only:
         record.sections["power"] = power(3 if options.quick else 20)
     if "scale" in only:
