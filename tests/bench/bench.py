@@ -234,7 +234,9 @@ def power(seeds: int) -> list[dict[str, Any]]:
                     "examples_worst": max(examples) if examples else None,
                     "seconds_median": statistics.median(seconds) if seconds else None,
                     "seconds_worst": max(seconds) if seconds else None,
-                    "shrunk_worst": max(sizes, key=lambda s: s["resources"]) if sizes else None,
+                    "shrunk_worst": max(sizes, key=lambda s: (s["resources"], s["jobs"]))
+                    if sizes
+                    else None,
                     "find_and_shrink_s_worst": max(shrink_s) if shrink_s else None,
                 }
             )
@@ -268,11 +270,12 @@ def _f(x: float | None) -> str:
 
 
 def _size(scenario: Any) -> dict[str, int]:
-    platform_ = scenario.platform
+    platform_ = getattr(scenario, "platform", None)
+    levels = platform_.levels if platform_ is not None else ()
     return {
-        "resources": len(platform_.resources),
-        "top_blocks": len(platform_.levels[0].blocks),
-        "blocks": sum(len(level.blocks) for level in platform_.levels),
+        "resources": len(platform_.resources) if platform_ is not None else 0,
+        "top_blocks": len(levels[0].blocks) if levels else 0,
+        "blocks": sum(len(level.blocks) for level in levels),
         "groups": len(getattr(scenario, "groups", ())),
         "jobs": len(getattr(scenario, "jobs", ())),
     }
@@ -281,7 +284,7 @@ def _size(scenario: Any) -> dict[str, int]:
 def _shape(size: dict[str, int] | None) -> str:
     if size is None:
         return "-"
-    return f"{size['resources']}r/{size['top_blocks']}top/{size['groups']}g"
+    return f"{size['resources']}r/{size['top_blocks']}top/{size['groups']}g/{size['jobs']}j"
 
 
 def scale(sizes: list[int]) -> dict[str, Any]:
