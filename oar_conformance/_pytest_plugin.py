@@ -197,6 +197,42 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput["oar_seed"] = state.seed
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand advisories, reports and statistics back to the controller."""
+    state = session.config.stash.get(_STATE, None)
+    output = getattr(session.config, "workeroutput", None)
+    if state is None or output is None:
+        return
+    from dataclasses import fields  # noqa: PLC0415
+
+    output["oar_advisories"] = list(state.advisories)
+    output["oar_reported"] = [str(path) for path in state.reported]
+    output["oar_stats"] = {  # plain values only: execnet sends no dataclass or defaultdict
+        key: {f.name: getattr(s, f.name) for f in fields(s)}
+        | {"seconds": {k: list(v) for k, v in s.seconds.items()}}
+        for key, s in state.stats.plugins.items()
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Merge what a finished xdist worker found into the controller's summary."""
+    state = node.config.stash.get(_STATE, None)
+    output = getattr(node, "workeroutput", None) or {}
+    if state is None:
+        return
+    state.advisories.extend(output.get("oar_advisories", []))
+    state.reported.extend(Path(path) for path in output.get("oar_reported", []))
+    for key, counts in output.get("oar_stats", {}).items():
+        merged = state.stats.for_plugin(key)
+        for name, value in counts.items():
+            if name == "seconds":
+                for bucket, times in value.items():
+                    merged.seconds[bucket].extend(times)
+            else:
+                setattr(merged, name, getattr(merged, name) + value)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]

@@ -154,7 +154,7 @@ def load(spec: PluginSpec) -> Callable[..., Any]:
                 func = ep.load()
             except Exception as exc:
                 detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                tb = "".join(traceback.format_exception(exc)[1:])
+                tb = _plugin_frames(exc)
                 msg = (
                     f"plugin {spec} could not be loaded from {ep.value!r}: {detail}\n"
                     f"Fix the plugin module (its traceback follows) and run again.\n{tb}"
@@ -165,6 +165,21 @@ def load(spec: PluginSpec) -> Callable[..., Any]:
                 raise PluginLoadError(msg)
             return func  # type: ignore[no-any-return]
     return _missing(spec)
+
+
+def _plugin_frames(exc: BaseException) -> str:
+    """The import traceback without the kit's and importlib's own frames."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename != __file__
+        and "importlib" not in f.filename
+        and not f.filename.startswith("<frozen")
+    ]
+    lines = traceback.format_list(frames)
+    return "Traceback (most recent call last):\n" + "".join(lines) + "".join(
+        traceback.format_exception_only(type(exc), exc)
+    )
 
 
 def _missing(spec: PluginSpec) -> Callable[..., Any]:

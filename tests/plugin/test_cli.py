@@ -1,0 +1,163 @@
+"""Tests of the ``oar-conformance`` command, run as a user runs it: in a subprocess.
+
+Every run happens in a fresh temporary folder, the way a plugin repository runs it in CI:
+``check`` reads ``[tool.oar-conformance]`` from the current folder and writes nothing there
+but the Hypothesis example database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oar_conformance.plugins import ENTRY_POINT_GROUPS
+
+FIND = "oar.find_func"
+TIMEOUT = 120.0
+
+
+def oar_conformance(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``oar-conformance ARGS`` in ``cwd`` with this interpreter."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    return subprocess.run(
+        [sys.executable, "-m", "oar_conformance.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def write_config(folder: Path, body: str) -> None:
+    (folder / "pyproject.toml").write_text(f"[tool.oar-conformance]\n{body}", encoding="utf-8")
+
+
+def test_list_shows_every_group_and_each_plugin_with_its_module(tmp_path: Path) -> None:
+    done = oar_conformance(tmp_path, "list")
+
+    assert done.returncode == 0, done.stderr
+    headers = [line for line in done.stdout.splitlines() if not line.startswith(" ")]
+    assert headers == [f"{group}:" for group in ENTRY_POINT_GROUPS]
+    module = r"oar_conformance_samples\.find:first_fit +\[oar-conformance-samples\]$"
+    assert re.search(rf"^  sample_first_fit +{module}", done.stdout, re.MULTILINE)
+    broken = r"^  broken_import +oar_conformance_samples\.broken:find "
+    assert re.search(broken, done.stdout, re.MULTILINE)
+
+
+def test_invariants_lists_find_invariants_with_severities(tmp_path: Path) -> None:
+    done = oar_conformance(tmp_path, "invariants")
+
+    assert done.returncode == 0, done.stderr
+    severities = dict(re.findall(r"^(F\d) +(\w+) +oar\.find_func ", done.stdout, re.MULTILINE))
+    assert severities == {
+        **{f"F{i}": "contract" for i in range(1, 7)},
+        "F7": "advisory",
+        "F8": "advisory",
+    }
+
+
+def test_check_passes_a_correct_plugin_and_writes_only_the_example_database(
+    tmp_path: Path,
+) -> None:
+    """The seed makes the advisory F7 violation (groups united, as OAR3 does) show up."""
+    args = ["--plugin", f"{FIND}:sample_first_fit", "--profile", "quick", "--seed", "11"]
+
+    done = oar_conformance(tmp_path, "check", *args)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"\b7 passed, 1 xfailed\b", done.stdout)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hypothesis"]
+
+
+def test_check_fails_a_faulty_plugin_with_the_invariant_id(tmp_path: Path) -> None:
+    args = ["--plugin", f"{FIND}:bad_f2_one_extra_block", "--profile", "quick", "-k", "F2-"]
+
+    done = oar_conformance(tmp_path, "check", *args)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "F2 requested hierarchy satisfied for every group  [contract]" in done.stdout
+    assert "Counterexample (shrunk):" in done.stdout
+    assert f"FAILED {FIND}:bad_f2_one_extra_block::F2-hierarchy-satisfied" in done.stdout
+
+
+def test_check_strict_fails_on_an_advisory_violation(tmp_path: Path) -> None:
+    """Without --strict the same F7 violation is an xfail (see the passing check above)."""
+    args = ["--plugin", "sample_first_fit", "--profile", "quick", "--seed", "11", "-k", "F7-"]
+
+    done = oar_conformance(tmp_path, "check", *args, "--strict")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "F7 groups disjoint  [advisory]" in done.stdout
+    assert f"FAILED {FIND}:sample_first_fit::F7-groups-disjoint" in done.stdout
+
+
+def test_check_reads_plugins_and_profile_from_pyproject_of_current_folder(tmp_path: Path) -> None:
+    write_config(tmp_path, 'plugins = ["find:sample_first_fit"]\nprofile = "quick"\n')
+
+    done = oar_conformance(tmp_path, "check", "-v", "-k", "F1-")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "profile=quick" in done.stdout
+    assert f"{FIND}:sample_first_fit::F1-inside-availability PASSED" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("plugin", "message"),
+    [
+        (
+            f"{FIND}:no_such_plugin",
+            f"plugin 'no_such_plugin' is not registered in group {FIND}; "
+            "installed there: bad_f1_ignores_busy, ",
+        ),
+        ("no_such_plugin", f"installed: {FIND}: bad_f1_ignores_busy, "),
+        ("no_such_group:sample_first_fit", "plugin group 'no_such_group' is unknown; use one of"),
+    ],
+    ids=["unknown-plugin-in-group", "unknown-plugin", "unknown-group"],
+)
+def test_check_unknown_plugin_or_group_is_a_usage_error(
+    tmp_path: Path, plugin: str, message: str
+) -> None:
+    done = oar_conformance(tmp_path, "check", "--plugin", plugin)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("oar-conformance: error: ")
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_check_plugin_that_fails_to_import_shows_its_import_error(tmp_path: Path) -> None:
+    """Nothing can be checked, so exit 2, with the plugin's error rather than the kit's."""
+    done = oar_conformance(tmp_path, "check", "--plugin", "broken_import")
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(
+        f"oar-conformance: error: plugin {FIND}:broken_import could not be loaded"
+    )
+    assert "ImportError: cannot import name 'this_module_does_not_exist'" in done.stderr
+    assert 'oar_conformance_samples/broken.py", line 3, in <module>' in done.stderr
+    assert "cli.py" not in done.stderr
+    assert "Traceback (most recent call last)" not in done.stderr
+
+
+def test_check_without_any_plugin_says_how_to_name_one(tmp_path: Path) -> None:
+    done = oar_conformance(tmp_path, "check")
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no plugin to check; pass --plugin NAME (see 'oar-conformance list')" in done.stderr
+    assert "[tool.oar-conformance]" in done.stderr
+
+
+def test_check_unknown_key_in_pyproject_is_a_usage_error(tmp_path: Path) -> None:
+    write_config(tmp_path, 'plugins = ["sample_first_fit"]\nstrikt = true\n')
+
+    done = oar_conformance(tmp_path, "check")
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "unknown key 'strikt'" in done.stderr
