@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from oar_conformance import oar3
 from oar_conformance.plugins import ENTRY_POINT_GROUPS
+
+# F8 compares with OAR3's default find, so it runs only where OAR3 is installed.
+F8_OUTCOME = "passed" if oar3.status().available else "skipped"
 
 FIND = "oar.find_func"
 TIMEOUT = 120.0
@@ -72,7 +76,12 @@ def test_check_passes_a_correct_plugin_and_writes_only_the_example_database(
     done = oar_conformance(tmp_path, "check", *args)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"\b7 passed, 1 xfailed\b", done.stdout)
+    expected = (
+        r"\b7 passed, 1 xfailed\b"
+        if F8_OUTCOME == "passed"
+        else r"\b6 passed, 1 skipped, 1 xfailed\b"
+    )
+    assert re.search(expected, done.stdout), done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [".hypothesis"]
 
 
@@ -143,7 +152,8 @@ def test_check_plugin_that_fails_to_import_shows_its_import_error(tmp_path: Path
     assert "ImportError: cannot import name 'this_module_does_not_exist'" in done.stderr
     assert 'oar_conformance_samples/broken.py", line 3, in <module>' in done.stderr
     assert "cli.py" not in done.stderr
-    assert "Traceback (most recent call last)" not in done.stderr
+    assert "plugins.py" not in done.stderr
+    assert "importlib" not in done.stderr
 
 
 def test_check_without_any_plugin_says_how_to_name_one(tmp_path: Path) -> None:
