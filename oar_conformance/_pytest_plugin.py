@@ -7,6 +7,7 @@ value, or ``plugins`` in ``[tool.oar-conformance]``) names a plugin.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,6 +99,8 @@ class _RunState:
         self.advisories: list[str] = []
         self.report: Path | None = None
         self.reported: list[Path] = []
+        self.skip: dict[str, str] = {}
+        self.args_by_plugin: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {}
 
 
 def _pick(config: pytest.Config, option: str, ini: str, fallback: Any) -> Any:
@@ -167,6 +170,14 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         profile=profile, seed=seed, timeout=timeout, args=args, kwargs=kwargs, stats=stats
     )
     state = _RunState(specs, options, strict, seed, stats)
+    state.skip = {
+        key.upper() if "::" not in key else key: r for key, r in file_settings.skip.items()
+    }
+    for key in state.skip:
+        get(key.rsplit("::", 1)[-1])
+    for key, text in file_settings.plugin_args_by_plugin.items():
+        for spec in resolve(key):
+            state.args_by_plugin[str(spec)] = parse_plugin_args(text)
     report = _pick(config, OPT_REPORT, "oar_report", file_settings.report)
     if report:
         state.report = Path(report).resolve()
@@ -253,6 +264,11 @@ def pytest_collection_modifyitems(
                 session, name=name, nodeid=name, spec=spec, invariant=inv
             )
             item.add_marker("oar_conformance")
+            reason = state.skip.get(inv.id) or state.skip.get(f"{spec}::{inv.id}")
+            if reason:
+                item.add_marker(
+                    pytest.mark.skip(reason=f"skipped by [tool.oar-conformance]: {reason}")
+                )
             added.append(item)
     # Report the generated items as collected, so counts, -k and --collect-only add up.
     config.hook.pytest_collectreport(report=pytest.CollectReport("", "passed", None, list(added)))
@@ -271,6 +287,15 @@ class ConformanceItem(pytest.Item):
     def _state(self) -> _RunState:
         return self.config.stash[_STATE]
 
+    @property
+    def _options(self) -> CheckOptions:
+        """The run's options, with this plugin's own arguments when configured."""
+        options = self._state.options
+        if str(self.spec) in self._state.args_by_plugin:
+            args, kwargs = self._state.args_by_plugin[str(self.spec)]
+            options = dataclasses.replace(options, args=args, kwargs=kwargs)
+        return options
+
     def runtest(self) -> None:
         from oar_conformance import oar3  # noqa: PLC0415
         from oar_conformance.conformance import requires_oar3, run_check  # noqa: PLC0415
@@ -280,7 +305,7 @@ class ConformanceItem(pytest.Item):
         if requires_oar3(self.invariant) and not oar3.status().available:
             pytest.skip(oar3.status().skip_line)
         try:
-            run_check(self.spec, self.invariant, self._state.options)
+            run_check(self.spec, self.invariant, self._options)
         except CheckSkipped as exc:
             pytest.skip(str(exc))
         except ConformanceFailure as exc:
@@ -329,8 +354,8 @@ class ConformanceItem(pytest.Item):
             invariant=self.invariant,
             command=command,
             blob=blob_line(getattr(exc, "__notes__", [])),
-            args=state.options.args,
-            kwargs=state.options.kwargs,
+            args=self._options.args,
+            kwargs=self._options.kwargs,
             seed=state.seed,
             profile=state.options.profile.name,
         )
@@ -348,8 +373,9 @@ class ConformanceItem(pytest.Item):
             return f"oar-conformance usage error: {excinfo.value}"
         return str(super().repr_failure(excinfo, style=style))
 
-    def reportinfo(self) -> tuple[str, int | None, str]:
-        return (f"oar-conformance {self.spec}", None, f"{self.spec}::{self.invariant.id}")
+    def reportinfo(self) -> tuple[str, int, str]:
+        # A line number is required by pytest's skip reports; 0 stands for "no source line".
+        return (f"oar-conformance {self.spec}", 0, f"{self.spec}::{self.invariant.id}")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -367,8 +393,49 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"oar-conformance: {tests} counterexample report(s) written to {folder} "
             f"(replay them with: pytest {folder})"
         )
+    _summary_table(terminalreporter)
     lines = state.stats.lines()
     if lines:
         terminalreporter.section("oar-conformance statistics")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+_OUTCOMES = (("failed", "FAIL"), ("xfailed", "advisory"), ("skipped", "skip"), ("passed", "pass"))
+
+
+def _summary_table(terminalreporter: Any) -> None:
+    """One screen: plugin x invariant family, with pass / fail / skip counts and failed ids."""
+    from oar_conformance.invariants import GROUPS, get  # noqa: PLC0415
+
+    cells: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for key, _label in _OUTCOMES:
+        for report in terminalreporter.stats.get(key, []):
+            nodeid = getattr(report, "nodeid", "")
+            plugin, sep, rest = nodeid.partition("::")
+            if not sep or not plugin.startswith("oar."):
+                continue
+            family = get(rest.split("-", 1)[0]).family
+            ids = cells.setdefault(plugin, {}).setdefault(family, {}).setdefault(key, [])
+            ids.append(rest.split("-", 1)[0])
+    if not cells:
+        return
+    families = [f for f in GROUPS if any(f in row for row in cells.values())]
+    header = ["plugin", *families]
+    rows = []
+    for plugin, row in sorted(cells.items()):
+        line = [plugin]
+        for family in families:
+            parts = []
+            for key, label in _OUTCOMES:
+                found = row.get(family, {}).get(key, [])
+                if found and key in {"failed", "xfailed"}:
+                    parts.append(f"{label} {','.join(sorted(found))}")
+                elif found:
+                    parts.append(f"{len(found)} {label}")
+            line.append("; ".join(parts) or "-")
+        rows.append(line)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    terminalreporter.section("oar-conformance summary")
+    for r in [header, *rows]:
+        terminalreporter.write_line("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))

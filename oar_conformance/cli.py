@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="NAME (every group where it is registered) or GROUP:NAME; repeatable",
     )
+    check.add_argument(
+        "--all", action="store_true", help="check every installed plugin of every group"
+    )
     check.add_argument("--profile", help="quick, ci (default) or thorough")
     check.add_argument("--strict", action="store_true", help="fail on advisory invariants too")
     check.add_argument("--seed", type=int, help="seed for a reproducible run")
@@ -94,6 +97,10 @@ def _check(options: argparse.Namespace) -> int:
 
     settings = read_pyproject(Path.cwd() / "pyproject.toml")
     names = options.plugin or list(settings.plugins)
+    if options.all:
+        from oar_conformance.plugins import installed  # noqa: PLC0415
+
+        names = [f"{group}:{p.name}" for group, found in installed().items() for p in found]
     if not names:
         msg = (
             "no plugin to check; pass --plugin NAME (see 'oar-conformance list') or set "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,9 @@ KEYS = {
     "strict": "true to fail on advisory invariants too",
     "seed": "integer seed for reproducible runs",
     "timeout": "seconds one plugin call may take",
-    "plugin-args": "extra arguments passed as in a job type find=NAME:args",
+    "plugin-args": "extra arguments as in a job type find=NAME:args: a string for every "
+    "plugin, or a table GROUP:NAME -> string",
+    "skip": "table of invariants not to check, ID or GROUP:NAME::ID -> reason (required)",
     "report": "folder for counterexample reports (Markdown, JSON, reproducer tests)",
 }
 
@@ -44,6 +46,8 @@ class Settings:
     timeout: float | None = None
     plugin_args: str | None = None
     report: str | None = None
+    plugin_args_by_plugin: Mapping[str, str] = field(default_factory=dict)
+    skip: Mapping[str, str] = field(default_factory=dict)
 
 
 def _typed(key: str, value: Any, kind: type | tuple[type, ...], hint: str) -> Any:
@@ -68,6 +72,20 @@ def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Se
     _typed("plugins", plugins, list, "a list of plugin names")
     for p in plugins:
         _typed("plugins", p, str, "plugin names as strings")
+    plugin_args = table.get("plugin-args")
+    by_plugin: dict[str, str] = {}
+    if isinstance(plugin_args, dict):
+        for key, value in plugin_args.items():
+            by_plugin[key] = _typed(f"plugin-args.{key}", value, str, "a string like a:b:k=v")
+        plugin_args = None
+    skip = _typed("skip", table.get("skip", {}), dict, "a table ID = reason")
+    for key, reason in skip.items():
+        if not isinstance(reason, str) or not reason.strip():
+            msg = (
+                f"[tool.oar-conformance] skip.{key}={reason!r}: a skipped invariant needs a "
+                'reason, e.g. skip.F7 = "groups may share nodes in our policy"'
+            )
+            raise UsageError(msg)
     timeout = table.get("timeout")
     if timeout is not None:
         timeout = float(_typed("timeout", timeout, (int, float), "a number of seconds"))
@@ -81,9 +99,11 @@ def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Se
         else None,
         seed=_typed("seed", table["seed"], int, "an integer") if "seed" in table else None,
         timeout=timeout,
-        plugin_args=_typed("plugin-args", table["plugin-args"], str, "a string like a:b:k=v")
-        if "plugin-args" in table
+        plugin_args=_typed("plugin-args", plugin_args, str, "a string like a:b:k=v")
+        if plugin_args is not None
         else None,
+        plugin_args_by_plugin=by_plugin,
+        skip=dict(skip),
         report=_typed("report", table["report"], str, "a folder path")
         if "report" in table
         else None,

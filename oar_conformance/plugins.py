@@ -177,8 +177,10 @@ def _plugin_frames(exc: BaseException) -> str:
         and not f.filename.startswith("<frozen")
     ]
     lines = traceback.format_list(frames)
-    return "Traceback (most recent call last):\n" + "".join(lines) + "".join(
-        traceback.format_exception_only(type(exc), exc)
+    return (
+        "Traceback (most recent call last):\n"
+        + "".join(lines)
+        + "".join(traceback.format_exception_only(type(exc), exc))
     )
 
 
