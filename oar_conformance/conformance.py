@@ -43,6 +43,7 @@ _RUNNERS = {
     "find": "oar_conformance.find_runner",
     "assign": "oar_conformance.assign_runner",
     "sort": "oar_conformance.sort_runner",
+    "metasched": "oar_conformance.metasched_runner",
 }
 """Family -> the runner module whose ``make_driver(func, options)`` exercises it."""
 

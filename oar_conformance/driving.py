@@ -22,7 +22,7 @@ __all__ = ["CheckOptions", "Driver"]
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """How a check runs: profile, seed, per-call limit and the plugin's extra arguments."""
+    """How a check runs: profile, seed, per-call limit, the plugin's extra arguments, database."""
 
     profile: Profile = field(default_factory=lambda: get_profile("ci"))
     seed: int | None = None
@@ -32,6 +32,8 @@ class CheckOptions:
     database: Any = "default"
     stats: RunStats | None = None
     shrink: bool = True
+    db: str = "sqlite"
+    """Database of metasched rounds: "sqlite", "postgresql" (a throwaway server) or a URL."""
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ _CASES = {
     "find": "oar_conformance.render:find_case",
     "assign": "oar_conformance.render_gantt:assign_case",
     "sort": "oar_conformance.render_sort:sort_case",
+    "metasched": "oar_conformance.render_round:round_case",
 }
 """Family -> ``module:function(violation, context) -> (counterexample, reproducer)``."""
 

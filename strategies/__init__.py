@@ -23,6 +23,7 @@ from ._jobs import jobs, moldables
 from ._platforms import COLORS, LEVEL_NAMES, MEMS, platforms
 from ._queues import QUEUE_NAMES, queues
 from ._requests import groups, requests
+from ._rounds import round_scenarios
 from ._scenarios import find_scenarios
 from ._sort import sort_scenarios
 
@@ -41,5 +42,6 @@ __all__ = [
     "platforms",
     "queues",
     "requests",
+    "round_scenarios",
     "sort_scenarios",
 ]

@@ -103,7 +103,7 @@ def invariant(
 
 
 def _load_catalogue() -> None:
-    from oar_conformance.invariants import assign, find, sort  # noqa: F401, PLC0415
+    from oar_conformance.invariants import assign, find, metasched, sort  # noqa: F401, PLC0415
 
 
 def registered() -> list[Invariant]:

@@ -1,0 +1,24 @@
+"""Database rounds: OAR3's schema in a kit-created database, loaded, scheduled, read back.
+
+:class:`Database` is one database the kit created (an in-memory sqlite, or a temporary
+database on a throwaway or given PostgreSQL server) holding OAR3's schema once;
+:meth:`Database.session` lends a session inside a transaction rolled back afterwards, so
+examples are isolated without rebuilding the schema. :func:`run_round` runs one real
+``meta_schedule`` round on such a session.
+"""
+
+from __future__ import annotations
+
+from oar_conformance.db._postgres import DatabaseUnavailable
+from oar_conformance.db._round import Call, GanttEntry, RoundResult, run_round
+from oar_conformance.db._schema import Database, get_database
+
+__all__ = [
+    "Call",
+    "Database",
+    "DatabaseUnavailable",
+    "GanttEntry",
+    "RoundResult",
+    "get_database",
+    "run_round",
+]

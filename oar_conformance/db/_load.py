@@ -1,0 +1,137 @@
+"""Scenario -> rows: resources, queues, running and waiting jobs, as OAR3 stores them.
+
+Resources keep the platform's ids (``resource_id``), one string column per hierarchy
+level naming the block (``host3``), and the ``color``/``mem`` properties. Jobs are
+written with OAR3's own ``insert_job`` (moldables, resource groups with their property
+SQL, descriptions, types), so the rows are exactly those ``oarsub`` would leave. Running
+jobs also get their ``assigned_moldable_job`` and ``assigned_resources`` rows, which is
+where ``meta_schedule`` finds the resources they hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from oar_conformance.db._schema import LEVEL_COLUMNS
+from oar_conformance.model import Job
+from oar_conformance.round_scenario import RoundScenario
+
+__all__ = ["HIERARCHY_LABELS", "load", "moldable_rows", "resource_rows", "types_of"]
+
+HIERARCHY_LABELS = ",".join(("resource_id", "network_address", *LEVEL_COLUMNS))
+"""OAR3's ``HIERARCHY_LABELS`` for a kit database: every level column is usable."""
+
+
+def resource_rows(scenario: RoundScenario) -> list[dict[str, Any]]:
+    """One ``resources`` row per platform resource, in id order."""
+    platform = scenario.platform
+    where: dict[int, dict[str, Any]] = {rid: {} for rid in platform.resources}
+    for level in platform.levels:
+        for index, block in enumerate(level.blocks):
+            for rid in block:
+                where[rid][level.name] = f"{level.name}{index}"
+    rows = []
+    for rid in sorted(where):
+        row: dict[str, Any] = dict.fromkeys(LEVEL_COLUMNS)
+        row.update(where[rid])
+        color = platform.properties.get("color", {}).get(rid)
+        mem = platform.properties.get("mem", {}).get(rid)
+        row.update(
+            resource_id=rid,
+            type="default",
+            state="Alive",
+            network_address=where[rid].get("host", f"node{rid}"),
+            color=color,
+            mem=int(mem) if mem is not None and mem.isdigit() else None,
+        )
+        rows.append(row)
+    return rows
+
+
+def types_of(job: Job) -> list[str]:
+    """A job's types as ``job_types`` rows spell them (``find=NAME``, ``besteffort``)."""
+    return [f"{k}={v}" if v else k for k, v in sorted(job.types.items())]
+
+
+def moldable_rows(job: Job) -> list[tuple[int, list[tuple[str, str]]]]:
+    """The ``res`` argument of OAR3's ``insert_job``: per moldable, walltime and groups."""
+    return [
+        (m.walltime, [("/".join(f"{n}={c}" for n, c in g.levels), g.expression) for g in m.groups])
+        for m in job.moldables
+    ]
+
+
+def load(session: Any, scenario: RoundScenario) -> dict[int, tuple[int, int]]:
+    """Write ``scenario``'s rows; map each database moldable id to (job id, moldable id).
+
+    Running jobs' single moldable maps to moldable id 0.
+    """
+    from oar.lib import models  # noqa: PLC0415 - OAR3 is optional
+    from oar.lib.job_handling import insert_job  # noqa: PLC0415
+
+    resource, moldable_table = models.Resource, models.MoldableJobDescription
+    job_table, queue_table = models.Job.__table__, models.Queue.__table__
+
+    session.execute(resource.__table__.insert(), resource_rows(scenario))
+    session.execute(
+        queue_table.insert(),
+        [
+            {
+                "queue_name": q.name,
+                "priority": q.priority,
+                "scheduler_policy": q.scheduler_policy,
+                "state": q.state,
+            }
+            for q in scenario.queues
+        ],
+    )
+    moldables: dict[int, tuple[int, int]] = {}
+
+    def moldable_ids(job_id: int) -> list[int]:
+        query = (
+            select(moldable_table.id)
+            .where(moldable_table.job_id == job_id)
+            .order_by(moldable_table.id)
+        )
+        return list(session.execute(query).scalars())
+
+    for running in scenario.running:
+        insert_job(
+            session,
+            job_id=running.id,
+            res=[(running.walltime, [("resource_id=1", "")])],
+            queue_name=running.queue,
+            state="Running",
+            start_time=running.start,
+            user="alice",
+        )
+        (mld_id,) = moldable_ids(running.id)
+        moldables[mld_id] = (running.id, 0)
+        session.execute(
+            job_table.update()
+            .where(job_table.c.job_id == running.id)
+            .values(assigned_moldable_job=mld_id)
+        )
+        session.execute(
+            models.AssignedResource.__table__.insert(),
+            [{"moldable_job_id": mld_id, "resource_id": rid} for rid in sorted(running.ids)],
+        )
+    for job in scenario.jobs:
+        insert_job(
+            session,
+            job_id=job.id,
+            res=moldable_rows(job),
+            types=types_of(job),
+            queue_name=job.queue,
+            state="Waiting",
+            user=job.user,
+            project=job.project,
+            submission_time=job.submission_time,
+            job_name=job.name,
+        )
+        for mld_id, moldable in zip(moldable_ids(job.id), job.moldables, strict=True):
+            moldables[mld_id] = (job.id, moldable.id)
+    session.flush()
+    return moldables

@@ -1,0 +1,198 @@
+"""OAR3's schema in a database the kit created, with the resource columns scenarios need.
+
+The tables come from OAR3's own models (``Model.metadata.create_all``). OAR3 reads a
+resource's hierarchy level and properties as columns of ``resources`` (its
+``HIERARCHY_LABELS`` and the SQL of job properties), so the kit adds one column per level
+name the strategies may draw plus ``color`` and ``mem``. OAR3 maps ``Resource`` and
+``Job`` by reflection, once per process (``DeferredReflectionModel.prepare``): every
+database the kit creates has the same columns, so that one mapping fits them all.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, String, inspect, text
+
+from oar_conformance.errors import UsageError
+
+__all__ = [
+    "LEVEL_COLUMNS",
+    "PROPERTY_COLUMNS",
+    "Database",
+    "close_all",
+    "create_schema",
+    "get_database",
+    "refuse_oar_tables",
+]
+
+LEVEL_COLUMNS = ("cluster", "switch", "host", "cpu", "core")
+"""One ``resources`` column per hierarchy level name the strategies draw (strings)."""
+PROPERTY_COLUMNS: dict[str, Any] = {"color": String(255), "mem": Integer()}
+"""Resource properties job expressions compare (``color='red'``, ``mem>=16``)."""
+_OAR_TABLES = ("resources", "jobs", "queues", "gantt_jobs_predictions")
+
+
+def _models() -> tuple[Any, Any]:
+    from oar.lib.models import DeferredReflectionModel, Model  # noqa: PLC0415 - OAR3 is optional
+
+    return Model, DeferredReflectionModel
+
+
+def refuse_oar_tables(engine: Any) -> None:
+    """Raise a usage error when ``engine``'s database already holds OAR tables."""
+    present = sorted(set(inspect(engine).get_table_names()) & set(_OAR_TABLES))
+    if present:
+        msg = (
+            f"the database {engine.url.render_as_string(hide_password=True)} already holds "
+            f"OAR tables ({', '.join(present)}); the kit only writes to a database it "
+            "created itself: give it an empty server URL or let it start its own server"
+        )
+        raise UsageError(msg)
+
+
+@cache
+def _pristine_metadata() -> Any:
+    """A copy of OAR3's tables as declared, taken before reflection extends them.
+
+    Reflecting a database adds its indexes to OAR3's ``Table`` objects a second time, so
+    creating the next database from them would create each index twice.
+    """
+    from sqlalchemy import MetaData  # noqa: PLC0415
+
+    model, _ = _models()
+    copy = MetaData()
+    for table in model.metadata.sorted_tables:
+        table.to_metadata(copy)
+    return copy
+
+
+def create_schema(engine: Any) -> None:
+    """Create OAR3's tables and the extra resource columns in ``engine``'s empty database."""
+    _, deferred = _models()
+    metadata = _pristine_metadata()
+    refuse_oar_tables(engine)
+    metadata.create_all(bind=engine)
+    existing = {c["name"] for c in inspect(engine).get_columns("resources")}
+    wanted: dict[str, Any] = dict.fromkeys(LEVEL_COLUMNS, String(255)) | PROPERTY_COLUMNS
+    with engine.begin() as conn:
+        for name, type_ in wanted.items():
+            if name not in existing:
+                kind = type_.compile(dialect=engine.dialect)
+                conn.execute(text(f"ALTER TABLE resources ADD COLUMN {name} {kind}"))
+    deferred.prepare(engine)
+    resource = __import__("oar.lib.models", fromlist=["Resource"]).Resource
+    missing = [name for name in wanted if not hasattr(resource, name)]
+    if missing:
+        msg = (
+            f"OAR3's Resource model was mapped before the kit created its database and lacks "
+            f"the columns {missing}; run the database checks in a fresh process"
+        )
+        raise UsageError(msg)
+
+
+@dataclass
+class Database:
+    """One database the kit created, holding OAR3's schema; ``close`` drops what it made.
+
+    ``kind`` is ``"sqlite"`` or ``"postgresql"``; ``cleanup`` undoes whatever created it
+    (drops the temporary database, stops the throwaway server).
+    """
+
+    kind: str
+    engine: Any
+    cleanup: Callable[[], None] = lambda: None
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """A session in a transaction rolled back at the end, whatever happened in it.
+
+        OAR3 commits as it goes; the session joins the outer transaction through a
+        savepoint (``join_transaction_mode="create_savepoint"``), so those commits only
+        release savepoints and the final rollback undoes the whole example.
+        """
+        from sqlalchemy.orm import Session  # noqa: PLC0415
+
+        with self.engine.connect() as conn:
+            outer = conn.begin()
+            session = Session(bind=conn, join_transaction_mode="create_savepoint")
+            try:
+                yield session
+            finally:
+                session.close()
+                outer.rollback()
+
+    def close(self) -> None:
+        """Dispose of the engine and remove the database (and server) the kit made."""
+        self.engine.dispose()
+        self.cleanup()
+
+
+_OPEN: dict[str, Database] = {}
+
+
+def get_database(spec: str = "sqlite") -> Database:
+    """The process-wide kit database for ``spec`` (created with its schema on first use).
+
+    ``spec`` is ``"sqlite"``, ``"postgresql"`` (a throwaway server) or a
+    ``postgresql://`` URL of a server where the kit creates its own temporary database.
+    Everything is removed at exit (see :mod:`oar_conformance.db._postgres`).
+    """
+    if spec in _OPEN:
+        return _OPEN[spec]
+    if spec == "sqlite":
+        from sqlalchemy import create_engine  # noqa: PLC0415
+        from sqlalchemy.pool import StaticPool  # noqa: PLC0415
+
+        engine = create_engine(
+            "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
+        )
+        _real_sqlite_transactions(engine)
+        database = Database("sqlite", engine)
+    elif spec == "postgresql" or spec.startswith(("postgresql://", "postgresql+psycopg2://")):
+        from oar_conformance.db._postgres import open_postgresql  # noqa: PLC0415
+
+        engine, cleanup = open_postgresql(None if spec == "postgresql" else spec)
+        database = Database("postgresql", engine, cleanup)
+    else:
+        msg = f"db={spec!r} is not 'sqlite', 'postgresql' or a postgresql:// URL"
+        raise UsageError(msg)
+    try:
+        create_schema(database.engine)
+    except BaseException:
+        database.close()
+        raise
+    _OPEN[spec] = database
+    return database
+
+
+def _real_sqlite_transactions(engine: Any) -> None:
+    """Let SQLAlchemy emit BEGIN itself: pysqlite's own handling breaks SAVEPOINTs.
+
+    This is SQLAlchemy's documented recipe ("Serializable isolation / Savepoints /
+    Transactional DDL"); without it, OAR3's commits inside an example would persist.
+    """
+    from sqlalchemy import event  # noqa: PLC0415
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def close_all() -> None:
+    """Close every kit database of this process (also registered to run at exit)."""
+    while _OPEN:
+        _, database = _OPEN.popitem()
+        database.close()
+
+
+atexit.register(close_all)

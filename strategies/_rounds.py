@@ -1,0 +1,86 @@
+"""Round scenarios: queues, running jobs and waiting jobs for one meta-scheduling round."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import strategies as st
+
+from oar_conformance.model import Platform, Queue
+from oar_conformance.round_scenario import RoundScenario, RunningJob
+
+from ._availability import availability
+from ._jobs import MAX_JOBS, jobs
+from ._platforms import MAX_RESOURCES, platforms
+from ._validate import check_int
+
+ROUND_QUEUE_NAMES = ("default", "admin", "q1", "q2", "q3")
+"""Queue names of a round (``besteffort`` is left out: its jobs may be preempted)."""
+_MAX_PRIORITY = 3
+"""Few priorities, so several queues often share one (one group, one plugin call)."""
+_MAX_RUNNING = 3
+_RUNNING_ID = 1000
+_MAX_NOW = 24 * 60
+_EPOCH = 86_400
+"""Earliest ``now``: OAR3 misreads running jobs that started before time 0."""
+
+
+def round_scenarios(
+    *, max_resources: int = 16, max_jobs: int = 8
+) -> st.SearchStrategy[RoundScenario]:
+    """One meta-scheduling round: platform, queues, running jobs, 0..``max_jobs`` waiting jobs.
+
+    The platform comes from :func:`platforms` (1..``max_resources`` resources). One to
+    four queues have priorities 0..3, often shared, and are mostly ``Active``. ``now`` is
+    a whole minute from 86400 on. Up to three jobs are running at ``now`` on disjoint
+    resources, started up to an hour before and ending after ``now``; running job ids
+    start at 1001. Waiting jobs come from :func:`jobs` in the round's queues, without
+    types or dependencies.
+
+    Shrinks towards one ``default`` queue of priority 0, ``now`` = 86400, nothing running
+    and no waiting job.
+    """
+    check_int("max_resources", max_resources, 1, MAX_RESOURCES)
+    check_int("max_jobs", max_jobs, 0, MAX_JOBS)
+    return _round_scenarios(max_resources=max_resources, max_jobs=max_jobs)
+
+
+def _queues() -> st.SearchStrategy[tuple[Queue, ...]]:
+    queue = st.tuples(
+        st.sampled_from(ROUND_QUEUE_NAMES),
+        st.integers(0, _MAX_PRIORITY),
+        st.sampled_from(("Active", "Active", "notActive")),
+    )
+    drawn = st.lists(queue, min_size=1, max_size=4, unique_by=lambda q: q[0])
+    return drawn.map(lambda qs: tuple(Queue(n, p, s) for n, p, s in qs))
+
+
+@st.composite
+def _running(
+    draw: st.DrawFn, platform: Platform, queues: tuple[Queue, ...], now: int
+) -> tuple[RunningJob, ...]:
+    taken: frozenset[int] = frozenset()
+    running = []
+    for index in range(draw(st.integers(0, _MAX_RUNNING))):
+        ids = platform.resources - draw(availability(platform)) - taken
+        if not ids:
+            continue
+        taken |= ids
+        ago = draw(st.integers(0, 60))
+        left = draw(st.integers(1, 120))
+        queue = draw(st.sampled_from(queues)).name
+        running.append(
+            RunningJob(_RUNNING_ID + index + 1, queue, now - 60 * ago, 60 * (ago + left), ids)
+        )
+    return tuple(running)
+
+
+@st.composite
+def _round_scenarios(draw: st.DrawFn, *, max_resources: int, max_jobs: int) -> RoundScenario:
+    platform = draw(platforms(max_resources=max_resources))
+    queues = draw(_queues())
+    now = _EPOCH + 60 * draw(st.integers(0, _MAX_NOW))
+    running = draw(_running(platform, queues, now))
+    waiting = draw(jobs(platform, queues, max_size=max_jobs))
+    plain = tuple(replace(job, types={}, dependencies=()) for job in waiting)
+    return RoundScenario(platform, now, queues, running, plain)

@@ -1,0 +1,139 @@
+"""Unit tests of the round pieces: rows, strategy, invariants on hand-made outcomes.
+
+The invariants read plain values, so most of this runs without OAR3; the round itself
+(schema, load, ``meta_schedule``, read back) needs it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _dbhelp import needs_oar3, small_round
+from hypothesis import given, settings
+
+from oar_conformance import strategies as ost
+from oar_conformance.db import Call, GanttEntry, RoundResult
+from oar_conformance.db._load import moldable_rows, resource_rows, types_of
+from oar_conformance.invariants import get
+from oar_conformance.metasched_runner import MetaschedOutcome
+from oar_conformance.model import Job, Queue
+from oar_conformance.render_round import render_round_case
+from oar_conformance.round_scenario import RoundScenario
+
+
+def _calls(*groups: tuple[str, ...]) -> tuple[Call, ...]:
+    named = [tuple((n, 0) for n in g) for g in groups]
+    return tuple(Call(None if i == 0 else named[i - 1], g) for i, g in enumerate(named))
+
+
+def _outcome(calls: tuple[Call, ...] = (), gantt: tuple[GanttEntry, ...] = ()) -> MetaschedOutcome:
+    return MetaschedOutcome(calls, gantt, ())
+
+
+def _ids(invariant_id: str, scenario: RoundScenario, outcome: MetaschedOutcome) -> list[str]:
+    return [v.kind for v in get(invariant_id).check(scenario, outcome)]
+
+
+def test_resource_rows_name_blocks_and_properties() -> None:
+    rows = resource_rows(small_round())
+    assert [r["resource_id"] for r in rows] == [1, 2, 3, 4]
+    assert [r["host"] for r in rows] == ["host0", "host0", "host1", "host1"]
+    assert [r["core"] for r in rows] == ["core0", "core1", "core2", "core3"]
+    assert rows[2]["color"] == "blue"
+    assert rows[2]["mem"] == 16
+    assert rows[0]["cluster"] is None
+
+
+def test_moldable_rows_and_types_as_oarsub_stores_them() -> None:
+    job = small_round().job(3)
+    assert moldable_rows(job) == [(60, [("host=1/core=2", "")]), (60, [("host=1", "color='blue'")])]
+    typed = Job(9, job.moldables, types={"find": "mine:1", "besteffort": ""})
+    assert types_of(typed) == ["besteffort", "find=mine:1"]
+
+
+def test_priority_groups_highest_first() -> None:
+    assert small_round().priority_groups() == (("admin",), ("default", "q1"))
+
+
+@settings(max_examples=60, database=None)
+@given(ost.round_scenarios(max_resources=8, max_jobs=4))
+def test_round_scenarios_are_consistent(scenario: RoundScenario) -> None:
+    names = {q.name for q in scenario.queues}
+    assert all(j.queue in names for j in scenario.jobs)
+    assert all(r.queue in names for r in scenario.running)
+    held = [r.ids for r in scenario.running]
+    assert sum(map(len, held)) == len(frozenset().union(*held))
+    assert all(r.start <= scenario.now < r.start + r.walltime for r in scenario.running)
+    assert all(not j.types and not j.dependencies for j in scenario.jobs)
+
+
+def test_m1_accepts_oar3s_order_and_catches_a_changed_prev_queues() -> None:
+    scenario = small_round()
+    good = _calls(("admin",), ("default", "q1"))
+    assert _ids("M1", scenario, _outcome(good)) == []
+    emptied = (good[0], Call((), good[1].queues))
+    assert _ids("M1", scenario, _outcome(emptied)) == ["prev-queues"]
+    assert _ids("M1", scenario, _outcome(good[:1])) == ["count"]
+    assert _ids("M1", scenario, _outcome(tuple(reversed(good)))) == ["queues"]
+
+
+def test_r1_catches_overlap_a_moved_running_job_and_a_wrong_request() -> None:
+    scenario = small_round()
+    running = GanttEntry(1001, 0, 86_000, 1200, frozenset({1, 2}), running=True)
+    job2 = GanttEntry(2, 2, 86_400, 600, frozenset({3, 4}), running=False)
+    assert _ids("R1", scenario, _outcome(gantt=(running, job2))) == []
+    clash = GanttEntry(1, 1, 86_400, 600, frozenset({1, 2}), running=False)
+    assert _ids("R1", scenario, _outcome(gantt=(running, clash))) == ["overlap"]
+    shifted = GanttEntry(1001, 0, 86_100, 1200, frozenset({1, 2}), running=True)
+    assert _ids("R1", scenario, _outcome(gantt=(shifted,))) == ["running-moved"]
+    wrong = GanttEntry(2, 2, 86_400, 600, frozenset({1, 2}), running=False)
+    assert _ids("R1", scenario, _outcome(gantt=(running, wrong))) == ["request"]
+
+
+def test_r2_compares_schedules_job_by_job() -> None:
+    scenario = small_round()
+    entry = GanttEntry(2, 2, 86_400, 600, frozenset({3, 4}), running=False)
+    same = MetaschedOutcome((), (entry,), (), other=RoundResult((), (entry,), ()), other_db="pg")
+    assert _ids("R2", scenario, same) == []
+    later = GanttEntry(2, 2, 87_000, 600, frozenset({3, 4}), running=False)
+    differs = MetaschedOutcome((), (entry,), (), other=RoundResult((), (later,), ()), other_db="pg")
+    assert _ids("R2", scenario, differs) == ["schedule"]
+
+
+def test_render_shows_queues_calls_and_gantt() -> None:
+    scenario = small_round()
+    entry = GanttEntry(2, 2, 86_400, 600, frozenset({3, 4}), running=False)
+    text = render_round_case(scenario, _outcome(_calls(("admin",)), (entry,)), frozenset({3}))
+    assert "10: admin" in text
+    assert "1. queues=[admin:0] prev_queues=None" in text
+    assert "job 2 moldable 2: 3-4 ! [86400, 87059]" in text
+
+
+@needs_oar3
+def test_a_real_round_on_sqlite_schedules_by_priority() -> None:
+    from oar_conformance.db import get_database, run_round  # noqa: PLC0415
+
+    seen: list[tuple[object, list[str]]] = []
+
+    def plugin(session, prev, plt, sched, slots, jst, queues, now, config):  # type: ignore[no-untyped-def]
+        seen.append((prev and [q.name for q in prev], sorted(q.name for q in queues)))
+
+    database = get_database("sqlite")
+    for _ in range(2):  # the second round sees none of the first one's rows
+        with database.session() as session:
+            result = run_round(session, small_round(), plugin)
+        assert result.error is None
+        assert result.schedule == (
+            (1, 1, 87_060, (3, 4)),  # after job 2 and its security minute
+            (2, 2, 86_400, (3, 4)),  # admin first, on the blue host
+            (3, 3, 87_260, (1, 2)),  # after the running job
+            (1001, 0, 86_000, (1, 2)),
+        )
+        assert dict(result.states)[2] == "toLaunch"
+    assert seen == [(None, ["admin"]), (["admin"], ["default", "q1"])] * 2
+
+
+def test_queue_lookup_names_known_queues() -> None:
+    scenario = small_round()
+    assert scenario.queue("admin") == Queue("admin", 10)
+    with pytest.raises(KeyError, match="admin"):
+        scenario.queue("nope")
