@@ -28,6 +28,7 @@ OPT_TIMEOUT = "--oar-timeout"
 OPT_ARGS = "--oar-plugin-args"
 OPT_INVARIANT = "--oar-invariant"
 OPT_REPORT = "--oar-report"
+OPT_DB = "--oar-db"
 
 _STATE = pytest.StashKey["_RunState"]()
 
@@ -71,6 +72,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write, per counterexample, a Markdown report, a JSON record and a "
         "standalone reproducer test into DIR",
     )
+    group.addoption(
+        OPT_DB,
+        metavar="DB",
+        help="database of metasched rounds: sqlite (default), postgresql (a throwaway "
+        "server) or a postgresql:// URL where the kit creates and drops its own database",
+    )
     parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
     parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
     parser.addini("oar_strict", "fail on advisory invariants too", type="bool", default=None)
@@ -78,6 +85,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("oar_timeout", "per-call limit in seconds for plugin calls")
     parser.addini("oar_plugin_args", "extra plugin arguments, e.g. 'a:b:key=value'")
     parser.addini("oar_report", "folder for counterexample reports")
+    parser.addini("oar_db", "database of metasched rounds: sqlite, postgresql or a URL")
 
 
 class _RunState:
@@ -166,9 +174,24 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         _pick(config, OPT_ARGS, "oar_plugin_args", file_settings.plugin_args or "")
     )
     stats = RunStats()
+    db = str(_pick(config, OPT_DB, "oar_db", file_settings.db or "sqlite"))
+    if db not in {"sqlite", "postgresql"} and not db.startswith(("postgresql://", "postgres://")):
+        msg = f"db={db!r} must be sqlite, postgresql or a postgresql:// URL"
+        raise UsageError(msg)
     options = CheckOptions(
-        profile=profile, seed=seed, timeout=timeout, args=args, kwargs=kwargs, stats=stats
+        profile=profile,
+        seed=seed,
+        timeout=timeout,
+        args=args,
+        kwargs=kwargs,
+        stats=stats,
+        db=db,
     )
+    metasched = any(spec.group == "oar.extra_metasched_func" for spec in specs)
+    if db != "sqlite" and metasched and _runs_tests(config):
+        from oar_conformance.db import get_database  # noqa: PLC0415
+
+        get_database(db)  # a server that cannot start is a usage error, before any test
     state = _RunState(specs, options, strict, seed, stats)
     state.skip = {
         key.upper() if "::" not in key else key: r for key, r in file_settings.skip.items()
@@ -184,6 +207,14 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     return state
 
 
+def _runs_tests(config: pytest.Config) -> bool:
+    """False in an xdist controller, whose workers run the tests (one database each)."""
+    distributed = getattr(config.option, "numprocesses", None) or getattr(
+        config.option, "dist", "no"
+    ) not in (None, "no")
+    return hasattr(config, "workerinput") or not distributed
+
+
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     state = config.stash.get(_STATE, None)
     if state is None:
@@ -193,7 +224,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     found = oar3.status()
     return [
         f"oar-conformance: seed={state.seed} profile={state.options.profile.name} "
-        f"strict={state.strict} plugins={', '.join(map(str, state.specs))}",
+        f"strict={state.strict} db={state.options.db} "
+        f"plugins={', '.join(map(str, state.specs))}",
         f"oar-conformance: OAR3 {found.version}"
         if found.available
         else f"oar-conformance: {found.skip_line}",

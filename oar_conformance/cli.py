@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--all", action="store_true", help="check every installed plugin of every group"
     )
+    check.add_argument(
+        "--db",
+        help="database of metasched rounds: sqlite (default), postgresql (a throwaway "
+        "server) or a postgresql:// URL where the kit creates and drops its own database",
+    )
     check.add_argument("--profile", help="quick, ci (default) or thorough")
     check.add_argument("--strict", action="store_true", help="fail on advisory invariants too")
     check.add_argument("--seed", type=int, help="seed for a reproducible run")
@@ -117,6 +122,7 @@ def _check(options: argparse.Namespace) -> int:
         ("--oar-seed", options.seed if options.seed is not None else settings.seed),
         ("--oar-timeout", options.timeout or settings.timeout),
         ("--oar-plugin-args", options.plugin_args or settings.plugin_args),
+        ("--oar-db", options.db or settings.db),
     )
     args += [f"{flag}={value}" for flag, value in pairs if value is not None]
     if options.strict or settings.strict:

@@ -31,6 +31,7 @@ KEYS = {
     "plugin-args": "extra arguments as in a job type find=NAME:args: a string for every "
     "plugin, or a table GROUP:NAME -> string",
     "skip": "table of invariants not to check, ID or GROUP:NAME::ID -> reason (required)",
+    "db": "database of metasched rounds: sqlite, postgresql or a postgresql:// URL",
     "report": "folder for counterexample reports (Markdown, JSON, reproducer tests)",
 }
 
@@ -46,6 +47,7 @@ class Settings:
     timeout: float | None = None
     plugin_args: str | None = None
     report: str | None = None
+    db: str | None = None
     plugin_args_by_plugin: Mapping[str, str] = field(default_factory=dict)
     skip: Mapping[str, str] = field(default_factory=dict)
 
@@ -103,6 +105,7 @@ def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Se
         if plugin_args is not None
         else None,
         plugin_args_by_plugin=by_plugin,
+        db=_typed("db", table["db"], str, "sqlite, postgresql or a URL") if "db" in table else None,
         skip=dict(skip),
         report=_typed("report", table["report"], str, "a folder path")
         if "report" in table
