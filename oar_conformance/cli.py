@@ -153,6 +153,7 @@ def _run_pytest(args: list[str], *, verbose: bool) -> int:
                 "-p",
                 "no:cacheprovider",
                 "-v" if verbose else "-q",
+                "-rfEsx",
                 *args,
                 empty,
             ]
