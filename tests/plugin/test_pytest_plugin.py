@@ -92,7 +92,8 @@ def test_correct_plugin_passes_and_advisory_violation_is_only_an_xfail(
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
-            f"oar-conformance: seed=11 profile=quick strict=False db=sqlite plugins={FIND}:sample_first_fit",
+            "oar-conformance: seed=11 profile=quick strict=False db=sqlite "
+            f"plugins={FIND}:sample_first_fit",
             f"collected {len(FIND_ITEMS)} items / {len(FIND_ITEMS) - 3} deselected / 3 selected",
             "*= oar-conformance advisories =*",
             "F7 groups disjoint  [advisory]",
@@ -238,7 +239,10 @@ def test_header_shows_the_seed_given(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--collect-only", "--oar-plugin=sample_nothing", "--oar-seed=4242")
 
     result.stdout.fnmatch_lines(
-        [f"oar-conformance: seed=4242 profile=ci strict=False db=sqlite plugins={FIND}:sample_nothing"]
+        [
+            "oar-conformance: seed=4242 profile=ci strict=False db=sqlite "
+            f"plugins={FIND}:sample_nothing"
+        ]
     )
 
 
@@ -279,7 +283,10 @@ def test_plugins_and_profile_from_tool_table_of_pyproject(pytester: pytest.Pytes
     result = pytester.runpytest("--collect-only")
 
     result.stdout.fnmatch_lines(
-        [f"oar-conformance: seed=* profile=quick strict=False db=sqlite plugins={FIND}:sample_first_fit"]
+        [
+            "oar-conformance: seed=* profile=quick strict=False db=sqlite "
+            f"plugins={FIND}:sample_first_fit"
+        ]
     )
     result.stdout.fnmatch_lines([f"<ConformanceItem {item}>" for item in FIND_ITEMS])
 
