@@ -71,7 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         "reproducer test into DIR",
     )
     check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
-    sub.add_parser("invariants", help="list the invariant catalogue")
+    invariants = sub.add_parser("invariants", help="list the invariant catalogue")
+    invariants.add_argument(
+        "--markdown",
+        action="store_true",
+        help="one section per invariant: statement, severity, why OAR3 needs it",
+    )
     return parser
 
 
@@ -87,11 +92,16 @@ def _list() -> int:
     return EXIT_OK
 
 
-def _invariants() -> int:
+def _invariants(markdown: bool) -> int:
     from oar_conformance.invariants import registered  # noqa: PLC0415
 
     for inv in registered():
-        print(f"{inv.id:<4}{inv.severity.value:<10}{inv.group:<24}{inv.title}")
+        if markdown:
+            print(f"## {inv.id} {inv.title}\n")
+            print(f"- plugins checked: `{inv.group}`; severity: {inv.severity.value}")
+            print(f"- why OAR3 needs it: {inv.rationale}\n")
+        else:
+            print(f"{inv.id:<4}{inv.severity.value:<10}{inv.group:<24}{inv.title}")
     return EXIT_OK
 
 
@@ -168,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.command == "list":
             return _list()
         if options.command == "invariants":
-            return _invariants()
+            return _invariants(options.markdown)
         return _check(options)
     except UsageError as exc:
         print(f"oar-conformance: error: {exc}", file=sys.stderr)

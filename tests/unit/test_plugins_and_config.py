@@ -101,3 +101,17 @@ def test_pyproject_errors_name_the_key(tmp_path: Path) -> None:
     bad.write_text("[tool.oar-conformance\n", encoding="utf-8")
     with pytest.raises(UsageError, match="not valid TOML"):
         read_pyproject(bad)
+
+
+def test_catalogue_document_covers_every_invariant() -> None:
+    """oar_conformance/CATALOGUE.md has one section per registered invariant, titles current."""
+    from pathlib import Path
+
+    from oar_conformance.invariants import registered
+
+    text = (Path(__file__).resolve().parents[2] / "oar_conformance" / "CATALOGUE.md").read_text(
+        encoding="utf-8"
+    )
+    for inv in registered():
+        assert f"## {inv.id} {inv.title}\n" in text, inv.id
+        assert inv.rationale in text, inv.id
