@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
 from oar_conformance.config import parse, read_pyproject
 from oar_conformance.errors import PluginLoadError, UsageError
+from oar_conformance.invariants import registered
 from oar_conformance.plugins import PluginSpec, installed, load, parse_plugin_args, resolve
 from oar_conformance.profiles import get_profile
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.mark.parametrize(
@@ -105,10 +103,6 @@ def test_pyproject_errors_name_the_key(tmp_path: Path) -> None:
 
 def test_catalogue_document_covers_every_invariant() -> None:
     """oar_conformance/CATALOGUE.md has one section per registered invariant, titles current."""
-    from pathlib import Path
-
-    from oar_conformance.invariants import registered
-
     text = (Path(__file__).resolve().parents[2] / "oar_conformance" / "CATALOGUE.md").read_text(
         encoding="utf-8"
     )
