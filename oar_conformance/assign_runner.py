@@ -51,6 +51,7 @@ __all__ = [
     "Placement",
     "SlotRecord",
     "SlotSnapshot",
+    "isolated_oar3_state",
     "make_driver",
     "reference_schedule",
 ]
@@ -221,7 +222,7 @@ def _read_job(job: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
 
 
 @contextmanager
-def _isolated(sched: ModuleType) -> Iterator[None]:
+def isolated_oar3_state(sched: ModuleType) -> Iterator[None]:
     """Run a round with OAR3's class-level state neutral, and put it back afterwards.
 
     Quotas are off (``Quotas.enabled`` false, no calendar); ``JobPseudo``'s shared
@@ -324,7 +325,7 @@ def _schedule(sched: ModuleType, scenario: AssignScenario, rnd: _Round) -> None:
 def reference_schedule(scenario: AssignScenario, timeout: float) -> tuple[Placement, ...] | None:
     """Where OAR3's default assign puts each job (``None`` if OAR3 itself failed)."""
     sched = _scheduling()
-    with _isolated(sched):
+    with isolated_oar3_state(sched):
         rnd = _build_round(sched, scenario, None)
         call = call_guarded(_schedule, (sched, scenario, rnd), {}, timeout)
     if call.error is not None:
@@ -374,7 +375,7 @@ class AssignRunner:
                 failure.append(call.error)
                 raise _RoundAborted
 
-        with _isolated(sched):
+        with isolated_oar3_state(sched):
             rnd = _build_round(sched, scenario, recorder, self.args, self.kwargs)
             try:
                 _schedule(sched, scenario, rnd)

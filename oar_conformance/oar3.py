@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
-__all__ = ["INSTALL_HINT", "Oar3Status", "require", "scheduling", "status"]
+__all__ = ["INSTALL_HINT", "Oar3Status", "import_module", "require", "scheduling", "status"]
 
 INSTALL_HINT = (
     "install OAR3 from its source tree into this environment "
@@ -83,13 +83,19 @@ def require() -> None:
 @cache
 def scheduling() -> ModuleType:
     """Import ``oar.kao.scheduling`` under the kit's private configuration."""
+    return import_module("oar.kao.scheduling")
+
+
+@cache
+def import_module(name: str) -> ModuleType:
+    """Import OAR3 module ``name`` under the kit's private configuration, once."""
     saved = os.environ.get("OARCONFFILE")
     fd, path = tempfile.mkstemp(prefix="oar-conformance-", suffix=".conf")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as conf:
             conf.write(_PRIVATE_CONFIG)
         os.environ["OARCONFFILE"] = path
-        module = importlib.import_module("oar.kao.scheduling")
+        module = importlib.import_module(name)
     finally:
         if saved is None:
             os.environ.pop("OARCONFFILE", None)

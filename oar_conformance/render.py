@@ -16,7 +16,7 @@ from itertools import islice, pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from oar_conformance.model import SPECIAL_COUNTS, ids_text, request_oarsub
+from oar_conformance.model import SPECIAL_COUNTS, ids_text, intervals, request_oarsub
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -31,6 +31,7 @@ __all__ = [
     "FREE",
     "OUTSIDE",
     "find_case",
+    "pack_items",
     "procset_literal",
     "render_find_case",
     "render_hierarchy",
@@ -374,24 +375,13 @@ def _answer(ids: frozenset[int] | None) -> str:
     return f"{ids_text(ids)} ({_count(len(ids), 'resource')})"
 
 
-def _intervals(ids: Iterable[int]) -> list[tuple[int, int]]:
-    ordered = sorted(ids)
-    spans: list[tuple[int, int]] = []
-    for rid in ordered:
-        if spans and rid == spans[-1][1] + 1:
-            spans[-1] = (spans[-1][0], rid)
-        else:
-            spans.append((rid, rid))
-    return spans
-
-
 def procset_literal(ids: Iterable[int]) -> str:
     """Python source building ids as a ProcSet of intervals, e.g. ``ProcSet((1, 4), 7)``."""
-    parts = [str(a) if a == b else f"({a}, {b})" for a, b in _intervals(ids)]
+    parts = [str(a) if a == b else f"({a}, {b})" for a, b in intervals(ids)]
     return f"ProcSet({', '.join(parts)})"
 
 
-def _pack(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
+def pack_items(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
     """Items joined by commas into lines of at most ``width`` (longer items stand alone)."""
     lines: list[str] = []
     current = ""
@@ -485,7 +475,7 @@ def reproducer_find(
             out.append(line)
         else:
             out.append(f"        {level.name!r}: [")
-            out += _pack(blocks, " " * 12)
+            out += pack_items(blocks, " " * 12)
             out.append("        ],")
     out.append("    }")
     out.append("    hy_res_rqts = [")

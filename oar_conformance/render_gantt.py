@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from oar_conformance.invariants.assign import Occupant, occupants
 from oar_conformance.model import SPECIAL_COUNTS, ids_text
-from oar_conformance.render import procset_literal
+from oar_conformance.render import pack_items, procset_literal
 
 if TYPE_CHECKING:
     from oar_conformance.assign_runner import AssignOutcome, JobResult, Placement
@@ -251,22 +251,6 @@ if __name__ == "__main__":
 """
 
 
-def _wrap(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
-    """Items joined by commas into lines of at most ``width`` (longer items stand alone)."""
-    lines: list[str] = []
-    current = ""
-    for item in items:
-        piece = item + ","
-        if current and len(indent) + len(current) + 1 + len(piece) > width:
-            lines.append(indent + current)
-            current = piece
-        else:
-            current = f"{current} {piece}" if current else piece
-    if current:
-        lines.append(indent + current)
-    return lines
-
-
 def _mld_res_rqt(scenario: AssignScenario, moldable: Moldable) -> str:
     """One ``mld_res_rqts`` entry as Python source, special counts by name."""
     groups = []
@@ -314,7 +298,7 @@ def reproducer_assign(
             out.append(line)
         else:
             out.append(f"    {level.name!r}: [")
-            out += _wrap(blocks, " " * 8)
+            out += pack_items(blocks, " " * 8)
             out.append("    ],")
     out.append("}")
     out.append("ALREADY_SCHEDULED = [  # (start_time, walltime, res_set)")
@@ -327,14 +311,14 @@ def reproducer_assign(
         own = [f"{k!r}: {v!r}" for k, v in attributes.items() if k in _PER_JOB]
         common = {k: v for k, v in attributes.items() if k not in {*_PER_JOB, *_COMPUTED}}
         out.append("    {")
-        out += _wrap(own, " " * 8)
+        out += pack_items(own, " " * 8)
         out.append("        'mld_res_rqts': [")
         out += [f"            {_mld_res_rqt(scenario, m)}," for m in job.moldables]
         out.append("        ],")
         out.append("    },")
     out.append("]")
     out.append("COMMON = {  # what every waiting job has")
-    out += _wrap([f"{k!r}: {v!r}" for k, v in common.items()], " " * 4)
+    out += pack_items([f"{k!r}: {v!r}" for k, v in common.items()], " " * 4)
     out.append("}")
     out.append(f"ARGS = {tuple(args)!r}")
     out.append(f"KWARGS = {dict(kwargs)!r}")

@@ -15,13 +15,10 @@ and ``gantt_jobs_resources`` and the jobs' states into plain values.
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -29,7 +26,7 @@ from sqlalchemy import select, text
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
-from oar_conformance.assign_runner import _isolated
+from oar_conformance.assign_runner import isolated_oar3_state
 from oar_conformance.db._load import HIERARCHY_LABELS, load
 from oar_conformance.outcome import PluginError
 from oar_conformance.round_scenario import RoundScenario
@@ -48,7 +45,6 @@ EXTRA_METASCHED_GROUP = "oar.extra_metasched_func"
 PLUGIN_NAME = "oar-conformance-plugin-under-test"
 """The ``EXTRA_METASCHED`` value the kit configures; OAR3's lookup of it gets the plugin."""
 
-_PRIVATE_CONFIG = 'LOG_LEVEL=0\nLOG_FILE=":stderr:"\nQUOTAS="no"\nDB_TYPE="sqlite"\n'
 _NOTIFICATIONS: dict[str, Callable[..., Any]] = {
     "create_almighty_socket": lambda *a: None,
     "notify_almighty": lambda *a: True,
@@ -113,23 +109,10 @@ class RoundResult:
         )
 
 
-@cache
 def meta_sched() -> ModuleType:
-    """``oar.kao.meta_sched``, imported under a private configuration (see ``oar3``)."""
+    """``oar.kao.meta_sched``, imported under the kit's private configuration."""
     oar3.scheduling()
-    saved = os.environ.get("OARCONFFILE")
-    fd, path = tempfile.mkstemp(prefix="oar-conformance-", suffix=".conf")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as conf:
-            conf.write(_PRIVATE_CONFIG)
-        os.environ["OARCONFFILE"] = path
-        return importlib.import_module("oar.kao.meta_sched")
-    finally:
-        if saved is None:
-            os.environ.pop("OARCONFFILE", None)
-        else:
-            os.environ["OARCONFFILE"] = saved
-        os.unlink(path)
+    return oar3.import_module("oar.kao.meta_sched")
 
 
 def _platform() -> Any:
@@ -248,7 +231,7 @@ def run_round(
 
     stubs = dict(_NOTIFICATIONS, get_date=lambda *a: scenario.now)
     with (
-        _isolated(oar3.scheduling()),
+        isolated_oar3_state(oar3.scheduling()),
         _patched(tools, stubs),
         _patched(module, {"find_plugin_function": lookup}),
     ):
