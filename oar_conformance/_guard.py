@@ -7,21 +7,45 @@ when it overruns. Either way the kit reports a timeout instead of hanging.
 
 from __future__ import annotations
 
+import random
 import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
 from oar_conformance.outcome import PluginError
 
-__all__ = ["CallResult", "PluginTimeout", "call_guarded"]
+__all__ = ["REPEAT_STATES", "CallResult", "PluginTimeout", "call_guarded", "other_random_state"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds one plugin call may take before it is reported as a timeout."""
+
+
+REPEAT_STATES = 3
+"""Random states a repeat call is tried under before a plugin is deemed deterministic."""
+
+
+@contextmanager
+def other_random_state(scenario: object, attempt: int = 0) -> Iterator[None]:
+    """Run the block with the global ``random`` state moved to one of its own.
+
+    Hypothesis resets ``random`` before each example, so a plugin drawing from it looks
+    deterministic unless a repeat call gets another state. The state is derived from the
+    scenario and ``attempt``, so a replayed example behaves the same; trying a few states
+    lets a random plugin show itself on tiny scenarios too, which keeps shrinking going.
+    """
+    saved = random.getstate()
+    random.seed(zlib.crc32(repr(scenario).encode()) * 1_000_003 + attempt)
+    try:
+        yield
+    finally:
+        random.setstate(saved)
 
 
 class PluginTimeout(BaseException):

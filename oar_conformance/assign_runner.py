@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import random
 import traceback
-import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +35,7 @@ from hypothesis import strategies as st
 from procset import ProcSet
 
 from oar_conformance import oar3
-from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
+from oar_conformance._guard import DEFAULT_TIMEOUT, REPEAT_STATES, call_guarded, other_random_state
 from oar_conformance.assign_scenario import NO_PLACEHOLDER, AssignScenario
 from oar_conformance.driving import CheckOptions, Driver
 from oar_conformance.model import to_procset
@@ -60,7 +58,6 @@ MAX_ASSIGN_RESOURCES = 1024
 """Largest platform assign checks generate: a round runs OAR3's whole search per job and
 snapshots the slot set around every call, so larger ones take seconds per example."""
 
-_REPEAT_SEED = 0xA551C
 _PSEUDO_DEFAULTS = (
     "types",
     "deps",
@@ -394,25 +391,19 @@ class AssignRunner:
                 ordered.append(JobResult(job.id, False, -1, bad_types=bad, **values))
         return ordered, (failure[0] if failure else None)
 
-    def _round_with_other_random_state(
-        self, scenario: AssignScenario
-    ) -> tuple[list[JobResult], PluginError | None]:
-        """A second round with the global ``random`` state moved on (see the find runner)."""
-        saved = random.getstate()
-        random.seed(_REPEAT_SEED ^ zlib.crc32(repr(scenario).encode()))
-        try:
-            return self._round(scenario)
-        finally:
-            random.setstate(saved)
-
     def run(self, scenario: AssignScenario, needs: Collection[str] = ()) -> AssignOutcome:
         """Observe the plugin on ``scenario``; ``needs`` asks for a repeat and/or reference."""
         results, error = self._round(scenario)
         repeat: tuple[Placement, ...] | None = None
         repeat_error: PluginError | None = None
         if "repeat" in needs:
-            again, repeat_error = self._round_with_other_random_state(scenario)
-            repeat = tuple(r.placement for r in again)
+            first = tuple(r.placement for r in results)
+            for attempt in range(REPEAT_STATES):
+                with other_random_state(scenario, attempt):
+                    again, repeat_error = self._round(scenario)
+                repeat = tuple(r.placement for r in again)
+                if repeat_error is not None or repeat != first:
+                    break
         reference = None
         if "reference" in needs:
             reference = reference_schedule(scenario, self.timeout * max(1, len(scenario.jobs)))

@@ -10,8 +10,6 @@ answer back into plain ids. It only imports ``procset``, so find checks run with
 from __future__ import annotations
 
 import copy
-import random
-import zlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,14 +18,17 @@ from hypothesis import strategies as st
 from procset import ProcSet
 
 from oar_conformance import oar3
-from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
+from oar_conformance._guard import (
+    DEFAULT_TIMEOUT,
+    REPEAT_STATES,
+    call_guarded,
+    other_random_state,
+)
 from oar_conformance.driving import CheckOptions, Driver
 from oar_conformance.model import FindScenario, to_procset
 from oar_conformance.outcome import FindOutcome, PluginError
 
 __all__ = ["FindRunner", "make_driver", "reference_find"]
-
-_REPEAT_SEED = 0x0A5C0DE
 
 
 def reference_find(scenario: FindScenario) -> frozenset[int]:
@@ -81,29 +82,17 @@ class FindRunner:
         result, error = _read(call.value)
         return result, error, mutated, call.seconds
 
-    def _call_with_other_random_state(
-        self, scenario: FindScenario
-    ) -> tuple[frozenset[int] | None, PluginError | None, tuple[str, ...], float]:
-        """Call again with the global ``random`` state moved on.
-
-        Hypothesis resets ``random`` before each example, so a plugin drawing from it would
-        look deterministic; the repeat gets a state of its own, derived from the scenario
-        so that a replayed example behaves the same.
-        """
-        saved = random.getstate()
-        random.seed(_REPEAT_SEED ^ zlib.crc32(repr(scenario).encode()))
-        try:
-            return self._call(scenario)
-        finally:
-            random.setstate(saved)
-
     def run(self, scenario: FindScenario, needs: Collection[str] = ()) -> FindOutcome:
         """Observe the plugin on ``scenario``; ``needs`` asks for a repeat and/or reference."""
         result, error, mutated, seconds = self._call(scenario)
         repeat: frozenset[int] | None = None
         repeat_error: PluginError | None = None
         if "repeat" in needs:
-            repeat, repeat_error, _, _ = self._call_with_other_random_state(scenario)
+            for attempt in range(REPEAT_STATES):
+                with other_random_state(scenario, attempt):
+                    repeat, repeat_error, _, _ = self._call(scenario)
+                if repeat_error is not None or repeat != result:
+                    break
         reference = reference_find(scenario) if "reference" in needs else None
         return FindOutcome(
             result=result,

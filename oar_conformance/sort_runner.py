@@ -28,8 +28,6 @@ meaning) and ``"resort"`` (``waiting_jids`` set to the first answer).
 
 from __future__ import annotations
 
-import random
-import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from copy import copy
@@ -39,7 +37,7 @@ from typing import Any
 
 from procset import ProcSet
 
-from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
+from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded, other_random_state
 from oar_conformance.driving import CheckOptions, Driver
 from oar_conformance.model import Group, Job, to_procset
 from oar_conformance.outcome import PluginError
@@ -100,8 +98,6 @@ JOB_DEFAULTS: dict[str, Any] = {
 
 _TYPE_FLAGS = frozenset({"timesharing", "placeholder", "allow", "assign", "find", "no_quotas"})
 """Job types ``get_jobs_types`` turns into attributes instead of keeping in ``types``."""
-
-_REPEAT_SEED = 0x50C7ED
 
 
 @lru_cache(maxsize=1024)
@@ -363,12 +359,8 @@ class SortRunner:
 
         The state is derived from the scenario, so a replayed example behaves the same.
         """
-        saved = random.getstate()
-        random.seed(_REPEAT_SEED ^ zlib.crc32(repr(scenario).encode()))
-        try:
+        with other_random_state(scenario):
             return self._call(scenario, reverse=reverse)[0]
-        finally:
-            random.setstate(saved)
 
     def run(self, scenario: SortScenario, needs: Collection[str] = ()) -> SortOutcome:
         """Observe the plugin on ``scenario``, with the extra calls ``needs`` names."""
