@@ -289,7 +289,7 @@ def _shape(size: dict[str, int] | None) -> str:
 
 def scale(sizes: list[int]) -> dict[str, Any]:
     """Time of the contract find checks alone against platform size, and its growth."""
-    runner = FindRunner(load(PluginSpec(FIND, "sample_first_fit")), timeout=60)
+    runner = FindRunner(load(PluginSpec(FIND, default_find_plugin())), timeout=120)
     checks = [inv for inv in by_group(FIND) if inv.id in {"F1", "F2", "F3", "F4", "F7"}]
     points: list[tuple[int, float]] = []
     for n in sizes:
