@@ -31,6 +31,7 @@ __all__ = [
     "FREE",
     "OUTSIDE",
     "find_case",
+    "hy_source",
     "pack_items",
     "procset_literal",
     "render_find_case",
@@ -381,6 +382,23 @@ def procset_literal(ids: Iterable[int]) -> str:
     return f"ProcSet({', '.join(parts)})"
 
 
+def hy_source(platform: Platform, name: str, indent: str) -> list[str]:
+    """Python source lines assigning the ``hy`` mapping of ``platform`` to ``name``."""
+    inner = indent + "    "
+    out = [f"{indent}{name} = {{"]
+    for level in platform.levels:
+        blocks = [procset_literal(b) for b in level.blocks]
+        line = f"{inner}{level.name!r}: [{', '.join(blocks)}],"
+        if len(line) <= 88:
+            out.append(line)
+        else:
+            out.append(f"{inner}{level.name!r}: [")
+            out += pack_items(blocks, inner + "    ")
+            out.append(f"{inner}],")
+    out.append(f"{indent}}}")
+    return out
+
+
 def pack_items(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
     """Items joined by commas into lines of at most ``width`` (longer items stand alone)."""
     lines: list[str] = []
@@ -467,17 +485,7 @@ def reproducer_find(
     out.append(_REPRODUCER_LOAD.rstrip("\n"))
 
     out.append(f"    itvs_avail = {procset_literal(scenario.available)}")
-    out.append("    hy = {")
-    for level in scenario.platform.levels:
-        blocks = [procset_literal(b) for b in level.blocks]
-        line = f"        {level.name!r}: [{', '.join(blocks)}],"
-        if len(line) <= 88:
-            out.append(line)
-        else:
-            out.append(f"        {level.name!r}: [")
-            out += pack_items(blocks, " " * 12)
-            out.append("        ],")
-    out.append("    }")
+    out += hy_source(scenario.platform, "hy", "    ")
     out.append("    hy_res_rqts = [")
     for g in scenario.groups:
         counts = ", ".join(f"({lvl!r}, {SPECIAL_COUNTS.get(n, n)})" for lvl, n in g.levels)

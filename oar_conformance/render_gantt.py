@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from oar_conformance.invariants.assign import Occupant, occupants
 from oar_conformance.model import SPECIAL_COUNTS, ids_text
-from oar_conformance.render import pack_items, procset_literal
+from oar_conformance.render import hy_source, pack_items, procset_literal
 
 if TYPE_CHECKING:
     from oar_conformance.assign_runner import AssignOutcome, JobResult, Placement
@@ -290,17 +290,7 @@ def reproducer_assign(
     out.append(f"NOW = {scenario.now}")
     out.append(f"JOB_SECURITY_TIME = {scenario.job_security_time}")
     out.append(f"RESOURCES = {procset_literal(scenario.platform.resources)}")
-    out.append("HY = {")
-    for level in scenario.platform.levels:
-        blocks = [procset_literal(b) for b in level.blocks]
-        line = f"    {level.name!r}: [{', '.join(blocks)}],"
-        if len(line) <= 88:
-            out.append(line)
-        else:
-            out.append(f"    {level.name!r}: [")
-            out += pack_items(blocks, " " * 8)
-            out.append("    ],")
-    out.append("}")
+    out += hy_source(scenario.platform, "HY", "")
     out.append("ALREADY_SCHEDULED = [  # (start_time, walltime, res_set)")
     out += [f"    ({w.start}, {w.walltime}, {procset_literal(w.ids)})," for w in scenario.busy]
     out.append("]")
