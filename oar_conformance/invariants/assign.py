@@ -222,6 +222,20 @@ def _judged(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[JobRes
             yield result
 
 
+def _in_slot_sets(
+    scenario: AssignScenario, outcome: AssignOutcome
+) -> Iterator[tuple[JobResult, tuple[Segment, ...], tuple[int, int]]]:
+    """Placed jobs with the well-formed slot set each was given and its window.
+
+    A job whose slot set was already broken is left to A5, which reports the breakage.
+    """
+    for result in _judged(scenario, outcome):
+        assert result.before is not None
+        chain, broken = slot_chain(result.before)
+        if broken is None:
+            yield result, chain, _window(result)
+
+
 def _window(result: JobResult) -> tuple[int, int]:
     """The seconds a placed job occupies, ``[start, start + walltime - 1]``."""
     assert result.start_time is not None
@@ -359,13 +373,8 @@ def a2_start_in_time(scenario: AssignScenario, outcome: AssignOutcome) -> Iterat
     ),
 )
 def a3_resources_free(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Violation]:
-    for result in _judged(scenario, outcome):
-        assert result.before is not None
+    for result, chain, (start, end) in _in_slot_sets(scenario, outcome):
         assert result.res_set is not None
-        chain, broken = slot_chain(result.before)
-        if broken is not None:
-            continue
-        start, end = _window(result)
         lo, hi = max(start, chain[0].begin), min(end, chain[-1].end)
         free = free_over(chain, lo, hi) if lo <= hi else frozenset()
         taken = result.res_set - free
@@ -400,13 +409,8 @@ def a3_resources_free(scenario: AssignScenario, outcome: AssignOutcome) -> Itera
     ),
 )
 def a4_hierarchy_satisfied(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Violation]:
-    for result in _judged(scenario, outcome):
-        assert result.before is not None
+    for result, chain, (start, end) in _in_slot_sets(scenario, outcome):
         assert result.res_set is not None
-        chain, broken = slot_chain(result.before)
-        if broken is not None:
-            continue
-        start, end = _window(result)
         available = free_over(chain, start, end)
         if not result.res_set <= available:
             continue  # A3's
