@@ -29,6 +29,7 @@ __all__ = [
     "BUSY",
     "CHOSEN",
     "FREE",
+    "LOAD_PLUGIN_SOURCE",
     "OUTSIDE",
     "find_case",
     "hy_source",
@@ -428,7 +429,7 @@ import importlib.metadata
 from procset import ProcSet
 '''
 
-_REPRODUCER_LOAD = '''
+LOAD_PLUGIN_SOURCE = '''
 
 def load_plugin():
     """The function registered as NAME in the entry-point GROUP, loaded as OAR3 does."""
@@ -436,11 +437,17 @@ def load_plugin():
         if entry_point.name == NAME:
             return entry_point.load()
     raise LookupError(f"no entry point {NAME!r} in group {GROUP!r}: is the plugin installed?")
+'''
+"""Source of ``load_plugin()`` shared by every reproducer: loads NAME from GROUP as OAR3 does."""
 
+_REPRODUCER_LOAD = (
+    LOAD_PLUGIN_SOURCE
+    + '''
 
 def reproduce():
     """Call the plugin on the counterexample and return its answer."""
 '''
+)
 
 _REPRODUCER_TAIL = """\
     func = load_plugin()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from oar_conformance.invariants.assign import Occupant, occupants
 from oar_conformance.model import SPECIAL_COUNTS, ids_text
-from oar_conformance.render import hy_source, pack_items, procset_literal
+from oar_conformance.render import LOAD_PLUGIN_SOURCE, hy_source, pack_items, procset_literal
 
 if TYPE_CHECKING:
     from oar_conformance.assign_runner import AssignOutcome, JobResult, Placement
@@ -198,20 +198,15 @@ from oar.kao.slot import SlotSet
 from oar.lib.job_handling import JobPseudo
 '''
 
-_REPRODUCER_LOAD = '''
-
-def load_plugin():
-    """The function registered as NAME in the entry-point GROUP, loaded as OAR3 does."""
-    for entry_point in importlib.metadata.entry_points(group=GROUP):
-        if entry_point.name == NAME:
-            return entry_point.load()
-    raise LookupError(f"no entry point {NAME!r} in group {GROUP!r}: is the plugin installed?")
-
+_REPRODUCER_LOAD = (
+    LOAD_PLUGIN_SOURCE
+    + '''
 
 def reproduce():
     """Schedule the waiting jobs with the plugin as kamelot does; return slot set and jobs."""
     logging.getLogger("oar").setLevel(logging.WARNING)
 '''
+)
 
 _REPRODUCER_TAIL = """\
     slot_sets = {"default": SlotSet((RESOURCES, NOW))}

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from oar_conformance.invariants.sort import jids_text, permutation_problems, swapped_twins
-from oar_conformance.render import procset_literal
+from oar_conformance.render import LOAD_PLUGIN_SOURCE, procset_literal
 from oar_conformance.sort_runner import JOB_DEFAULTS, job_attributes
 
 if TYPE_CHECKING:
@@ -156,7 +156,8 @@ import importlib.metadata
 from procset import ProcSet
 '''
 
-_REPRODUCER_CLASSES = '''
+_REPRODUCER_CLASSES = (
+    '''
 
 class Job:
     """A waiting job with the attributes of OAR3's Job objects that a sort may read."""
@@ -189,19 +190,14 @@ class Platform:
 
     def get_sum_accounting_by_user(self, *args):
         return ({}, {})
-
-
-def load_plugin():
-    """The function registered as NAME in the entry-point GROUP, loaded as OAR3 does."""
-    for entry_point in importlib.metadata.entry_points(group=GROUP):
-        if entry_point.name == NAME:
-            return entry_point.load()
-    raise LookupError(f"no entry point {NAME!r} in group {GROUP!r}: is the plugin installed?")
-
+'''
+    + LOAD_PLUGIN_SOURCE
+    + '''
 
 def reproduce():
     """Call the plugin on the counterexample and return its answer."""
 '''
+)
 
 _REPRODUCER_TAIL = """\
     plt = Platform(now)
