@@ -406,9 +406,14 @@ class FakeEntryPoint:
         return self.target
 
 
-def run_reproducer(source: str, monkeypatch: pytest.MonkeyPatch, plugin: Any) -> dict[str, Any]:
+def run_reproducer(
+    source: str, monkeypatch: pytest.MonkeyPatch, plugin: Any, group: str = "oar.find_func"
+) -> dict[str, Any]:
+    """Exec a reproducer with ``plugin`` registered as ``mine`` in entry-point ``group``."""
+    expected_group = group
+
     def entry_points(*, group: str) -> list[FakeEntryPoint]:
-        assert group == "oar.find_func"
+        assert group == expected_group
         return [FakeEntryPoint("other", None), FakeEntryPoint("mine", plugin)]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)

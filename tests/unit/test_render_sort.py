@@ -8,13 +8,13 @@ rendering is always read by a person before CI accepts it.
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_render import assert_snapshot, run_reproducer
 
 from oar_conformance.invariants import get
 from oar_conformance.model import Group, Job, Moldable, Queue
@@ -25,29 +25,7 @@ from oar_conformance.report import FailureContext, render_failure
 from oar_conformance.sort_runner import Answer, SortOutcome, SortRunner
 from oar_conformance.sort_scenario import SortScenario
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
-UPDATE_VARIABLE = "OAR_CONFORMANCE_UPDATE_SNAPSHOTS"
 GROUP = "oar.jobs_sorting_func"
-
-
-def assert_snapshot(name: str, text: str) -> None:
-    """Compare ``text`` to the reviewed snapshot ``name``; write it when missing or asked."""
-    path = SNAPSHOTS / f"{name}.txt"
-    content = text + "\n"
-    exists = path.exists()
-    if exists and path.read_text() == content:
-        return
-    if not exists or os.environ.get(UPDATE_VARIABLE) == "1":
-        path.write_text(content)
-        verb = "created" if not exists else "updated"
-        pytest.fail(
-            f"snapshot {path} {verb}: review it (git diff / git add) and run the tests again",
-            pytrace=False,
-        )
-    assert text == path.read_text().removesuffix("\n"), (
-        f"rendering differs from snapshot {path}; if the change is intended, rerun with "
-        f"{UPDATE_VARIABLE}=1 and review the diff"
-    )
 
 
 EVERYTHING = frozenset(range(1, 5))
@@ -142,32 +120,12 @@ class Recorder:
         return list(reversed(jids))
 
 
-class FakeEntryPoint:
-    def __init__(self, name: str, target: Any) -> None:
-        self.name = name
-        self.target = target
-
-    def load(self) -> Any:
-        return self.target
-
-
-def run_reproducer(source: str, monkeypatch: pytest.MonkeyPatch, plugin: Any) -> dict[str, Any]:
-    def entry_points(*, group: str) -> list[FakeEntryPoint]:
-        assert group == GROUP
-        return [FakeEntryPoint("other", None), FakeEntryPoint("mine", plugin)]
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
-    namespace: dict[str, Any] = {"__name__": "reproducer"}
-    exec(compile(source, "reproducer.py", "exec"), namespace)
-    return namespace
-
-
 def test_reproducer_passes_what_the_kit_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     in_kit = Recorder()
     SortRunner(in_kit).run(SCENARIO)
     standalone = Recorder()
     source = reproducer_sort(SCENARIO, group=GROUP, name="mine")
-    assert run_reproducer(source, monkeypatch, standalone)["reproduce"]() == [5, 4, 3, 1]
+    assert run_reproducer(source, monkeypatch, standalone, GROUP)["reproduce"]() == [5, 4, 3, 1]
     assert standalone.calls == in_kit.calls
     (call,) = standalone.calls
     assert call[3][1]["ts_user"] == "user"
@@ -176,7 +134,7 @@ def test_reproducer_passes_what_the_kit_passes(monkeypatch: pytest.MonkeyPatch) 
 
 def test_reproducer_reports_a_missing_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     source = reproducer_sort(SCENARIO, group=GROUP, name="absent")
-    namespace = run_reproducer(source, monkeypatch, Recorder())
+    namespace = run_reproducer(source, monkeypatch, Recorder(), GROUP)
     with pytest.raises(LookupError, match="no entry point 'absent'"):
         namespace["reproduce"]()
 
