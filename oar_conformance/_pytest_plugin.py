@@ -438,7 +438,7 @@ _OUTCOMES = (("failed", "FAIL"), ("xfailed", "advisory"), ("skipped", "skip"), (
 
 def _summary_table(terminalreporter: Any) -> None:
     """One screen: plugin x invariant family, with pass / fail / skip counts and failed ids."""
-    from oar_conformance.invariants import GROUPS, get  # noqa: PLC0415
+    from oar_conformance.invariants import FAMILY_GROUPS, get  # noqa: PLC0415
 
     cells: dict[str, dict[str, dict[str, list[str]]]] = {}
     for key, _label in _OUTCOMES:
@@ -452,7 +452,7 @@ def _summary_table(terminalreporter: Any) -> None:
             ids.append(rest.split("-", 1)[0])
     if not cells:
         return
-    families = [f for f in GROUPS if any(f in row for row in cells.values())]
+    families = [f for f in FAMILY_GROUPS if any(f in row for row in cells.values())]
     header = ["plugin", *families]
     rows = []
     for plugin, row in sorted(cells.items()):

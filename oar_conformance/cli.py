@@ -101,7 +101,7 @@ def _invariants(markdown: bool) -> int:
             print(f"- plugins checked: `{inv.group}`; severity: {inv.severity.value}")
             print(f"- why OAR3 needs it: {inv.rationale}\n")
         else:
-            print(f"{inv.id:<4}{inv.severity.value:<10}{inv.group:<24}{inv.title}")
+            print(f"{inv.id:<4}{inv.severity.value:<10}{inv.group:<26}{inv.title}")
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -43,7 +44,8 @@ _RUNNERS = {
     "find": "oar_conformance.find_runner",
     "assign": "oar_conformance.assign_runner",
     "sort": "oar_conformance.sort_runner",
-    "metasched": "oar_conformance.metasched_runner",
+    "metasched": "oar_conformance.round_runner",
+    "round": "oar_conformance.round_runner",
 }
 """Family -> the runner module whose ``make_driver(func, options)`` exercises it."""
 
@@ -61,7 +63,7 @@ def driver_for(invariant: Invariant, func: Callable[..., Any], options: CheckOpt
 
 def requires_oar3(invariant: Invariant) -> bool:
     """Whether checking ``invariant`` needs a genuine OAR3 installed."""
-    return "reference" in invariant.needs or invariant.family in {"assign", "metasched"}
+    return "reference" in invariant.needs or invariant.family in {"assign", "metasched", "round"}
 
 
 def stable_seed(base: int, spec: PluginSpec, invariant: Invariant) -> int:
@@ -72,9 +74,10 @@ def stable_seed(base: int, spec: PluginSpec, invariant: Invariant) -> int:
 
 def run_check(spec: PluginSpec, invariant: Invariant, options: CheckOptions) -> None:
     """Check ``invariant`` on plugin ``spec``; raise ``ConformanceFailure`` when broken."""
-    if spec.group != invariant.group:
+    if spec.group not in invariant.groups:
         msg = f"invariant {invariant.id} checks {invariant.group} plugins, not {spec}"
         raise UsageError(msg)
+    options = replace(options, group=spec.group)
     if requires_oar3(invariant):
         oar3.require()
     oar3.status()  # import OAR3, if present, under isolation before a plugin imports it

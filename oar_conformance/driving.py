@@ -22,7 +22,8 @@ __all__ = ["CheckOptions", "Driver"]
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """How a check runs: profile, seed, per-call limit, the plugin's extra arguments, database."""
+    """How a check runs: profile, seed, per-call limit, the plugin's group and extra
+    arguments, database."""
 
     profile: Profile = field(default_factory=lambda: get_profile("ci"))
     seed: int | None = None
@@ -33,7 +34,10 @@ class CheckOptions:
     stats: RunStats | None = None
     shrink: bool = True
     db: str = "sqlite"
-    """Database of metasched rounds: "sqlite", "postgresql" (a throwaway server) or a URL."""
+    """Database of rounds: "sqlite", "postgresql" (a throwaway server) or a URL."""
+    group: str = ""
+    """Entry-point group of the plugin under test (set by ``run_check``); rounds configure
+    the plugin as a site configures that group."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""Rendering a metasched counterexample: queues, jobs, the plugin's calls, the gantt.
+"""Rendering a round counterexample: queues, jobs, the plugin's calls, the gantt.
 
 A round is small (a few queues and jobs), so it is drawn as four short blocks: the queues
-by priority group, the running and waiting jobs with their requests, the calls OAR3 made
-to the plugin (with what went wrong), and the gantt read back, where resources named by
-the violation are marked with ``!``.
+by priority group, the running and waiting jobs with their requests (the jobs whose type
+names a find or assign plugin under test show ``-t 'find=PLUGIN'``), the calls OAR3 made
+to the plugin (each call for a metasched plugin, how many for the others), and the gantt
+read back, where resources named by the violation are marked with ``!``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from oar_conformance.violations import Violation
 
 __all__ = ["render_round_case", "round_case"]
+
+METASCHED = "oar.extra_metasched_func"
+_SELECTORS = {"oar.find_func": "find", "oar.assign_func": "assign"}
+"""Groups selected per job, and the job type that names the plugin (``find=PLUGIN``)."""
+_CONFIGURED = {
+    "oar.find_func": "the type find=PLUGIN",
+    "oar.assign_func": "the type assign=PLUGIN",
+    "oar.jobs_sorting_func": "JOB_PRIORITY=CUSTOM, CUSTOM_JOB_SORTING=PLUGIN",
+}
 
 
 def _group(group: Any) -> str:
@@ -51,8 +61,22 @@ def render_round_case(
     lines.append("running jobs:" if scenario.running else "running jobs: none")
     lines += [f"  {r.text()}" for r in scenario.running]
     lines.append("waiting jobs:" if scenario.jobs else "waiting jobs: none")
-    lines += [f"  job {j.id}: {j.oarsub()}" for j in scenario.jobs]
-    lines.append(f"calls of the plugin (on {getattr(outcome, 'db', '?')}):")
+    group = getattr(outcome, "group", METASCHED)
+    selector = _SELECTORS.get(group, "")
+    for job in scenario.jobs:
+        command = job.oarsub()
+        if selector and job.id in scenario.plugin_jobs:
+            command += f" -t '{selector}=PLUGIN'"
+        after = f" (after {', '.join(map(str, job.dependencies))})" if job.dependencies else ""
+        lines.append(f"  job {job.id}: {command}{after}")
+    db = getattr(outcome, "db", "?")
+    if group != METASCHED:
+        how = _CONFIGURED.get(group, group)
+        count = getattr(outcome, "plugin_calls", 0)
+        times = "once" if count == 1 else f"{count} times"
+        lines.append(f"the plugin ({how}) was called {times} (on {db})")
+    else:
+        lines.append(f"calls of the plugin (on {db}):")
     for index, call in enumerate(getattr(outcome, "calls", ()), 1):
         what = ""
         if call.error is not None:
@@ -77,9 +101,29 @@ def render_round_case(
     return "\n".join(lines)
 
 
+_SNIPPET = """\
+# {title}
+\"\"\"Replay a database-round counterexample found by oar-conformance.
+
+A round needs OAR3 and a database, so this replays it through the kit (installed beside
+OAR3 and the plugin): it raises ConformanceFailure with the report while the plugin is
+wrong, and prints "conforms" once it is fixed.
+\"\"\"
+
+from oar_conformance.replay import assert_conforms, load_scenario
+
+SCENARIO = load_scenario(
+    {blob}
+)
+assert_conforms({spec!r}, {invariant_id!r}, SCENARIO, plugin_args={plugin_args!r})
+print("conforms")
+"""
+
+
 def round_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
-    """The metasched counterexample of ``violation``; no standalone snippet (it needs a DB)."""
-    from oar_conformance.report import indent  # noqa: PLC0415 - report imports renderers
+    """The round counterexample of ``violation`` and a snippet replaying it with the kit."""
+    from oar_conformance.replay import dump_scenario  # noqa: PLC0415 - replay imports report
+    from oar_conformance.report import indent, wrapped  # noqa: PLC0415 - report imports this
 
     marks = frozenset().union(*violation.marks.values()) if violation.marks else frozenset()
     case = render_round_case(violation.scenario, violation.outcome, marks)
@@ -89,4 +133,12 @@ def round_case(violation: Violation, context: FailureContext) -> tuple[str, str]
         if error is not None and error.traceback:
             case += "\n\nplugin traceback:\n" + indent(error.traceback)
             break
-    return case, ""
+    plugin_args = ":".join([*context.args, *(f"{k}={v}" for k, v in context.kwargs.items())])
+    snippet = _SNIPPET.format(
+        title=f"{violation.invariant_id} {violation.title}: {violation.message}",
+        blob=wrapped(dump_scenario(violation.scenario)),
+        spec=str(context.spec),
+        invariant_id=violation.invariant_id,
+        plugin_args=plugin_args,
+    )
+    return case, snippet

@@ -42,7 +42,7 @@ def assert_conforms(plugin: str, invariant_id: str, scenario: Any, plugin_args: 
         raise UsageError(msg)
     invariant = get(invariant_id)
     args, kwargs = parse_plugin_args(plugin_args)
-    options = CheckOptions(args=args, kwargs=kwargs, database=None)
+    options = CheckOptions(args=args, kwargs=kwargs, database=None, group=specs[0].group)
     driver = driver_for(invariant, load(specs[0]), options)
     outcome = driver.run(scenario, invariant.needs)
     for violation in invariant.check(scenario, outcome):

@@ -19,7 +19,14 @@ from oar_conformance.model import as_jsonable
 from oar_conformance.plugins import PluginSpec
 from oar_conformance.violations import Violation
 
-__all__ = ["FailureContext", "blob_line", "indent", "render_failure", "write_report_files"]
+__all__ = [
+    "FailureContext",
+    "blob_line",
+    "indent",
+    "render_failure",
+    "wrapped",
+    "write_report_files",
+]
 
 _BLOB = re.compile(r"@reproduce_failure\([^)]*\)")
 
@@ -56,6 +63,7 @@ _CASES = {
     "assign": "oar_conformance.render_gantt:assign_case",
     "sort": "oar_conformance.render_sort:sort_case",
     "metasched": "oar_conformance.render_round:round_case",
+    "round": "oar_conformance.render_round:round_case",
 }
 """Family -> ``module:function(violation, context) -> (counterexample, reproducer)``."""
 
@@ -117,7 +125,7 @@ def test_{func}():
 """
 
 
-def _wrapped(text: str, width: int = 84) -> str:
+def wrapped(text: str, width: int = 84) -> str:
     """A long string literal as implicitly joined lines that fit the page."""
     chunks = [text[i : i + width] for i in range(0, len(text), width)] or [""]
     return "\n    ".join(f'"{chunk}"' for chunk in chunks)
@@ -176,7 +184,7 @@ def write_report_files(
             profile=context.profile,
             invariant_id=inv.id,
             slug=slug,
-            blob=_wrapped(dump_scenario(violation.scenario)),
+            blob=wrapped(dump_scenario(violation.scenario)),
             func=slug.lower(),
             plugin_args=plugin_args,
         ),

@@ -42,7 +42,10 @@ class RoundScenario(_ShortRepr):
 
     ``queues`` are every queue of the database (several may share a priority);
     ``running`` the jobs holding resources at ``now``; ``jobs`` the waiting jobs, each
-    in one of ``queues``. ``config`` is the ``EXTRA_METASCHED_CONFIG`` string.
+    in one of ``queues``. ``plugin_jobs`` are the ids of the waiting jobs whose type
+    names a find or assign plugin under test (``find=NAME``); ``config`` is the plugin's
+    configuration string for a metasched (``EXTRA_METASCHED_CONFIG``) or sort
+    (``CUSTOM_JOB_SORTING_CONFIG``) plugin.
     """
 
     platform: Platform
@@ -52,6 +55,7 @@ class RoundScenario(_ShortRepr):
     jobs: tuple[Job, ...]
     config: str = ""
     job_security_time: int = JOB_SECURITY_TIME
+    plugin_jobs: frozenset[int] = frozenset()
 
     def priority_groups(self) -> tuple[tuple[str, ...], ...]:
         """Queue names grouped by equal priority, highest priority first (OAR3's order)."""
@@ -81,10 +85,17 @@ class RoundScenario(_ShortRepr):
             f"{q.name}:{q.priority}{'' if q.state == 'Active' else '-'}" for q in self.queues
         )
         running = ", ".join(r.text() for r in self.running)
-        jobs = ", ".join(
-            f"{j.id}@{j.queue}: {' | '.join(m.oarsub() for m in j.moldables)}" for j in self.jobs
-        )
+        jobs = ", ".join(self._job_text(j) for j in self.jobs)
+        config = f", config={self.config!r}" if self.config else ""
         return (
             f"RoundScenario({self.platform!r}, now={self.now}, queues=[{queues}], "
-            f"running=[{running}], jobs=[{jobs}])"
+            f"running=[{running}], jobs=[{jobs}]{config})"
         )
+
+    def _job_text(self, job: Job) -> str:
+        marks = [f"-t {k}={v}" if v else f"-t {k}" for k, v in sorted(job.types.items())]
+        marks += [f"after {d}" for d in job.dependencies]
+        if job.id in self.plugin_jobs:
+            marks.append("plugin")
+        extra = f" ({', '.join(marks)})" if marks else ""
+        return f"{job.id}@{job.queue}: {' | '.join(m.oarsub() for m in job.moldables)}{extra}"

@@ -6,13 +6,13 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from oar_conformance.model import Platform, Queue
+from oar_conformance.model import Job, Platform, Queue
 from oar_conformance.round_scenario import RoundScenario, RunningJob
 
 from ._availability import availability
 from ._jobs import MAX_JOBS, jobs
 from ._platforms import MAX_RESOURCES, platforms
-from ._validate import check_int
+from ._validate import check_bool, check_int
 
 ROUND_QUEUE_NAMES = ("default", "admin", "q1", "q2", "q3")
 """Queue names of a round (``besteffort`` is left out: its jobs may be preempted)."""
@@ -26,7 +26,7 @@ _EPOCH = 86_400
 
 
 def round_scenarios(
-    *, max_resources: int = 16, max_jobs: int = 8
+    *, max_resources: int = 16, max_jobs: int = 8, plugin_jobs: bool = False
 ) -> st.SearchStrategy[RoundScenario]:
     """One meta-scheduling round: platform, queues, running jobs, 0..``max_jobs`` waiting jobs.
 
@@ -34,15 +34,19 @@ def round_scenarios(
     four queues have priorities 0..3, often shared, and are mostly ``Active``. ``now`` is
     a whole minute from 86400 on. Up to three jobs are running at ``now`` on disjoint
     resources, started up to an hour before and ending after ``now``; running job ids
-    start at 1001. Waiting jobs come from :func:`jobs` in the round's queues, without
-    types or dependencies.
+    start at 1001. Waiting jobs come from :func:`jobs` in the round's queues, with their
+    dependencies but without ``timesharing`` (see :func:`_round_types`). With
+    ``plugin_jobs`` there is at least one waiting job, the first queue is ``Active``,
+    and some of the jobs (shrinking towards all) name the find or assign plugin under
+    test (``RoundScenario.plugin_jobs``).
 
     Shrinks towards one ``default`` queue of priority 0, ``now`` = 86400, nothing running
     and no waiting job.
     """
     check_int("max_resources", max_resources, 1, MAX_RESOURCES)
     check_int("max_jobs", max_jobs, 0, MAX_JOBS)
-    return _round_scenarios(max_resources=max_resources, max_jobs=max_jobs)
+    check_bool("plugin_jobs", plugin_jobs)
+    return _round_scenarios(max_resources=max_resources, max_jobs=max_jobs, plugin_jobs=plugin_jobs)
 
 
 def _queues() -> st.SearchStrategy[tuple[Queue, ...]]:
@@ -75,12 +79,34 @@ def _running(
     return tuple(running)
 
 
+def _round_types(job: Job) -> Job:
+    """The job without ``timesharing``: OAR3 lets such a job overlap a busy resource.
+
+    OAR3's ``intersec_ts_ph_itvs_slots`` restarts its intersection whenever it is
+    empty, so a timesharing job placed after a busy window gets resources that are busy
+    during it, and every plugin would fail R1 for OAR3's own fault.
+    """
+    if "timesharing" in job.types:
+        return replace(job, types={k: v for k, v in job.types.items() if k != "timesharing"})
+    return job
+
+
 @st.composite
-def _round_scenarios(draw: st.DrawFn, *, max_resources: int, max_jobs: int) -> RoundScenario:
+def _round_scenarios(
+    draw: st.DrawFn, *, max_resources: int, max_jobs: int, plugin_jobs: bool
+) -> RoundScenario:
     platform = draw(platforms(max_resources=max_resources))
     queues = draw(_queues())
+    if plugin_jobs:
+        queues = (replace(queues[0], state="Active"), *queues[1:])
     now = _EPOCH + 60 * draw(st.integers(0, _MAX_NOW))
     running = draw(_running(platform, queues, now))
-    waiting = draw(jobs(platform, queues, max_size=max_jobs))
-    plain = tuple(replace(job, types={}, dependencies=()) for job in waiting)
-    return RoundScenario(platform, now, queues, running, plain)
+    least = min(1, max_jobs) if plugin_jobs else 0
+    drawn = draw(jobs(platform, queues, min_size=least, max_size=max_jobs))
+    waiting = tuple(_round_types(job) for job in drawn)
+    chosen: frozenset[int] = frozenset()
+    if plugin_jobs and waiting:
+        ids = [job.id for job in waiting]
+        left_out = draw(st.sets(st.sampled_from(ids), max_size=len(ids) - 1))
+        chosen = frozenset(ids) - left_out
+    return RoundScenario(platform, now, queues, running, waiting, plugin_jobs=chosen)

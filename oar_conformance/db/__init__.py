@@ -10,7 +10,7 @@ examples are isolated without rebuilding the schema. :func:`run_round` runs one 
 from __future__ import annotations
 
 from oar_conformance.db._postgres import DatabaseUnavailable
-from oar_conformance.db._round import Call, GanttEntry, RoundResult, run_round
+from oar_conformance.db._round import Call, GanttEntry, RoundPlugin, RoundResult, run_round
 from oar_conformance.db._schema import Database, get_database
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Database",
     "DatabaseUnavailable",
     "GanttEntry",
+    "RoundPlugin",
     "RoundResult",
     "get_database",
     "run_round",

@@ -63,10 +63,14 @@ def moldable_rows(job: Job) -> list[tuple[int, list[tuple[str, str]]]]:
     ]
 
 
-def load(session: Any, scenario: RoundScenario) -> dict[int, tuple[int, int]]:
+def load(
+    session: Any, scenario: RoundScenario, selector: str | None = None
+) -> dict[int, tuple[int, int]]:
     """Write ``scenario``'s rows; map each database moldable id to (job id, moldable id).
 
-    Running jobs' single moldable maps to moldable id 0.
+    ``selector`` is the job type naming the plugin under test (``find=NAME:args``), given
+    to the waiting jobs of ``scenario.plugin_jobs``. Dependencies are written as
+    ``oarsub -a`` leaves them. Running jobs' single moldable maps to moldable id 0.
     """
     from oar.lib import models  # noqa: PLC0415 - OAR3 is optional
     from oar.lib.job_handling import insert_job  # noqa: PLC0415
@@ -119,11 +123,14 @@ def load(session: Any, scenario: RoundScenario) -> dict[int, tuple[int, int]]:
             [{"moldable_job_id": mld_id, "resource_id": rid} for rid in sorted(running.ids)],
         )
     for job in scenario.jobs:
+        types = types_of(job)
+        if selector is not None and job.id in scenario.plugin_jobs:
+            types.append(selector)
         insert_job(
             session,
             job_id=job.id,
             res=moldable_rows(job),
-            types=types_of(job),
+            types=types,
             queue_name=job.queue,
             state="Waiting",
             user=job.user,
@@ -133,5 +140,12 @@ def load(session: Any, scenario: RoundScenario) -> dict[int, tuple[int, int]]:
         )
         for mld_id, moldable in zip(moldable_ids(job.id), job.moldables, strict=True):
             moldables[mld_id] = (job.id, moldable.id)
+    dependencies = [
+        {"job_id": job.id, "job_id_required": required, "job_dependency_index": "CURRENT"}
+        for job in scenario.jobs
+        for required in job.dependencies
+    ]
+    if dependencies:
+        session.execute(models.JobDependencie.__table__.insert(), dependencies)
     session.flush()
     return moldables

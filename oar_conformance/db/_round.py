@@ -1,11 +1,19 @@
 """One real in-process ``meta_schedule`` round, with the plugin configured as OAR3 would.
 
-The round runs OAR3's own ``meta_schedule`` on a session of a kit database, with
-``EXTRA_METASCHED`` naming the plugin. OAR3 looks the name up with
-``find_plugin_function``; the kit answers that lookup with a recorder wrapping the
-plugin, so the plugin is called from OAR3's own loop, with OAR3's own arguments, and each
-call is observed: the queue groups it received (as names, read at entry), whether it
-raised or hung (through :func:`~oar_conformance._guard.call_guarded`), and whether the
+The round runs OAR3's own ``meta_schedule`` on a session of a kit database, with the
+plugin under test configured as a site configures its group (:class:`RoundPlugin`):
+
+- ``oar.extra_metasched_func``: ``EXTRA_METASCHED`` names it, ``EXTRA_METASCHED_CONFIG``
+  is the scenario's ``config``;
+- ``oar.jobs_sorting_func``: ``JOB_PRIORITY=CUSTOM``, ``CUSTOM_JOB_SORTING`` names it,
+  ``CUSTOM_JOB_SORTING_CONFIG`` is the scenario's ``config`` (``{}`` when empty);
+- ``oar.find_func`` / ``oar.assign_func``: the waiting jobs of ``scenario.plugin_jobs``
+  carry the type ``find=NAME[:args]`` / ``assign=NAME[:args]``.
+
+OAR3 looks the name up with ``find_plugin_function``; the kit answers that lookup with a
+recorder wrapping the plugin, so the plugin is called from OAR3's own code, with OAR3's
+own arguments, through :func:`~oar_conformance._guard.call_guarded`. A metasched call
+also records the queue groups it received (as names, read at entry) and whether the
 session still answers a trivial ``SELECT`` afterwards. A failed call ends the round, as
 its exception would end OAR3's. OAR3's network notifications are stubbed and its clock
 answers the scenario's ``now``. The schedule is read back from ``gantt_jobs_predictions``
@@ -17,12 +25,12 @@ from __future__ import annotations
 import importlib
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
@@ -36,14 +44,43 @@ __all__ = [
     "PLUGIN_NAME",
     "Call",
     "GanttEntry",
+    "RoundPlugin",
     "RoundResult",
     "meta_sched",
+    "plugin_type",
     "run_round",
 ]
 
 EXTRA_METASCHED_GROUP = "oar.extra_metasched_func"
+SORTING_GROUP = "oar.jobs_sorting_func"
+JOB_TYPE_GROUPS = {"oar.find_func": "find", "oar.assign_func": "assign"}
+"""Groups selected per job by a type, and the type's key."""
 PLUGIN_NAME = "oar-conformance-plugin-under-test"
-"""The ``EXTRA_METASCHED`` value the kit configures; OAR3's lookup of it gets the plugin."""
+"""The name the kit configures; OAR3's lookup of it gets the plugin under test."""
+_LOOKUP_MODULES = ("oar.kao.meta_sched", "oar.kao.kamelot", "oar.lib.job_handling")
+"""Modules that imported OAR3's ``find_plugin_function`` and call it during a round."""
+
+
+@dataclass(frozen=True)
+class RoundPlugin:
+    """The plugin under test: its entry-point ``group``, the function, its job-type args.
+
+    ``args`` is the text after ``NAME:`` in ``find=NAME:args`` / ``assign=NAME:args``
+    (unused by the other groups, which read the scenario's ``config``).
+    """
+
+    group: str
+    func: Callable[..., Any]
+    args: str = ""
+
+
+def plugin_type(plugin: RoundPlugin) -> str | None:
+    """The job type that selects ``plugin`` (``find=NAME:args``), or None for its group."""
+    key = JOB_TYPE_GROUPS.get(plugin.group)
+    if key is None:
+        return None
+    return f"{key}={PLUGIN_NAME}" + (f":{plugin.args}" if plugin.args else "")
+
 
 _NOTIFICATIONS: dict[str, Callable[..., Any]] = {
     "create_almighty_socket": lambda *a: None,
@@ -92,14 +129,18 @@ class GanttEntry:
 class RoundResult:
     """What one round gave: the calls observed, the gantt, the jobs' states.
 
-    ``error`` is the plugin's failed call, or OAR3's own failure later in the round;
-    ``gantt`` is empty when the session could not be read any more.
+    ``calls`` are a metasched plugin's calls; ``plugin_calls`` and ``plugin_seconds``
+    count every call of the plugin under test, whatever its group. ``error`` is the
+    plugin's failed call, or OAR3's own failure later in the round; ``gantt`` is empty
+    when the session could not be read any more.
     """
 
     calls: tuple[Call, ...]
     gantt: tuple[GanttEntry, ...]
     states: tuple[tuple[int, str], ...]
     error: PluginError | None = None
+    plugin_calls: int = 0
+    plugin_seconds: float = 0.0
 
     @property
     def schedule(self) -> tuple[tuple[int, int, int, tuple[int, ...]], ...]:
@@ -116,12 +157,17 @@ def meta_sched() -> ModuleType:
 
 
 def _platform() -> Any:
-    """OAR3's ``Platform``, saving only the jobs it placed (works around an OAR3 bug).
+    """OAR3's ``Platform``, with two OAR3 defects worked around.
 
-    OAR3's ``save_assigns`` skips unplaced jobs but still executes its two inserts; with
-    no row left, SQLAlchemy 2 inserts one row of defaults into each gantt table, which
-    later collides with a real moldable (``UNIQUE constraint failed``). Dropping the
-    unplaced jobs first saves exactly what OAR3 means to save.
+    - ``save_assigns`` skips unplaced jobs but still executes its two inserts; with no
+      row left, SQLAlchemy 2 inserts one row of defaults into each gantt table, which
+      later collides with a real moldable (``UNIQUE constraint failed``). Dropping the
+      unplaced jobs first saves exactly what OAR3 means to save.
+    - ``get_data_jobs`` appends the last resource group of every job but the last one
+      twice (once when the group ends, again when the next job starts), so a find or
+      assign plugin that keeps groups apart would be asked for one group too many.
+      Trimming each moldable to the groups it has in ``job_resource_groups`` gives the
+      plugin the request the job made.
     """
     base = importlib.import_module("oar.kao.platform").Platform
 
@@ -133,11 +179,38 @@ def _platform() -> Any:
                 return super().save_assigns(session, placed, resource_set)
             return None
 
+        def get_data_jobs(self, session: Any, jobs: Any, jids: Any, *args: Any) -> Any:
+            done = super().get_data_jobs(session, jobs, jids, *args)
+            groups = _groups_per_moldable(session, jids)
+            for jid in jids:
+                job = jobs[jid]
+                job.mld_res_rqts = [
+                    (mld_id, walltime, rqts[: groups.get(mld_id, len(rqts))])
+                    for mld_id, walltime, rqts in job.mld_res_rqts
+                ]
+            return done
+
     return KitPlatform()
 
 
-def round_config(scenario: RoundScenario, extra: bool = True) -> Any:
-    """OAR3's configuration for a round: its defaults, the kit's hierarchy, the plugin."""
+def _groups_per_moldable(session: Any, jids: Any) -> dict[int, int]:
+    """How many resource groups each moldable of jobs ``jids`` has in the database."""
+    from oar.lib.models import JobResourceGroup, MoldableJobDescription  # noqa: PLC0415
+
+    query = (
+        select(JobResourceGroup.moldable_id, func.count())
+        .join(MoldableJobDescription, MoldableJobDescription.id == JobResourceGroup.moldable_id)
+        .where(MoldableJobDescription.job_id.in_(list(jids)))
+        .group_by(JobResourceGroup.moldable_id)
+    )
+    return {int(mld_id): int(count) for mld_id, count in session.execute(query)}
+
+
+def round_config(scenario: RoundScenario, group: str | None = EXTRA_METASCHED_GROUP) -> Any:
+    """OAR3's configuration for a round: its defaults, the kit's hierarchy, the plugin.
+
+    ``group`` is the plugin's entry-point group (``None``: OAR3 alone).
+    """
     from oar.lib.configuration import Configuration  # noqa: PLC0415 - OAR3 is optional
 
     config = Configuration()
@@ -149,10 +222,20 @@ def round_config(scenario: RoundScenario, extra: bool = True) -> Any:
             "QUOTAS": "no",
             "JOB_PRIORITY": "FIFO",
             "LOG_FILE": ":stderr:",
-            "EXTRA_METASCHED": PLUGIN_NAME if extra else "default",
-            "EXTRA_METASCHED_CONFIG": scenario.config,
+            "EXTRA_METASCHED": "default",
+            "EXTRA_METASCHED_CONFIG": "",
         }
     )
+    if group == EXTRA_METASCHED_GROUP:
+        config.update({"EXTRA_METASCHED": PLUGIN_NAME, "EXTRA_METASCHED_CONFIG": scenario.config})
+    elif group == SORTING_GROUP:
+        config.update(
+            {
+                "JOB_PRIORITY": "CUSTOM",
+                "CUSTOM_JOB_SORTING": PLUGIN_NAME,
+                "CUSTOM_JOB_SORTING_CONFIG": scenario.config or "{}",
+            }
+        )
     return config
 
 
@@ -179,8 +262,11 @@ def session_problem(session: Any) -> str:
     return ""
 
 
-class _RoundAborted(Exception):
-    """Raised by the recorder after a failed call: OAR3's round would end there."""
+class _RoundAborted(BaseException):
+    """Raised by a recorder after a failed call: OAR3's round would end there.
+
+    A ``BaseException``, so no ``except Exception`` in OAR3 or the plugin stops it.
+    """
 
 
 @contextmanager
@@ -198,57 +284,75 @@ def _patched(module: ModuleType, replacements: dict[str, Any]) -> Iterator[None]
 def run_round(
     session: Any,
     scenario: RoundScenario,
-    func: Callable[..., Any] | None,
+    plugin: RoundPlugin | Callable[..., Any] | None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> RoundResult:
-    """Load ``scenario`` into ``session`` and run one round with plugin ``func``.
+    """Load ``scenario`` into ``session`` and run one round with ``plugin`` configured.
 
-    ``func=None`` runs OAR3 without an extra metasched plugin (its default).
+    A bare function is taken as an ``oar.extra_metasched_func`` plugin; ``None`` runs
+    OAR3 alone (its default policies, as a bare round).
     """
+    if plugin is not None and not isinstance(plugin, RoundPlugin):
+        plugin = RoundPlugin(EXTRA_METASCHED_GROUP, plugin)
     module = meta_sched()
     tools = importlib.import_module("oar.lib.tools")
+    real_lookup = importlib.import_module("oar.lib.plugins").find_plugin_function
     platform = _platform()
-    moldables = load(session, scenario)
+    selector = None if plugin is None else plugin_type(plugin)
+    moldables = load(session, scenario, selector)
     calls: list[Call] = []
+    counted: list[float] = []
     failure: list[PluginError] = []
-    real_lookup = module.find_plugin_function
 
-    def recorder(*args: Any) -> None:
+    def metasched_recorder(*args: Any) -> None:
+        assert plugin is not None
         prev, queues = args[1], args[6]
         prev_names = None if prev is None else _names(prev)
         names = _names(queues)
-        call = call_guarded(func, args, {}, timeout)  # type: ignore[arg-type]
+        call = call_guarded(plugin.func, args, {}, timeout)
+        counted.append(call.seconds)
         broken = session_problem(session)
         calls.append(Call(prev_names, names, call.error, broken, call.seconds))
         if call.error is not None or broken:
             failure.append(call.error or PluginError("session", broken))
             raise _RoundAborted
 
+    def recorder(*args: Any, **kwargs: Any) -> Any:
+        assert plugin is not None
+        call = call_guarded(plugin.func, args, kwargs, timeout)
+        counted.append(call.seconds)
+        if call.error is not None:
+            failure.append(call.error)
+            raise _RoundAborted
+        return call.value
+
     def lookup(group: str, name: str) -> Any:
-        if group == EXTRA_METASCHED_GROUP and name == PLUGIN_NAME:
-            return recorder
+        if plugin is not None and group == plugin.group and name == PLUGIN_NAME:
+            return metasched_recorder if group == EXTRA_METASCHED_GROUP else recorder
         return real_lookup(group, name)
 
     stubs = dict(_NOTIFICATIONS, get_date=lambda *a: scenario.now)
+    config = round_config(scenario, None if plugin is None else plugin.group)
     with (
         isolated_oar3_state(oar3.scheduling()),
         _patched(tools, stubs),
-        _patched(module, {"find_plugin_function": lookup}),
+        ExitStack() as lookups,
     ):
+        for name in _LOOKUP_MODULES:
+            target = importlib.import_module(name)
+            lookups.enter_context(_patched(target, {"find_plugin_function": lookup}))
         try:
-            module.meta_schedule(
-                session, round_config(scenario, func is not None), "internal", platform
-            )
+            module.meta_schedule(session, config, "internal", platform)
         except _RoundAborted:
             pass
         except Exception as exc:  # OAR3 failing on what the plugin left
             failure.append(_failure(exc))
     error = failure[0] if failure else None
-    if session_problem(session):
-        return RoundResult(tuple(calls), (), (), error)
-    return RoundResult(
-        tuple(calls), read_gantt(session, scenario, moldables), read_states(session), error
-    )
+    gantt: tuple[GanttEntry, ...] = ()
+    states: tuple[tuple[int, str], ...] = ()
+    if not session_problem(session):
+        gantt, states = read_gantt(session, scenario, moldables), read_states(session)
+    return RoundResult(tuple(calls), gantt, states, error, len(counted), sum(counted))
 
 
 def read_gantt(

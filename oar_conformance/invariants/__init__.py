@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from oar_conformance.invariants._registry import (
+    FAMILY_GROUPS,
     GROUPS,
     Invariant,
     Severity,
@@ -11,4 +12,4 @@ from oar_conformance.invariants._registry import (
     registered,
 )
 
-__all__ = ["GROUPS", "Invariant", "Severity", "by_group", "get", "registered"]
+__all__ = ["FAMILY_GROUPS", "GROUPS", "Invariant", "Severity", "by_group", "get", "registered"]

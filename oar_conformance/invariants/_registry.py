@@ -15,6 +15,7 @@ from oar_conformance.errors import UsageError
 from oar_conformance.violations import Violation
 
 __all__ = [
+    "FAMILY_GROUPS",
     "GROUPS",
     "Invariant",
     "Severity",
@@ -30,7 +31,18 @@ GROUPS = {
     "sort": "oar.jobs_sorting_func",
     "metasched": "oar.extra_metasched_func",
 }
-"""Invariant family -> the entry-point group whose plugins it checks."""
+"""Plugin family -> the entry-point group whose plugins it checks."""
+
+FAMILY_GROUPS: dict[str, tuple[str, ...]] = {
+    **{family: (group,) for family, group in GROUPS.items()},
+    "round": tuple(GROUPS.values()),
+}
+"""Invariant family -> the entry-point groups whose plugins it checks.
+
+``round`` invariants judge a whole database round with the plugin configured as OAR3
+would (a ``find=``/``assign=`` job type, ``CUSTOM_JOB_SORTING``, ``EXTRA_METASCHED``), so
+they check plugins of every group.
+"""
 
 
 class Severity(str, Enum):
@@ -64,8 +76,15 @@ class Invariant:
     needs: frozenset[str]
 
     @property
+    def groups(self) -> tuple[str, ...]:
+        """The entry-point groups whose plugins this invariant checks."""
+        return FAMILY_GROUPS[self.family]
+
+    @property
     def group(self) -> str:
-        return GROUPS[self.family]
+        """The groups as one text: the group, or ``every group`` for round invariants."""
+        groups = self.groups
+        return groups[0] if len(groups) == 1 else "every group"
 
     def violation(self, message: str, **fields: Any) -> Violation:
         """A violation of this invariant with its id and title filled in."""
@@ -86,8 +105,8 @@ def invariant(
     needs: Iterable[str] = (),
 ) -> Callable[[C], C]:
     """Register the decorated function as the check of invariant ``id``."""
-    if family not in GROUPS:
-        msg = f"family={family!r} is not one of {sorted(GROUPS)}"
+    if family not in FAMILY_GROUPS:
+        msg = f"family={family!r} is not one of {sorted(FAMILY_GROUPS)}"
         raise UsageError(msg)
 
     def register(check: C) -> C:
@@ -103,19 +122,25 @@ def invariant(
 
 
 def _load_catalogue() -> None:
-    from oar_conformance.invariants import assign, find, metasched, sort  # noqa: F401, PLC0415
+    from oar_conformance.invariants import (  # noqa: F401, PLC0415
+        assign,
+        find,
+        metasched,
+        rounds,
+        sort,
+    )
 
 
 def registered() -> list[Invariant]:
     """Every invariant, in catalogue order (family, then number)."""
     _load_catalogue()
-    order = list(GROUPS)
+    order = list(FAMILY_GROUPS)
     return sorted(_REGISTRY.values(), key=lambda i: (order.index(i.family), int(i.id[1:])))
 
 
 def by_group(group: str) -> list[Invariant]:
     """The invariants that check plugins of entry-point ``group``."""
-    return [inv for inv in registered() if inv.group == group]
+    return [inv for inv in registered() if group in inv.groups]
 
 
 def get(invariant_id: str) -> Invariant:

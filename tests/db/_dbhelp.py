@@ -25,16 +25,18 @@ needs_postgresql = pytest.mark.skipif(
 )
 
 
-def check(name: str, invariant_id: str, db: str = "sqlite") -> None:
-    """Run one metasched check on sample plugin ``name``."""
+def check(name: str, invariant_id: str, db: str = "sqlite", group: str = METASCHED) -> None:
+    """Run one round check on sample plugin ``name`` of ``group`` (metasched by default)."""
     options = CheckOptions(profile=FAST, seed=SEED, database=None, db=db)
-    run_check(PluginSpec(METASCHED, name), get(invariant_id), options)
+    run_check(PluginSpec(group, name), get(invariant_id), options)
 
 
-def caught(name: str, invariant_id: str, db: str = "sqlite") -> ConformanceFailure:
+def caught(
+    name: str, invariant_id: str, db: str = "sqlite", group: str = METASCHED
+) -> ConformanceFailure:
     """Run a check that must fail; return the failure."""
     with pytest.raises(ConformanceFailure) as info:
-        check(name, invariant_id, db)
+        check(name, invariant_id, db, group)
     assert info.value.violation.invariant_id == invariant_id
     return info.value
 

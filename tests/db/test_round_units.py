@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from oar_conformance import strategies as ost
 from oar_conformance.db import Call, GanttEntry, RoundResult
 from oar_conformance.db._load import moldable_rows, resource_rows, types_of
+from oar_conformance.errors import UsageError
 from oar_conformance.invariants import get
-from oar_conformance.metasched_runner import MetaschedOutcome
 from oar_conformance.model import Job, Queue
 from oar_conformance.render_round import render_round_case
+from oar_conformance.round_runner import RoundOutcome
 from oar_conformance.round_scenario import RoundScenario
 
 
@@ -25,11 +26,11 @@ def _calls(*groups: tuple[str, ...]) -> tuple[Call, ...]:
     return tuple(Call(None if i == 0 else named[i - 1], g) for i, g in enumerate(named))
 
 
-def _outcome(calls: tuple[Call, ...] = (), gantt: tuple[GanttEntry, ...] = ()) -> MetaschedOutcome:
-    return MetaschedOutcome(calls, gantt, ())
+def _outcome(calls: tuple[Call, ...] = (), gantt: tuple[GanttEntry, ...] = ()) -> RoundOutcome:
+    return RoundOutcome(calls, gantt, ())
 
 
-def _ids(invariant_id: str, scenario: RoundScenario, outcome: MetaschedOutcome) -> list[str]:
+def _ids(invariant_id: str, scenario: RoundScenario, outcome: RoundOutcome) -> list[str]:
     return [v.kind for v in get(invariant_id).check(scenario, outcome)]
 
 
@@ -63,7 +64,25 @@ def test_round_scenarios_are_consistent(scenario: RoundScenario) -> None:
     held = [r.ids for r in scenario.running]
     assert sum(map(len, held)) == len(frozenset().union(*held))
     assert all(r.start <= scenario.now < r.start + r.walltime for r in scenario.running)
-    assert all(not j.types and not j.dependencies for j in scenario.jobs)
+    assert all("timesharing" not in j.types for j in scenario.jobs)
+    earlier: set[int] = set()
+    for job in scenario.jobs:
+        assert set(job.dependencies) <= earlier
+        earlier.add(job.id)
+    assert not scenario.plugin_jobs
+
+
+@settings(max_examples=40, database=None)
+@given(ost.round_scenarios(max_resources=8, max_jobs=4, plugin_jobs=True))
+def test_plugin_jobs_name_some_waiting_jobs(scenario: RoundScenario) -> None:
+    ids = {j.id for j in scenario.jobs}
+    assert scenario.plugin_jobs <= ids
+    assert bool(scenario.plugin_jobs) == bool(ids)
+
+
+def test_round_scenarios_reject_a_non_bool_plugin_jobs() -> None:
+    with pytest.raises(UsageError, match="plugin_jobs=1 must be True or False"):
+        ost.round_scenarios(plugin_jobs=1)  # type: ignore[arg-type]
 
 
 def test_m1_accepts_oar3s_order_and_catches_a_changed_prev_queues() -> None:
@@ -92,10 +111,10 @@ def test_r1_catches_overlap_a_moved_running_job_and_a_wrong_request() -> None:
 def test_r2_compares_schedules_job_by_job() -> None:
     scenario = small_round()
     entry = GanttEntry(2, 2, 86_400, 600, frozenset({3, 4}), running=False)
-    same = MetaschedOutcome((), (entry,), (), other=RoundResult((), (entry,), ()), other_db="pg")
+    same = RoundOutcome((), (entry,), (), other=RoundResult((), (entry,), ()), other_db="pg")
     assert _ids("R2", scenario, same) == []
     later = GanttEntry(2, 2, 87_000, 600, frozenset({3, 4}), running=False)
-    differs = MetaschedOutcome((), (entry,), (), other=RoundResult((), (later,), ()), other_db="pg")
+    differs = RoundOutcome((), (entry,), (), other=RoundResult((), (later,), ()), other_db="pg")
     assert _ids("R2", scenario, differs) == ["schedule"]
 
 

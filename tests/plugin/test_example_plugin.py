@@ -1,6 +1,8 @@
 """The example plugin repository in ci/example-plugin does what its README promises.
 
-``example_compact`` passes every contract invariant and ``example_greedy`` is caught by F1.
+``example_compact`` passes every contract find invariant and ``example_greedy`` is caught by
+F1 (their database rounds, R1 and R2, are run by the README's first command when OAR3 is
+installed).
 The example must be installed in the environment (``pip install -e ci/example-plugin``);
 these tests install nothing and skip when it is missing.
 """
@@ -17,11 +19,13 @@ pytest.importorskip(
 )
 
 FIND = "oar.find_func"
-CONTRACT = [inv for inv in by_group(FIND) if inv.severity is Severity.CONTRACT]
+CONTRACT = [
+    inv for inv in by_group(FIND) if inv.family == "find" and inv.severity is Severity.CONTRACT
+]
 TIMEOUT = 300.0
 
 
-def test_compact_passes_every_contract_invariant_on_the_ci_profile(
+def test_compact_passes_every_contract_find_invariant_on_the_ci_profile(
     pytester: pytest.Pytester,
 ) -> None:
     selected = " or ".join(f"{inv.id}-{inv.slug}" for inv in CONTRACT)

@@ -1,10 +1,13 @@
-"""The OAR3 adapter for ``oar.extra_metasched_func`` plugins: database rounds, read back.
+"""The database-round adapter: a plugin of any group inside a real OAR3 round, read back.
 
 For a :class:`~oar_conformance.round_scenario.RoundScenario` the runner loads the rows into
 the kit's database (``CheckOptions.db``: an in-memory sqlite by default) inside a
 transaction rolled back afterwards, runs one real ``meta_schedule`` round with the plugin
-configured as ``EXTRA_METASCHED`` and reads back the calls the plugin received, whether the
-session stayed usable, and the resulting gantt (:class:`MetaschedOutcome`). The schema is
+configured as a site configures its group (``EXTRA_METASCHED``, ``CUSTOM_JOB_SORTING``,
+or a ``find=``/``assign=`` type on some waiting jobs, see
+:class:`~oar_conformance.db.RoundPlugin`) and reads back the calls a metasched plugin
+received, whether the session stayed usable, and the resulting gantt
+(:class:`RoundOutcome`). The schema is
 created once per database and process; examples only add rows inside their transaction.
 For R2 the same scenario also runs on the other kind of database (PostgreSQL when the
 main one is sqlite); without a PostgreSQL the check is skipped, saying why.
@@ -19,17 +22,26 @@ from functools import cache
 from typing import Any
 
 from oar_conformance._guard import DEFAULT_TIMEOUT
-from oar_conformance.db import Call, Database, GanttEntry, RoundResult, get_database, run_round
+from oar_conformance.db import (
+    Call,
+    Database,
+    GanttEntry,
+    RoundPlugin,
+    RoundResult,
+    get_database,
+    run_round,
+)
 from oar_conformance.db._postgres import DatabaseUnavailable
+from oar_conformance.db._round import EXTRA_METASCHED_GROUP, JOB_TYPE_GROUPS
 from oar_conformance.driving import CheckOptions, Driver
 from oar_conformance.errors import CheckSkipped
 from oar_conformance.outcome import PluginError
 from oar_conformance.round_scenario import RoundScenario
 
 __all__ = [
-    "MetaschedOutcome",
-    "MetaschedRunner",
     "PostgresqlUnavailable",
+    "RoundOutcome",
+    "RoundRunner",
     "make_driver",
     "other_database",
 ]
@@ -40,11 +52,13 @@ class PostgresqlUnavailable(CheckSkipped, unittest.SkipTest):
 
 
 @dataclass(frozen=True)
-class MetaschedOutcome:
-    """One observed round: the plugin's calls, the gantt, the jobs' states.
+class RoundOutcome:
+    """One observed round: a metasched plugin's calls, the gantt, the jobs' states.
 
-    ``db`` names the database kind it ran on. ``other`` is the same round on the other
-    kind of database (``None`` unless R2 asked for it), ``other_db`` its kind.
+    ``group`` is the plugin's entry-point group and ``plugin_calls`` how many times OAR3
+    called it; ``plugin_jobs_placed`` counts the placed jobs whose type names it. ``db``
+    names the database kind it ran on. ``other`` is the same round on the other kind of
+    database (``None`` unless R2 asked for it), ``other_db`` its kind.
     """
 
     calls: tuple[Call, ...]
@@ -55,6 +69,9 @@ class MetaschedOutcome:
     other: RoundResult | None = None
     other_db: str = ""
     seconds: float = 0.0
+    group: str = EXTRA_METASCHED_GROUP
+    plugin_calls: int = 0
+    plugin_jobs_placed: int = 0
 
     @property
     def scheduled(self) -> bool:
@@ -75,10 +92,10 @@ def other_database(main: str) -> Database:
 
 
 @dataclass
-class MetaschedRunner:
-    """Runs one metasched plugin on round scenarios in database ``db``."""
+class RoundRunner:
+    """Runs one plugin, configured as its group is, on round scenarios in database ``db``."""
 
-    func: Callable[..., Any]
+    plugin: RoundPlugin
     db: str = "sqlite"
     timeout: float = DEFAULT_TIMEOUT
     database: Database | None = field(default=None, repr=False)
@@ -90,9 +107,9 @@ class MetaschedRunner:
 
     def _round(self, database: Database, scenario: RoundScenario) -> RoundResult:
         with database.session() as session:
-            return run_round(session, scenario, self.func, self.timeout)
+            return run_round(session, scenario, self.plugin, self.timeout)
 
-    def run(self, scenario: RoundScenario, needs: Collection[str] = ()) -> MetaschedOutcome:
+    def run(self, scenario: RoundScenario, needs: Collection[str] = ()) -> RoundOutcome:
         """Observe the plugin on ``scenario``; ``needs`` may ask for the other database."""
         database = self._database()
         result = self._round(database, scenario)
@@ -101,7 +118,7 @@ class MetaschedRunner:
         if "other-db" in needs:
             second = other_database(self.db if self.db == "sqlite" else "postgresql")
             other, other_kind = self._round(second, scenario), second.kind
-        return MetaschedOutcome(
+        return RoundOutcome(
             calls=result.calls,
             gantt=result.gantt,
             states=result.states,
@@ -109,25 +126,46 @@ class MetaschedRunner:
             db=database.kind,
             other=other,
             other_db=other_kind,
-            seconds=sum(c.seconds for c in result.calls),
+            seconds=result.plugin_seconds,
+            group=self.plugin.group,
+            plugin_calls=result.plugin_calls,
+            plugin_jobs_placed=sum(
+                1 for e in result.gantt if not e.running and e.job_id in scenario.plugin_jobs
+            ),
         )
 
 
 def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
-    """Metasched checks: generated rounds, each run once in the kit's database."""
+    """Round checks: generated rounds, each run once in the kit's database.
+
+    The plugin is configured for its group (``options.group``); a find or assign plugin
+    gets its arguments from ``options.args``/``kwargs`` in its job type, as
+    ``find=NAME:args``.
+    """
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
 
-    runner = MetaschedRunner(func, options.db, options.timeout)
+    group = options.group or EXTRA_METASCHED_GROUP
+    args = ":".join([*options.args, *(f"{k}={v}" for k, v in options.kwargs.items())])
+    runner = RoundRunner(RoundPlugin(group, func, args), options.db, options.timeout)
+
+    per_job = plugin_type_of(group)
 
     def classify(outcome: Any) -> str:
         if outcome.error is not None:
             return "error"
-        return "allocated" if outcome.scheduled else "unschedulable"
+        placed = outcome.plugin_jobs_placed if per_job else outcome.scheduled
+        return "allocated" if placed else "unschedulable"
 
     top = max(1, min(options.profile.max_resources, 16))
+    strategy = ost.round_scenarios(max_resources=top, plugin_jobs=per_job)
     return Driver(
-        strategy=ost.round_scenarios(max_resources=top),
+        strategy=strategy,
         run=runner.run,
         classify=classify,
         resources=lambda scenario: len(scenario.platform.resources),
     )
+
+
+def plugin_type_of(group: str) -> bool:
+    """Whether plugins of ``group`` are selected per job, by a ``find=``/``assign=`` type."""
+    return group in JOB_TYPE_GROUPS
