@@ -14,8 +14,8 @@ from ._jobs import MAX_JOBS, jobs
 from ._platforms import MAX_RESOURCES, platforms
 from ._validate import check_bool, check_int
 
-ROUND_QUEUE_NAMES = ("default", "admin", "q1", "q2", "q3")
-"""Queue names of a round (``besteffort`` is left out: its jobs may be preempted)."""
+ROUND_QUEUE_NAMES = ("default", "admin", "q1", "besteffort", "q3")
+"""Queue names of a round; waiting jobs of ``besteffort`` have the ``besteffort`` type."""
 _MAX_PRIORITY = 3
 """Few priorities, so several queues often share one (one group, one plugin call)."""
 _MAX_RUNNING = 3
@@ -33,9 +33,10 @@ def round_scenarios(
     The platform comes from :func:`platforms` (1..``max_resources`` resources). One to
     four queues have priorities 0..3, often shared, and are mostly ``Active``. ``now`` is
     a whole minute from 86400 on. Up to three jobs are running at ``now`` on disjoint
-    resources, started up to an hour before and ending after ``now``; running job ids
-    start at 1001. Waiting jobs come from :func:`jobs` in the round's queues, with their
-    dependencies but without ``timesharing`` (see :func:`_round_types`). With
+    resources, started up to an hour before and ending after ``now``, in queues other
+    than ``besteffort``; running job ids start at 1001. Waiting jobs come from
+    :func:`jobs` in the round's queues (``besteffort`` ones with the ``besteffort``
+    type), with their dependencies but without ``timesharing`` (see :func:`_round_types`). With
     ``plugin_jobs`` there is at least one waiting job, the first queue is ``Active``,
     and some of the jobs (shrinking towards all) name the find or assign plugin under
     test (``RoundScenario.plugin_jobs``).
@@ -64,7 +65,10 @@ def _running(
     draw: st.DrawFn, platform: Platform, queues: tuple[Queue, ...], now: int
 ) -> tuple[RunningJob, ...]:
     taken: frozenset[int] = frozenset()
-    running = []
+    running: list[RunningJob] = []
+    hosts = [q for q in queues if q.name != "besteffort"]
+    if not hosts:
+        return ()
     for index in range(draw(st.integers(0, _MAX_RUNNING))):
         ids = platform.resources - draw(availability(platform)) - taken
         if not ids:
@@ -72,7 +76,7 @@ def _running(
         taken |= ids
         ago = draw(st.integers(0, 60))
         left = draw(st.integers(1, 120))
-        queue = draw(st.sampled_from(queues)).name
+        queue = draw(st.sampled_from(hosts)).name
         running.append(
             RunningJob(_RUNNING_ID + index + 1, queue, now - 60 * ago, 60 * (ago + left), ids)
         )

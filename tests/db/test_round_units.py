@@ -6,9 +6,11 @@ The invariants read plain values, so most of this runs without OAR3; the round i
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from _dbhelp import needs_oar3, small_round
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 
 from oar_conformance import strategies as ost
 from oar_conformance.db import Call, GanttEntry, RoundResult
@@ -65,6 +67,8 @@ def test_round_scenarios_are_consistent(scenario: RoundScenario) -> None:
     assert sum(map(len, held)) == len(frozenset().union(*held))
     assert all(r.start <= scenario.now < r.start + r.walltime for r in scenario.running)
     assert all("timesharing" not in j.types for j in scenario.jobs)
+    assert all(("besteffort" in j.types) == (j.queue == "besteffort") for j in scenario.jobs)
+    assert all(r.queue != "besteffort" for r in scenario.running)
     earlier: set[int] = set()
     for job in scenario.jobs:
         assert set(job.dependencies) <= earlier
@@ -78,6 +82,25 @@ def test_plugin_jobs_name_some_waiting_jobs(scenario: RoundScenario) -> None:
     ids = {j.id for j in scenario.jobs}
     assert scenario.plugin_jobs <= ids
     assert bool(scenario.plugin_jobs) == bool(ids)
+
+
+@pytest.mark.parametrize(
+    ("what", "condition"),
+    [
+        ("a besteffort job", lambda s: any("besteffort" in j.types for j in s.jobs)),
+        ("a dependency", lambda s: any(j.dependencies for j in s.jobs)),
+        ("a job with two alternatives", lambda s: any(len(j.moldables) > 1 for j in s.jobs)),
+        ("two queues sharing a priority", lambda s: len(s.queues) > len(s.priority_groups())),
+        ("a running job", lambda s: bool(s.running)),
+    ],
+)
+def test_round_scenarios_reach(what: str, condition: Any) -> None:
+    found = find(
+        ost.round_scenarios(max_resources=8, max_jobs=4),
+        condition,
+        settings=settings(max_examples=2000, database=None),
+    )
+    assert condition(found), what
 
 
 def test_round_scenarios_reject_a_non_bool_plugin_jobs() -> None:
