@@ -155,6 +155,11 @@ class Platform(_ShortRepr):
         return frozenset().union(*self.levels[0].blocks) if self.levels else frozenset()
 
     @cached_property
+    def sorted_resources(self) -> tuple[int, ...]:
+        """All resource ids in increasing order."""
+        return tuple(sorted(self.resources))
+
+    @cached_property
     def level_names(self) -> tuple[str, ...]:
         return tuple(level.name for level in self.levels)
 
@@ -163,6 +168,17 @@ class Platform(_ShortRepr):
         return {
             level.name: {rid: i for i, block in enumerate(level.blocks) for rid in block}
             for level in self.levels
+        }
+
+    def block_index(self, name: str) -> Mapping[int, int]:
+        """Resource id -> position of its block in level ``name`` (built once per level)."""
+        return self._block_index[self.level(name).name]
+
+    @cached_property
+    def property_values(self) -> dict[str, tuple[str, ...]]:
+        """The distinct values of each property, sorted."""
+        return {
+            name: tuple(sorted(set(values.values()))) for name, values in self.properties.items()
         }
 
     def blocks_touching(self, name: str, ids: Iterable[int]) -> list[Ids]:

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from oar_conformance.assign_scenario import AssignScenario, Window
 from oar_conformance.model import Job, Platform, Queue
 
-from ._availability import availability
+from ._availability import draw_availability
 from ._jobs import MAX_JOBS, jobs
-from ._platforms import MAX_RESOURCES, platforms
+from ._platforms import MAX_RESOURCES, ints, platforms
 from ._validate import check_int, check_order
 
 _QUEUE = Queue("default", 0)
@@ -47,21 +47,21 @@ def assign_scenarios(
     check_order("min_resources", min_resources, "max_resources", max_resources)
     check_int("max_jobs", max_jobs, 1, MAX_JOBS)
     return _assign_scenarios(
-        min_resources=min_resources, max_resources=max_resources, max_jobs=max_jobs
+        platforms(min_resources=min_resources, max_resources=max_resources), max_jobs=max_jobs
     )
 
 
 @st.composite
 def _assign_scenarios(
-    draw: st.DrawFn, *, min_resources: int, max_resources: int, max_jobs: int
+    draw: st.DrawFn, platform_strategy: st.SearchStrategy[Platform], *, max_jobs: int
 ) -> AssignScenario:
-    platform = draw(platforms(min_resources=min_resources, max_resources=max_resources))
-    now = 60 * draw(st.integers(0, _MAX_NOW))
+    platform = draw(platform_strategy)
+    now = 60 * draw(ints(0, _MAX_NOW))
     windows = draw(st.lists(_windows(platform, now), max_size=_MAX_WINDOWS))
     waiting = draw(jobs(platform, (_QUEUE,), min_size=1, max_size=max_jobs))
     busy = sorted((w for w in windows if w.ids), key=lambda w: (w.start, w.walltime, sorted(w.ids)))
     placed = tuple(
-        replace(job, types={}, dependencies=draw(_dependencies(waiting[:i])))
+        replace(job, types={}, dependencies=_dependencies(draw, waiting[:i]))
         for i, job in enumerate(waiting)
     )
     return AssignScenario(platform, now, tuple(busy), placed)
@@ -70,18 +70,17 @@ def _assign_scenarios(
 @st.composite
 def _windows(draw: st.DrawFn, platform: Platform, now: int) -> Window:
     """A job already scheduled; it ends after ``now`` (OAR3 drops those that ended)."""
-    ids = platform.resources - draw(availability(platform))
-    first = draw(st.integers(_EARLIEST_WINDOW, _LATEST_WINDOW))
-    length = draw(st.integers(1, _MAX_WINDOW_LENGTH))
+    ids = platform.resources - draw_availability(draw, platform)
+    first = draw(ints(_EARLIEST_WINDOW, _LATEST_WINDOW))
+    length = draw(ints(1, _MAX_WINDOW_LENGTH))
     if first + length <= 0:
         length = 1 - first
     return Window(now + 60 * first, 60 * length, ids)
 
 
-@st.composite
 def _dependencies(draw: st.DrawFn, earlier: tuple[Job, ...]) -> tuple[int, ...]:
     """One job in three waits for an earlier one, the previous one when shrunk."""
-    if not earlier or draw(st.integers(0, _DEPENDENCY_ONE_IN - 1)) != 0:
+    if not earlier or draw(ints(0, _DEPENDENCY_ONE_IN - 1)) != 0:
         return ()
-    back = draw(st.integers(1, len(earlier)))
+    back = draw(ints(1, len(earlier)))
     return (earlier[-back].id,)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from oar_conformance.errors import UsageError
 
-from ._platforms import _MAX_CYCLE
+from ._platforms import BOOLEANS, cycles, index, ints, one_of_values
 from ._validate import check_platform
 
 if TYPE_CHECKING:
@@ -25,6 +25,9 @@ Busy = Literal["none", "all", "blocks", "ranges"]
 BUSY_KINDS: tuple[Busy, ...] = get_args(Busy)
 
 _MAX_PICKS = 4
+_MIXED: tuple[Busy, ...] = ("none", "none", "all", "blocks", "ranges")
+"""Kinds drawn when none is asked for: half of the scenarios leave everything free, as
+most of OAR3's calls do on a lightly loaded cluster."""
 
 
 def availability(
@@ -50,27 +53,29 @@ def availability(
 def _availability(
     draw: st.DrawFn, platform: Platform, *, kinds: tuple[Busy, ...]
 ) -> frozenset[int]:
+    return draw_availability(draw, platform, kinds)
+
+
+def draw_availability(
+    draw: st.DrawFn, platform: Platform, kinds: tuple[Busy, ...] = BUSY_KINDS
+) -> frozenset[int]:
+    """Free ids of ``platform``, drawn in place (no strategy built): see :func:`availability`."""
     resources = platform.resources
-    kind = draw(st.sampled_from(kinds))
+    kind = draw(one_of_values(_MIXED if kinds == BUSY_KINDS else kinds))
     if kind == "none":
         return resources
     if kind == "all":
         return frozenset()
     if kind == "blocks":
-        blocks = draw(st.sampled_from(platform.levels)).blocks
-        picks = set(draw(st.lists(st.integers(0, len(blocks) - 1), max_size=_MAX_PICKS)))
-        pattern = draw(st.lists(st.booleans(), min_size=1, max_size=_MAX_CYCLE))
+        blocks = platform.levels[index(draw, len(platform.levels))].blocks
+        last = len(blocks) - 1
+        picks = {draw(ints(0, last)) for _ in range(draw(ints(0, _MAX_PICKS)))}
+        pattern = draw(cycles(BOOLEANS))
         if not picks and not any(pattern):
             picks = {0}
         taken = [b for i, b in enumerate(blocks) if i in picks or pattern[i % len(pattern)]]
         return resources.difference(*taken)
-    ordered = sorted(resources)
+    ordered = platform.sorted_resources
     n = len(ordered)
-    runs = draw(
-        st.lists(
-            st.tuples(st.integers(0, n - 1), st.integers(1, n)),
-            min_size=1,
-            max_size=_MAX_PICKS,
-        )
-    )
+    runs = [(draw(ints(0, n - 1)), draw(ints(1, n))) for _ in range(draw(ints(1, _MAX_PICKS)))]
     return resources.difference(*(ordered[start : start + length] for start, length in runs))

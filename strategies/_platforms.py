@@ -7,14 +7,20 @@ number of resources, and the expansion repeats the patterns until that number is
 reached. With small platforms a pattern of up to six entries still lets every block
 differ; with large ones the cost is linear in the number of resources and independent
 of the number of draws.
+
+Generation time is mostly Hypothesis' cost per draw and per strategy built, so the
+strategies share the helpers defined here: strategies built once (:func:`ints`,
+:func:`one_of_values`, :func:`cycles`) and subsets drawn in two choices
+(:func:`draw_subset`) rather than as unique lists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate, cycle, islice, pairwise
-from math import isqrt
-from typing import TYPE_CHECKING
+from functools import cache
+from itertools import accumulate, combinations, cycle, islice, pairwise
+from math import comb, isqrt
+from typing import TYPE_CHECKING, TypeVar
 
 from hypothesis import strategies as st
 
@@ -33,6 +39,8 @@ MEMS = ("8", "16", "32", "64")
 """Values of the ``mem`` property (strings, as OAR's resources table hands them over)."""
 MAX_RESOURCES = 100_000
 """Largest platform the strategies generate."""
+
+T = TypeVar("T")
 
 # Index into LEVEL_NAMES by shrinking preference: one level shrinks to "host", two to
 # host/core, so minimal examples read like ordinary requests.
@@ -94,8 +102,80 @@ def platforms(
     ).map(_expand)
 
 
-def _cycle_of(elements: st.SearchStrategy[int]) -> st.SearchStrategy[tuple[int, ...]]:
-    return st.lists(elements, min_size=1, max_size=_MAX_CYCLE).map(tuple)
+@cache
+def ints(low: int, high: int) -> st.SearchStrategy[int]:
+    """``st.integers(low, high)``, built once: building a strategy inside a draw costs
+    more than the draw itself."""
+    return st.integers(low, high)
+
+
+@cache
+def one_of_values(values: tuple[T, ...]) -> st.SearchStrategy[T]:
+    """``st.sampled_from(values)``, built once per tuple of values.
+
+    Categorical choices use it rather than an index drawn by :func:`ints`: it is uniform
+    (``st.integers`` favours its bounds), and its label is its own, so Hypothesis'
+    mutator copies it only into draws over the same values.
+    """
+    return st.sampled_from(values)
+
+
+def index(draw: st.DrawFn, n: int) -> int:
+    """A position in a sequence of ``n`` entries, uniform; shrinks towards 0."""
+    position: int = draw(one_of_values(tuple(range(n))))
+    return position
+
+
+BOOLEANS = st.booleans()
+
+
+@cache
+def cycles(entries: st.SearchStrategy[T]) -> st.SearchStrategy[tuple[T, ...]]:
+    """Cyclic patterns of 1 to ``_MAX_CYCLE`` ``entries``, built once per ``entries``.
+
+    Plain ``st.lists(...).map(tuple)``, kept although a length-first loop of draws is
+    slightly cheaper: with it Hypothesis generates far more regular patterns (every
+    block alike, as on real clusters), and about half as many find scenarios came out
+    unsatisfiable. Shrinks towards one simplest entry.
+    """
+    return st.lists(entries, min_size=1, max_size=_MAX_CYCLE).map(tuple)
+
+
+def draw_small(draw: st.DrawFn, low: int, high: int) -> int:
+    """An integer in ``[low, high]``, each value about half as likely as the one before.
+
+    One choice, read so that smaller choices give smaller values: the first half of the
+    range gives ``low``, the next quarter ``low + 1``, and so on, the way ``st.lists``
+    spreads lengths. Shrinks towards ``low``.
+    """
+    top = (1 << (high - low)) - 1
+    return high - (top - draw(ints(0, top))).bit_length() if top else low
+
+
+def draw_subset(
+    draw: st.DrawFn, order: Sequence[int], low: int, high: int, *, small: bool = False
+) -> list[int]:
+    """``low``..``high`` distinct entries of ``order``, in two choices (size, then which).
+
+    The subsets of one size are ranked by the positions of their entries in ``order``,
+    so shrinking prefers the first entries of ``order``. The rank is drawn over the same
+    range whatever the size (and taken modulo the number of subsets of that size), so
+    the shrinker can lower the size without shifting every later choice. The size is
+    uniform, or drawn by :func:`draw_small` (mostly ``low``) with ``small``.
+    """
+    size = draw_small(draw, low, high) if small else draw(ints(low, high))
+    ranked = _ranked_subsets(len(order), size)
+    rank = index(draw, comb(len(order), len(order) // 2)) % len(ranked)
+    return [order[i] for i in ranked[rank]]
+
+
+@cache
+def _ranked_subsets(n: int, size: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(combinations(range(n), size))
+
+
+_COLOR_VALUES = st.sampled_from(COLORS)
+_MEM_VALUES = st.sampled_from(MEMS)
 
 
 @st.composite
@@ -108,27 +188,19 @@ def _shapes(
     max_resources: int,
     properties: bool,
 ) -> _Shape:
-    picked = draw(
-        st.lists(
-            st.sampled_from(_LEVEL_PREFERENCE),
-            min_size=min_levels,
-            max_size=max_levels,
-            unique=True,
-        )
-    )
+    picked = draw_subset(draw, _LEVEL_PREFERENCE, min_levels, max_levels)
     names = tuple(LEVEL_NAMES[i] for i in sorted(picked))
-    resources = draw(st.integers(min_resources, max_resources))
+    resources = draw(ints(min_resources, max_resources))
     # Wide enough fan-outs that a big platform is a few clusters, not thousands.
     max_fanout = min(32, max(2, isqrt(max_resources)))
-    fanouts = tuple(draw(_cycle_of(st.integers(1, max_fanout))) for _ in names[1:])
-    sizes = draw(_cycle_of(st.integers(1, _MAX_BOTTOM_SIZE)))
-    gaps = draw(_cycle_of(st.integers(0, _MAX_GAP))) if draw(st.booleans()) else (0,)
+    fanouts = tuple(draw(cycles(ints(1, max_fanout))) for _ in names[1:])
+    sizes = draw(cycles(ints(1, _MAX_BOTTOM_SIZE)))
+    gaps = draw(cycles(ints(0, _MAX_GAP))) if draw(BOOLEANS) else (0,)
     props: list[tuple[str, int, tuple[str, ...]]] = []
     if properties:
-        for name, values in (("color", COLORS), ("mem", MEMS)):
-            level = draw(st.integers(0, len(names) - 1))
-            pattern = draw(st.lists(st.sampled_from(values), min_size=1, max_size=_MAX_CYCLE))
-            props.append((name, level, tuple(pattern)))
+        for name, values in (("color", _COLOR_VALUES), ("mem", _MEM_VALUES)):
+            level = draw(ints(0, len(names) - 1))
+            props.append((name, level, draw(cycles(values))))
     return _Shape(names, resources, fanouts, sizes, gaps, tuple(props))
 
 

@@ -9,7 +9,7 @@ how scenarios reach "fits exactly" and "one block too many" with decent probabil
 from __future__ import annotations
 
 import operator
-from collections import Counter
+from collections import Counter, deque
 from typing import TYPE_CHECKING, Literal
 
 from hypothesis import strategies as st
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from oar_conformance.errors import UsageError
 from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Platform
 
+from ._platforms import BOOLEANS, draw_subset, ints, one_of_values
 from ._shrink import plain
 from ._validate import check_bool, check_int, check_order, check_platform
 
@@ -46,10 +47,13 @@ _COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     ">": operator.gt,
     "<": operator.lt,
 }
+_OPERATORS = st.sampled_from(tuple(_COMPARISONS))
+_JOINTS = st.sampled_from(("AND", "OR"))
 _Mode = Literal["drawn", "fit", "fit+1", "too_many"]
 # Three groups in seven keep their drawn counts (the only source of special counts); the
 # others get a top count that fits exactly, is one too many, or exceeds the level.
 _MODES: tuple[_Mode, ...] = ("drawn", "drawn", "drawn", "fit", "fit", "fit+1", "too_many")
+_MODE_VALUES = st.sampled_from(_MODES)
 
 
 def groups(
@@ -102,8 +106,22 @@ def requests(
     check_int("min_groups", min_groups, 1, MAX_GROUPS)
     check_int("max_groups", max_groups, 1, MAX_GROUPS)
     check_order("min_groups", min_groups, "max_groups", max_groups)
+    key = (id(platform), min_groups, max_groups, *sorted(group_kwargs.items()))
+    for cached_platform, cached_key, strategy in _RECENT:
+        if cached_platform is platform and cached_key == key:
+            return strategy
     group = groups(platform, **group_kwargs)
-    return st.lists(group, min_size=min_groups, max_size=max_groups).map(tuple)
+    strategy = st.lists(group, min_size=min_groups, max_size=max_groups).map(tuple)
+    _RECENT.appendleft((platform, key, strategy))
+    return strategy
+
+
+_RECENT: deque[tuple[Platform, tuple[object, ...], st.SearchStrategy[tuple[Group, ...]]]] = deque(
+    maxlen=4
+)
+"""The last few :func:`requests` strategies built, with their platform (held, so its
+``id`` stays unique). ``jobs()`` asks for one per moldable of every job, always on the
+same platform; building and validating it anew each time cost more than drawing it."""
 
 
 @st.composite
@@ -116,27 +134,48 @@ def _groups(
     constraints: bool,
     max_count: int,
 ) -> Group:
-    """A group; given ``available``, its counts may be derived from the free blocks."""
+    return draw_group(
+        draw,
+        platform,
+        available=available,
+        special_counts=special_counts,
+        constraints=constraints,
+        max_count=max_count,
+    )
+
+
+def draw_group(
+    draw: st.DrawFn,
+    platform: Platform,
+    *,
+    available: Ids | None,
+    special_counts: bool,
+    constraints: bool,
+    max_count: int,
+) -> Group:
+    """A group, drawn in place; given ``available``, counts may be derived from the free blocks."""
     if plain(draw):
         return Group(((platform.levels[0].name, 1),), platform.resources)
     depth = len(platform.levels)
-    picked = draw(st.lists(st.integers(0, depth - 1), min_size=1, max_size=depth, unique=True))
-    names = [platform.levels[i].name for i in sorted(picked)]
-    expression, selected = draw(_constraints(platform)) if constraints else ("", platform.resources)
+    names = [platform.levels[i].name for i in draw_subset(draw, range(depth), 1, depth, small=True)]
+    expression, selected = _constraints(draw, platform) if constraints else ("", platform.resources)
     special = special_counts and len(names) == 1
-    counts = [draw(_counts(max_count, special=special)) for _ in names]
+    counts = [_count(draw, max_count, special=special) for _ in names]
     # Counts are drawn even when then derived, so shrinking prefers plain drawn counts.
     if available is not None:
-        mode = draw(st.sampled_from(_MODES))
+        mode = draw(_MODE_VALUES)
         if mode != "drawn":
             region = selected & available
             counts = _derived_counts(draw, platform, names, counts, region=region, mode=mode)
     return Group(tuple(zip(names, counts, strict=True)), selected, expression)
 
 
-def _counts(max_count: int, *, special: bool) -> st.SearchStrategy[int]:
-    drawn = st.integers(1, max_count)
-    return drawn | st.sampled_from((ALL, BEST, HALF_BEST)) if special else drawn
+def _count(draw: st.DrawFn, max_count: int, *, special: bool) -> int:
+    """1..``max_count``, or with ``special`` one of those or ``ALL``, ``BEST``, ``HALF_BEST``."""
+    if special:
+        count: int = draw(one_of_values((*range(1, max_count + 1), ALL, BEST, HALF_BEST)))
+        return count
+    return draw(ints(1, max_count))
 
 
 def _derived_counts(
@@ -161,9 +200,9 @@ def _derived_counts(
     counts = list(drawn)
     for j in range(len(names) - 1, 0, -1):
         parents = platform.level(names[j - 1]).blocks
-        owner = {rid: p for p, block in enumerate(parents) for rid in block}
+        owner = platform.block_index(names[j - 1])
         tally = Counter(owner[min(child)] for child in usable)
-        if draw(st.booleans()):
+        if draw(BOOLEANS):
             counts[j] = max(tally.values(), default=1)
         usable = [parents[p] for p in sorted(tally) if tally[p] >= counts[j]]
     top = len(platform.level(names[0]).blocks)
@@ -171,40 +210,41 @@ def _derived_counts(
     return counts
 
 
-@st.composite
 def _constraints(draw: st.DrawFn, platform: Platform) -> tuple[str, Ids]:
     """An oarsub-like SQL expression and the ids it selects (``""``: every resource)."""
     names = _expression_properties(platform)
     # Half of the groups have no expression, as most real requests.
-    atoms = max(0, draw(st.integers(0, 3)) - 1) if names else 0
+    atoms = max(0, draw(ints(0, 3)) - 1) if names else 0
     if atoms == 0:
         return "", platform.resources
-    first = draw(_atoms(platform, names))
+    first = _atom(draw, platform, names)
     if atoms == 1:
         return first
-    joint = draw(st.sampled_from(("AND", "OR")))
-    second = draw(_atoms(platform, names))
+    joint = draw(_JOINTS)
+    second = _atom(draw, platform, names)
     combine = frozenset.intersection if joint == "AND" else frozenset.union
     return f"{first[0]} {joint} {second[0]}", combine(first[1], second[1])
 
 
-def _expression_properties(platform: Platform) -> list[str]:
+def _expression_properties(platform: Platform) -> tuple[str, ...]:
     """Properties expressions may compare: ``color``, and ``mem`` if its values are integers."""
-    props = platform.properties
-    mem_ok = all(value.isdigit() for value in props.get("mem", {}).values())
-    return [name for name in ("color", "mem") if props.get(name) and (name != "mem" or mem_ok)]
+    values = platform.property_values
+    mem_ok = all(value.isdigit() for value in values.get("mem", ()))
+    return tuple(
+        name for name in ("color", "mem") if values.get(name) and (name != "mem" or mem_ok)
+    )
 
 
-@st.composite
-def _atoms(draw: st.DrawFn, platform: Platform, names: list[str]) -> tuple[str, Ids]:
+def _atom(draw: st.DrawFn, platform: Platform, names: tuple[str, ...]) -> tuple[str, Ids]:
     """One comparison on a property: ``color='red'`` or ``mem>=16``."""
-    name = draw(st.sampled_from(names))
-    values = platform.properties[name]
+    name = draw(one_of_values(names))
+    values = platform.property_values[name]
     if name == "color":
-        color = draw(st.sampled_from(sorted(set(values.values()))))
+        color = draw(one_of_values(values))
         return f"color='{color}'", platform.with_property("color", color)
-    op = draw(st.sampled_from(tuple(_COMPARISONS)))
-    threshold = draw(st.sampled_from(sorted({int(mem) for mem in values.values()})))
+    op = draw(_OPERATORS)
+    threshold = draw(one_of_values(tuple(sorted(int(mem) for mem in values))))
     compare = _COMPARISONS[op]
-    selected = frozenset(rid for rid, mem in values.items() if compare(int(mem), threshold))
+    mems = platform.properties[name]
+    selected = frozenset(rid for rid, mem in mems.items() if compare(int(mem), threshold))
     return f"mem{op}{threshold}", selected

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from oar_conformance.model import FindScenario
+from oar_conformance.model import FindScenario, Platform
 
-from ._availability import availability
-from ._platforms import MAX_RESOURCES, platforms
+from ._availability import draw_availability
+from ._platforms import BOOLEANS, MAX_RESOURCES, platforms
 from ._requests import MAX_GROUPS, _groups
 from ._validate import check_bool, check_int, check_order
 
@@ -38,8 +38,7 @@ def find_scenarios(
     check_int("max_groups", max_groups, 1, MAX_GROUPS)
     check_bool("special_counts", special_counts)
     return _find_scenarios(
-        min_resources=min_resources,
-        max_resources=max_resources,
+        platforms(min_resources=min_resources, max_resources=max_resources),
         max_groups=max_groups,
         special_counts=special_counts,
     )
@@ -48,14 +47,13 @@ def find_scenarios(
 @st.composite
 def _find_scenarios(
     draw: st.DrawFn,
+    platform_strategy: st.SearchStrategy[Platform],
     *,
-    min_resources: int,
-    max_resources: int,
     max_groups: int,
     special_counts: bool,
 ) -> FindScenario:
-    platform = draw(platforms(min_resources=min_resources, max_resources=max_resources))
-    available = draw(availability(platform))
+    platform = draw(platform_strategy)
+    available = draw_availability(draw, platform)
     group = _groups(
         platform,
         available=available,
@@ -64,4 +62,4 @@ def _find_scenarios(
         max_count=_MAX_COUNT,
     )
     requested = draw(st.lists(group, min_size=1, max_size=max_groups))
-    return FindScenario(platform, available, tuple(requested), beginning=draw(st.booleans()))
+    return FindScenario(platform, available, tuple(requested), beginning=draw(BOOLEANS))

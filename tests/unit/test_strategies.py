@@ -44,6 +44,7 @@ from oar_conformance.strategies import (
     queues,
     requests,
 )
+from oar_conformance.strategies._platforms import draw_subset
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -475,6 +476,29 @@ def test_jobs_shrink_away_irrelevant_jobs() -> None:
     assert [(j.id, j.dependencies) for j in drawn] == [(1, ()), (2, (1,))]
     drawn = found(strategy, lambda js: any(len(j.moldables) > 1 for j in js))
     assert len(drawn) == 1
+
+
+@st.composite
+def _subsets(draw: st.DrawFn, small: bool) -> list[int]:
+    return draw_subset(draw, (2, 4, 3, 1, 0), 1, 5, small=small)
+
+
+@pytest.mark.parametrize("small", [False, True])
+def test_draw_subset_reaches_every_subset_and_shrinks_to_the_preferred_entries(
+    small: bool,
+) -> None:
+    seen: set[tuple[int, ...]] = set()
+
+    @settings(REACH, max_examples=2000)
+    @given(_subsets(small))
+    def collect(subset: list[int]) -> None:
+        assert len(set(subset)) == len(subset)
+        seen.add(tuple(sorted(subset)))
+
+    collect()
+    assert len(seen) == 2**5 - 1
+    assert found(_subsets(small), lambda s: True) == [2]
+    assert sorted(found(_subsets(small), lambda s: len(s) >= 2)) == [2, 4]
 
 
 # Scale --------------------------------------------------------------------------------
