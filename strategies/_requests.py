@@ -170,6 +170,62 @@ def draw_group(
     return Group(tuple(zip(names, counts, strict=True)), selected, expression)
 
 
+@st.composite
+def _satisfiable_groups(draw: st.DrawFn, platform: Platform, available: Ids) -> Group:
+    return draw_satisfiable_group(draw, platform, available)
+
+
+def draw_satisfiable_group(draw: st.DrawFn, platform: Platform, available: Ids) -> Group:
+    """A group OAR3's hierarchical search serves from ``available``.
+
+    ``available`` must hold a whole block of the platform's bottom level. Levels and
+    expression are drawn as by :func:`draw_group`; when no block of the lowest requested
+    level is free inside the expression's ids, the expression is dropped, and if that is
+    not enough either the group asks for the bottom level alone. Counts are then read off
+    the free blocks (:func:`_fitting_counts`), never ``ALL``/``BEST``/``HALF_BEST``.
+    """
+    if plain(draw):
+        top, bottom = platform.levels[0], platform.levels[-1]
+        level = top if any(b <= available for b in top.blocks) else bottom
+        return Group(((level.name, 1),), platform.resources)
+    depth = len(platform.levels)
+    names = [platform.levels[i].name for i in draw_subset(draw, range(depth), 1, depth, small=True)]
+    expression, selected = _constraints(draw, platform)
+    region = selected & available
+    if not _any_inside(platform, names[-1], region):
+        expression, selected, region = "", platform.resources, available
+    if not _any_inside(platform, names[-1], region):
+        names = [platform.levels[-1].name]
+    counts = _fitting_counts(draw, platform, names, region)
+    return Group(tuple(zip(names, counts, strict=True)), selected, expression)
+
+
+def _any_inside(platform: Platform, name: str, region: Ids) -> bool:
+    return any(b <= region for b in platform.level(name).blocks)
+
+
+def _fitting_counts(
+    draw: st.DrawFn, platform: Platform, names: list[str], region: Ids
+) -> list[int]:
+    """Counts OAR3's search can serve inside ``region`` (which holds a block of ``names[-1]``).
+
+    From the lowest requested level up, as :func:`_derived_counts`: each lower count is
+    drawn between 1 and the largest number of usable children a block has, so at least
+    one block stays usable; the top count between 1 and the number of usable top blocks.
+    Shrinks towards counts of 1.
+    """
+    usable = [b for b in platform.level(names[-1]).blocks if b <= region]
+    counts = [1] * len(names)
+    for j in range(len(names) - 1, 0, -1):
+        parents = platform.level(names[j - 1]).blocks
+        owner = platform.block_index(names[j - 1])
+        tally = Counter(owner[min(child)] for child in usable)
+        counts[j] = draw(ints(1, max(tally.values())))
+        usable = [parents[p] for p in sorted(tally) if tally[p] >= counts[j]]
+    counts[0] = draw(ints(1, len(usable)))
+    return counts
+
+
 def _count(draw: st.DrawFn, max_count: int, *, special: bool) -> int:
     """1..``max_count``, or with ``special`` one of those or ``ALL``, ``BEST``, ``HALF_BEST``."""
     if special:

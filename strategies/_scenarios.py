@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from oar_conformance.model import FindScenario, Platform
+from oar_conformance.model import FindScenario, Group, Platform
 
-from ._availability import draw_availability
+from ._availability import Busy, draw_availability
 from ._platforms import BOOLEANS, MAX_RESOURCES, platforms
-from ._requests import MAX_GROUPS, _groups
+from ._requests import MAX_GROUPS, _groups, _satisfiable_groups
 from ._validate import check_bool, check_int, check_order
 
 _MAX_COUNT = 4
+_SOME_FREE: tuple[Busy, ...] = ("none", "blocks", "ranges")
 
 
 def find_scenarios(
@@ -20,6 +21,7 @@ def find_scenarios(
     max_resources: int = 64,
     max_groups: int = 3,
     special_counts: bool = True,
+    satisfiable: bool = False,
 ) -> st.SearchStrategy[FindScenario]:
     """Whole ``oar.find_func`` inputs: platform, ``itvs_avail``, 1..``max_groups`` groups.
 
@@ -29,6 +31,13 @@ def find_scenarios(
     served, one more, or more than the level has. Together with availability's "all
     busy" and "none busy" this reaches exact fits and impossible requests often.
 
+    With ``satisfiable`` every scenario has an answer, the one OAR3's default find
+    gives: some resources stay free (a whole bottom block at least) and each group's
+    counts are read off the free blocks, between 1 and what they can serve (see
+    :func:`~oar_conformance.strategies.groups`; no special counts, and an expression
+    that leaves nothing usable is dropped). Use it to time checks on answers that are
+    not empty, e.g. on large platforms where drawn requests rarely fit.
+
     Shrinks towards one single-resource platform with everything free, one group
     ``/host=1`` without constraints, and ``beginning=False``.
     """
@@ -37,10 +46,12 @@ def find_scenarios(
     check_order("min_resources", min_resources, "max_resources", max_resources)
     check_int("max_groups", max_groups, 1, MAX_GROUPS)
     check_bool("special_counts", special_counts)
+    check_bool("satisfiable", satisfiable)
     return _find_scenarios(
         platforms(min_resources=min_resources, max_resources=max_resources),
         max_groups=max_groups,
         special_counts=special_counts,
+        satisfiable=satisfiable,
     )
 
 
@@ -51,15 +62,24 @@ def _find_scenarios(
     *,
     max_groups: int,
     special_counts: bool,
+    satisfiable: bool,
 ) -> FindScenario:
     platform = draw(platform_strategy)
-    available = draw_availability(draw, platform)
-    group = _groups(
-        platform,
-        available=available,
-        special_counts=special_counts,
-        constraints=True,
-        max_count=_MAX_COUNT,
-    )
+    group: st.SearchStrategy[Group]
+    if satisfiable:
+        available = draw_availability(draw, platform, _SOME_FREE)
+        bottom = platform.levels[-1].blocks
+        if not any(b <= available for b in bottom):
+            available |= bottom[0]
+        group = _satisfiable_groups(platform, available)
+    else:
+        available = draw_availability(draw, platform)
+        group = _groups(
+            platform,
+            available=available,
+            special_counts=special_counts,
+            constraints=True,
+            max_count=_MAX_COUNT,
+        )
     requested = draw(st.lists(group, min_size=1, max_size=max_groups))
     return FindScenario(platform, available, tuple(requested), beginning=draw(BOOLEANS))

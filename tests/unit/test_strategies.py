@@ -18,7 +18,10 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
+from oar_conformance import oar3
 from oar_conformance.errors import UsageError
+from oar_conformance.find_runner import reference_find
+from oar_conformance.invariants._hierarchy import has_selection
 from oar_conformance.model import (
     ALL,
     BEST,
@@ -307,6 +310,27 @@ def test_moldables_are_numbered_from_one(data: st.DataObject) -> None:
     assert all(60 <= m.walltime <= 600 and m.walltime % 60 == 0 for m in drawn)
 
 
+@settings(FAST, max_examples=200)
+@given(find_scenarios(max_resources=300, satisfiable=True))
+def test_satisfiable_find_scenarios_have_an_answer_for_every_group(scenario: FindScenario) -> None:
+    check_platform(scenario.platform)
+    assert scenario.available <= scenario.platform.resources
+    for group in scenario.groups:
+        check_group(scenario.platform, group, max_count=None)
+        assert all(count > 0 for _, count in group.levels)
+        assert usable_top_blocks(scenario.platform, group, scenario.available)
+        region = group.constraints & scenario.available
+        assert has_selection(scenario.platform, group, region, region)
+    if oar3.status().available:
+        assert reference_find(scenario), "OAR3's default find gives no answer"
+
+
+def test_satisfiable_find_scenarios_shrink_to_one_free_resource() -> None:
+    scenario = found(find_scenarios(satisfiable=True), lambda s: True)
+    assert scenario.platform.resources == scenario.available == frozenset({1})
+    assert scenario.groups == (Group((("host", 1),), frozenset({1})),)
+
+
 # Corners ------------------------------------------------------------------------------
 
 
@@ -556,6 +580,7 @@ NOT_A_KIND: Any = "some"
         (lambda: requests(SMALL_PLATFORM, min_groups=0), "min_groups=0"),
         (lambda: requests(SMALL_PLATFORM, **UNKNOWN_OPTION), "['colour']"),
         (lambda: find_scenarios(max_groups=99), "max_groups=99"),
+        (lambda: find_scenarios(satisfiable=NOT_A_BOOL), "satisfiable=1"),
         (lambda: queues(max_size=9), "max_size=9"),
         (lambda: moldables(SMALL_PLATFORM, max_walltime=30), "max_walltime=30"),
         (lambda: jobs(SMALL_PLATFORM, ()), "queues=()"),
