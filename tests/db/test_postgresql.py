@@ -10,9 +10,12 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,8 +30,8 @@ pytestmark = [pytest.mark.postgresql, needs_postgresql]
 HERE = Path(__file__).parent
 
 
-def _leftover_dirs() -> set[str]:
-    return set(glob.glob(os.path.join(os.environ.get("TMPDIR", "/tmp"), "oar-conformance-pg-*")))
+def _leftover_dirs(tmpdir: Path) -> set[str]:
+    return set(glob.glob(os.path.join(tmpdir, "oar-conformance-pg-*")))
 
 
 def _servers(paths: set[str]) -> list[str]:
@@ -47,8 +50,11 @@ def _servers(paths: set[str]) -> list[str]:
     return found
 
 
-def _run_child(code: str) -> subprocess.CompletedProcess[str]:
+def _run_child(code: str, tmpdir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter; ``tmpdir`` is its private ``TMPDIR``."""
     env = dict(os.environ, PYTHONPATH=str(HERE))
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
@@ -78,21 +84,35 @@ def test_r2_catches_sql_that_only_sqlite_accepts() -> None:
     assert "fails on postgresql but not on sqlite" in failure.violation.message
 
 
+@pytest.fixture
+def private_tmpdir() -> Iterator[Path]:
+    """A TMPDIR of one's own that a server run as ``nobody`` can traverse."""
+    folder = Path(tempfile.mkdtemp(prefix="oar-conformance-test-"))
+    folder.chmod(0o711)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @needs_oar3
-def test_failing_check_leaves_no_server_directory_or_database() -> None:
-    before = _leftover_dirs()
+def test_failing_check_leaves_no_server_directory_or_database(private_tmpdir: Path) -> None:
+    """The child gets its own TMPDIR, so servers of other test workers do not count."""
+    tmp_path = private_tmpdir
     child = _run_child(
         """
-        import glob, json
+        import glob, json, os, tempfile
         from _dbhelp import caught
         caught("bad_m2_swallows_sql_error", "M2", db="postgresql")
-        print(json.dumps(sorted(glob.glob("/tmp/oar-conformance-pg-*"))))
-        """
+        pattern = os.path.join(tempfile.gettempdir(), "oar-conformance-pg-*")
+        print(json.dumps(sorted(glob.glob(pattern))))
+        """,
+        tmp_path,
     )
     assert child.returncode == 0, child.stderr[-2000:]
-    made = set(json.loads(child.stdout.strip().splitlines()[-1])) - before
+    made = set(json.loads(child.stdout.strip().splitlines()[-1]))
     assert made, "the child should have started a server"
-    assert not (made & _leftover_dirs())
+    assert not _leftover_dirs(tmp_path)
     assert _servers(made) == []
 
 
