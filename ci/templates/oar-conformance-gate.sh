@@ -12,6 +12,10 @@
 #                    OAR3 are skipped and the run says so)
 #   REPORT_DIR       where JUnit XML and counterexample reports go (default: oar-conformance-report)
 #   VENV             virtualenv folder (default: .oar-conformance-venv)
+#   OAR_DB           database of the rounds (optional): sqlite (the default), postgresql
+#                    (a throwaway server; needs Debian's postgresql package), or a URL
+#                    postgresql://USER:PASSWORD@HOST:PORT/DB of a server the kit may
+#                    create and drop its own temporary database on
 #
 # Exit status: 0 every check passed, 1 a plugin broke an invariant, 2 usage error.
 set -euo pipefail
@@ -32,4 +36,9 @@ python -m pip install --quiet "$OAR_CONFORMANCE"
 python -m pip install --quiet -e .
 
 mkdir -p "$REPORT_DIR"
-exec oar-conformance check --junit "$REPORT_DIR/junit.xml" --report "$REPORT_DIR" "$@"
+db_args=()
+if [ -n "${OAR_DB:-}" ]; then
+    db_args=(--db "$OAR_DB")
+fi
+exec oar-conformance check --junit "$REPORT_DIR/junit.xml" --report "$REPORT_DIR" \
+    "${db_args[@]}" "$@"
