@@ -61,8 +61,8 @@ def render_round_case(
     lines.append("running jobs:" if scenario.running else "running jobs: none")
     lines += [f"  {r.text()}" for r in scenario.running]
     lines.append("waiting jobs:" if scenario.jobs else "waiting jobs: none")
-    group = getattr(outcome, "group", METASCHED)
-    selector = _SELECTORS.get(group, "")
+    plugin_group = str(getattr(outcome, "group", METASCHED))
+    selector = _SELECTORS.get(plugin_group, "")
     for job in scenario.jobs:
         command = job.oarsub()
         if selector and job.id in scenario.plugin_jobs:
@@ -70,8 +70,8 @@ def render_round_case(
         after = f" (after {', '.join(map(str, job.dependencies))})" if job.dependencies else ""
         lines.append(f"  job {job.id}: {command}{after}")
     db = getattr(outcome, "db", "?")
-    if group != METASCHED:
-        how = _CONFIGURED.get(group, group)
+    if plugin_group != METASCHED:
+        how = _CONFIGURED.get(plugin_group, plugin_group)
         count = getattr(outcome, "plugin_calls", 0)
         times = "once" if count == 1 else f"{count} times"
         lines.append(f"the plugin ({how}) was called {times} (on {db})")

@@ -138,9 +138,10 @@ class RoundRunner:
 def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
     """Round checks: generated rounds, each run once in the kit's database.
 
-    The plugin is configured for its group (``options.group``); a find or assign plugin
-    gets its arguments from ``options.args``/``kwargs`` in its job type, as
-    ``find=NAME:args``.
+    The plugin is configured for its group (``options.group``); ``options.args``/``kwargs``
+    are written back as ``a:b:key=value``: a find or assign plugin gets them in its job
+    type (``find=NAME:a:b:key=value``), a metasched or sort plugin as its configuration
+    string.
     """
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
 

@@ -4,9 +4,9 @@ The round runs OAR3's own ``meta_schedule`` on a session of a kit database, with
 plugin under test configured as a site configures its group (:class:`RoundPlugin`):
 
 - ``oar.extra_metasched_func``: ``EXTRA_METASCHED`` names it, ``EXTRA_METASCHED_CONFIG``
-  is the scenario's ``config``;
+  is its ``args`` or else the scenario's ``config``;
 - ``oar.jobs_sorting_func``: ``JOB_PRIORITY=CUSTOM``, ``CUSTOM_JOB_SORTING`` names it,
-  ``CUSTOM_JOB_SORTING_CONFIG`` is the scenario's ``config`` (``{}`` when empty);
+  ``CUSTOM_JOB_SORTING_CONFIG`` is its ``args``, the scenario's ``config`` or ``{}``;
 - ``oar.find_func`` / ``oar.assign_func``: the waiting jobs of ``scenario.plugin_jobs``
   carry the type ``find=NAME[:args]`` / ``assign=NAME[:args]``.
 
@@ -63,10 +63,12 @@ _LOOKUP_MODULES = ("oar.kao.meta_sched", "oar.kao.kamelot", "oar.lib.job_handlin
 
 @dataclass(frozen=True)
 class RoundPlugin:
-    """The plugin under test: its entry-point ``group``, the function, its job-type args.
+    """The plugin under test: its entry-point ``group``, the function, its arguments.
 
-    ``args`` is the text after ``NAME:`` in ``find=NAME:args`` / ``assign=NAME:args``
-    (unused by the other groups, which read the scenario's ``config``).
+    ``args`` is the text after ``NAME:`` in ``find=NAME:args`` / ``assign=NAME:args``; for
+    a metasched or sort plugin it is the configuration string
+    (``EXTRA_METASCHED_CONFIG`` / ``CUSTOM_JOB_SORTING_CONFIG``), the scenario's
+    ``config`` when empty.
     """
 
     group: str
@@ -206,10 +208,10 @@ def _groups_per_moldable(session: Any, jids: Any) -> dict[int, int]:
     return {int(mld_id): int(count) for mld_id, count in session.execute(query)}
 
 
-def round_config(scenario: RoundScenario, group: str | None = EXTRA_METASCHED_GROUP) -> Any:
+def round_config(scenario: RoundScenario, plugin: RoundPlugin | None) -> Any:
     """OAR3's configuration for a round: its defaults, the kit's hierarchy, the plugin.
 
-    ``group`` is the plugin's entry-point group (``None``: OAR3 alone).
+    ``plugin`` is ``None`` for OAR3 alone.
     """
     from oar.lib.configuration import Configuration  # noqa: PLC0415 - OAR3 is optional
 
@@ -226,14 +228,16 @@ def round_config(scenario: RoundScenario, group: str | None = EXTRA_METASCHED_GR
             "EXTRA_METASCHED_CONFIG": "",
         }
     )
+    group = None if plugin is None else plugin.group
+    text = "" if plugin is None else plugin.args or scenario.config
     if group == EXTRA_METASCHED_GROUP:
-        config.update({"EXTRA_METASCHED": PLUGIN_NAME, "EXTRA_METASCHED_CONFIG": scenario.config})
+        config.update({"EXTRA_METASCHED": PLUGIN_NAME, "EXTRA_METASCHED_CONFIG": text})
     elif group == SORTING_GROUP:
         config.update(
             {
                 "JOB_PRIORITY": "CUSTOM",
                 "CUSTOM_JOB_SORTING": PLUGIN_NAME,
-                "CUSTOM_JOB_SORTING_CONFIG": scenario.config or "{}",
+                "CUSTOM_JOB_SORTING_CONFIG": text or "{}",
             }
         )
     return config
@@ -332,7 +336,7 @@ def run_round(
         return real_lookup(group, name)
 
     stubs = dict(_NOTIFICATIONS, get_date=lambda *a: scenario.now)
-    config = round_config(scenario, None if plugin is None else plugin.group)
+    config = round_config(scenario, plugin)
     with (
         isolated_oar3_state(oar3.scheduling()),
         _patched(tools, stubs),

@@ -25,6 +25,7 @@ from _dbhelp import (
 
 from oar_conformance.conformance import CheckOptions, run_check
 from oar_conformance.db import RoundPlugin, get_database, run_round
+from oar_conformance.db._round import round_config
 from oar_conformance.invariants import get
 from oar_conformance.plugins import PluginSpec
 from oar_conformance.render_round import round_case
@@ -160,3 +161,35 @@ def test_round_counterexample_replays_from_its_snippet(tmp_path: Path) -> None:
     assert "ConformanceFailure" in done.stderr
     assert "does not satisfy" in done.stderr
     assert "conforms" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("group", "key", "default"),
+    [
+        ("oar.extra_metasched_func", "EXTRA_METASCHED_CONFIG", ""),
+        (SORT, "CUSTOM_JOB_SORTING_CONFIG", "{}"),
+    ],
+)
+def test_plugin_args_are_the_configuration_string(group: str, key: str, default: str) -> None:
+    def plugin(*args: object) -> None:
+        raise AssertionError("not called")
+
+    scenario = small_round()
+    given = round_config(scenario, RoundPlugin(group, plugin, '{"weight": 2}'))
+    empty = round_config(scenario, RoundPlugin(group, plugin))
+    assert (given[key], empty[key]) == ('{"weight": 2}', default)
+    assert round_config(scenario, None)["EXTRA_METASCHED"] == "default"
+
+
+def test_sort_plugin_reads_its_configuration_inside_the_round() -> None:
+    seen: list[str] = []
+
+    def by_user(queues, now, jids, jobs, config_str, plt):  # type: ignore[no-untyped-def]
+        seen.append(config_str)
+        return list(jids)
+
+    with get_database("sqlite").session() as session:
+        result = run_round(session, small_round(), RoundPlugin(SORT, by_user, '{"user": 1}'))
+    assert result.error is None
+    assert seen
+    assert set(seen) == {'{"user": 1}'}
