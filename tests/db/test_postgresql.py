@@ -189,3 +189,35 @@ def test_r2_without_postgresql_is_skipped_with_a_reason() -> None:
     assert child.returncode == 0, child.stderr[-2000:]
     assert "SKIPPED: R2 needs a PostgreSQL server and none could be started" in child.stdout
     assert "initdb was not found" in child.stdout
+
+
+@needs_oar3
+def test_pytest_form_with_xdist_checks_a_find_plugin_in_postgresql_rounds(
+    pytester: pytest.Pytester, private_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pytest --oar-plugin=... --oar-db=postgresql -n 2``: one server per worker, both gone."""
+    monkeypatch.setenv("TMPDIR", str(private_tmpdir))
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "--oar-profile=quick",
+        "--oar-seed=3",
+        "--oar-db=postgresql",
+        "--oar-invariant=R1",
+        "--oar-plugin=oar.find_func:sample_disjoint_fit",
+        "--oar-plugin=oar.find_func:bad_f1_ignores_busy",
+        timeout=300,
+    )
+
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*db=postgresql*",
+            "*the plugin (the type find=PLUGIN) was called*(on postgresql)*",
+            "FAILED oar.find_func:bad_f1_ignores_busy::R1-gantt-valid*",
+        ],
+        consecutive=False,
+    )
+    assert not _leftover_dirs(private_tmpdir)
