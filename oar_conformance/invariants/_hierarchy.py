@@ -21,8 +21,21 @@ __all__ = ["Split", "free_region", "group_problem", "has_selection", "split_resu
 
 Ids = frozenset[int]
 
-SEARCH_BUDGET = 20_000
-"""Selections tried when splitting an answer among overlapping groups before giving up."""
+SEARCH_BUDGET = 1_500_000
+"""Work allowed when splitting an answer among overlapping groups before giving up,
+counted in resource ids: each selection built costs its size, each step of the cover
+search the size of the answer. About 20,000 selections on a 64-resource platform; on a
+large one the search gives up early instead of filling memory with selections."""
+
+
+class _OutOfBudget(Exception):
+    """The split search spent its whole budget."""
+
+
+def _spend(budget: list[int], amount: int) -> None:
+    budget[0] -= max(1, amount)
+    if budget[0] < 0:
+        raise _OutOfBudget
 
 
 def free_region(group: Group, available: Ids) -> Ids:
@@ -148,12 +161,15 @@ def _serves(
     return False
 
 
-def _selections(platform: Platform, group: Group, usable: Ids, free: Ids) -> Iterator[Ids]:
+def _selections(
+    platform: Platform, group: Group, usable: Ids, free: Ids, budget: list[int]
+) -> Iterator[Ids]:
     """Every valid answer to ``group`` made of ``usable`` ids (lazily; may be many).
 
     ``free`` is the group's whole free region, which BEST and HALF_BEST counts refer to.
+    Each selection built, also inside a block, is paid from ``budget``.
     """
-    yield from _select(platform, group.levels, 0, usable, platform.resources, free)
+    yield from _select(platform, group.levels, 0, usable, platform.resources, free, budget)
 
 
 def _select(
@@ -163,14 +179,17 @@ def _select(
     usable: Ids,
     scope: Ids,
     free: Ids,
+    budget: list[int],
 ) -> Iterator[Ids]:
     name, count = levels[depth]
-    blocks = [b for b in platform.level(name).blocks if b <= scope and b & usable]
+    blocks = [b for b in platform.blocks_touching(name, scope & usable) if b <= scope]
     if depth == len(levels) - 1:
         whole = [b for b in blocks if b <= usable]
         if count > 0:
             for combo in itertools.combinations(whole, count):
-                yield frozenset().union(*combo)
+                selection = frozenset().union(*combo)
+                _spend(budget, len(selection))
+                yield selection
         elif count == ALL:
             every = platform.level(name).blocks
             if all(b <= usable for b in every):
@@ -183,14 +202,18 @@ def _select(
             half = len(_free_blocks(platform, name, free)) // 2
             if half:
                 for combo in itertools.combinations(whole, half):
-                    yield frozenset().union(*combo)
+                    selection = frozenset().union(*combo)
+                    _spend(budget, len(selection))
+                    yield selection
         return
     if count <= 0:
         return
     for combo in itertools.combinations(blocks, count):
-        parts = [list(_select(platform, levels, depth + 1, usable, b, free)) for b in combo]
+        parts = [list(_select(platform, levels, depth + 1, usable, b, free, budget)) for b in combo]
         for choice in itertools.product(*parts):
-            yield frozenset().union(*choice)
+            selection = frozenset().union(*choice)
+            _spend(budget, len(selection))
+            yield selection
 
 
 @dataclass(frozen=True)
@@ -230,17 +253,16 @@ def split_result(
         return Split(tuple(regions))
     budget = [SEARCH_BUDGET]
     lists: list[list[Ids]] = []
-    for group, region in zip(groups, regions, strict=True):
-        found: list[Ids] = []
-        for selection in _selections(platform, group, region, free_region(group, available)):
-            budget[0] -= 1
-            if budget[0] < 0:
-                return Split(None, undecided=True)
-            found.append(selection)
-        if not found:
-            return Split(None)
-        lists.append(found)
-    return _cover(lists, result, disjoint, budget)
+    try:
+        for group, region in zip(groups, regions, strict=True):
+            free = free_region(group, available)
+            found = list(_selections(platform, group, region, free, budget))
+            if not found:
+                return Split(None)
+            lists.append(found)
+        return _cover(lists, result, disjoint, budget)
+    except _OutOfBudget:
+        return Split(None, undecided=True)
 
 
 def _cover(lists: list[list[Ids]], result: Ids, disjoint: bool, budget: list[int]) -> Split:
@@ -252,9 +274,7 @@ def _cover(lists: list[list[Ids]], result: Ids, disjoint: bool, budget: list[int
         if i == len(lists):
             return Split(chosen) if covered == result else None
         for selection in lists[i]:
-            budget[0] -= 1
-            if budget[0] < 0:
-                return Split(None, undecided=True)
+            _spend(budget, len(result))
             if disjoint and selection & covered:
                 continue
             union = covered | selection

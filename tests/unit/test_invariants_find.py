@@ -132,6 +132,21 @@ def test_split_overlapping_groups_may_share_resources() -> None:
     assert two_hosts.parts is not None
 
 
+def test_split_of_a_huge_overlapping_answer_gives_up_within_its_budget() -> None:
+    """``/host=1500+/host=1500`` on 3,000 one-resource hosts, answered with all of them.
+
+    Enumerating selections would never end; the search stops after ``SEARCH_BUDGET`` ids
+    of work, says undecided, and so claims no violation.
+    """
+    hosts = tuple(frozenset({i}) for i in range(1, 3001))
+    platform = Platform((Level("host", hosts),))
+    everything = platform.resources
+    groups = (Group((("host", 1500),), everything), Group((("host", 1500),), everything))
+    split = split_result(platform, groups, everything, everything, disjoint=True)
+    assert split.parts is None
+    assert split.undecided
+
+
 def test_split_rejects_an_extra_host() -> None:
     groups = (group(("host", 1), constraints=RED), group(("host", 1), constraints=ids((9, 12))))
     assert split_result(PLATFORM, groups, EVERYTHING, ids((1, 4), (9, 12))).parts is not None
