@@ -90,6 +90,11 @@ def to_procset(ids: Iterable[int]) -> ProcSet:
 
     result = ProcSet()
     if _procset_fast_path_ok():
+        if isinstance(ids, frozenset | set) and ids:
+            low, high = min(ids), max(ids)
+            if high - low + 1 == len(ids):  # one interval (most blocks): no sort needed
+                result._itvs = [ProcInt(low, high)]
+                return result
         result._itvs = [ProcInt(a, b) for a, b in intervals(ids)]
         return result
     for a, b in intervals(ids):
