@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import operator
 from collections import Counter, deque
-from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from hypothesis import strategies as st
@@ -228,14 +227,11 @@ def _fitting_counts(
 
 
 def _count(draw: st.DrawFn, max_count: int, *, special: bool) -> int:
-    """1..``max_count``, or with ``special`` that or ``ALL``, ``BEST``, ``HALF_BEST``."""
-    return draw(_special_counts(max_count) if special else ints(1, max_count))
-
-
-@cache
-def _special_counts(max_count: int) -> st.SearchStrategy[int]:
-    """Half drawn counts, half ``ALL``/``BEST``/``HALF_BEST`` (so most counts stay small)."""
-    return ints(1, max_count) | st.sampled_from((ALL, BEST, HALF_BEST))
+    """1..``max_count``, or with ``special`` one of those or ``ALL``, ``BEST``, ``HALF_BEST``."""
+    if special:
+        count: int = draw(one_of_values((*range(1, max_count + 1), ALL, BEST, HALF_BEST)))
+        return count
+    return draw(ints(1, max_count))
 
 
 def _derived_counts(
