@@ -17,7 +17,7 @@ from oar_conformance.db import Call, GanttEntry, RoundResult
 from oar_conformance.db._load import moldable_rows, resource_rows, types_of
 from oar_conformance.errors import UsageError
 from oar_conformance.invariants import get
-from oar_conformance.model import Job, Queue
+from oar_conformance.model import HALF_BEST, Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.render_round import render_round_case
 from oar_conformance.round_runner import RoundOutcome
 from oar_conformance.round_scenario import RoundScenario
@@ -179,3 +179,44 @@ def test_queue_lookup_names_known_queues() -> None:
     assert scenario.queue("admin") == Queue("admin", 10)
     with pytest.raises(KeyError, match="admin"):
         scenario.queue("nope")
+
+
+def _six_hosts_round(first: Queue, second: Queue) -> RoundScenario:
+    """Job 1 takes four hosts, job 2 HALF_BEST hosts, job 3 one host (submitted first)."""
+    platform = Platform((Level("host", tuple(frozenset({i}) for i in range(1, 7))),))
+    everything = platform.resources
+
+    def job(job_id: int, queue: Queue, *groups: Group, submitted: int = 0) -> Job:
+        moldable = Moldable(job_id, 60, groups)
+        return Job(job_id, (moldable,), queue=queue.name, submission_time=submitted)
+
+    jobs = (
+        job(1, first, Group((("host", 1),), everything), Group((("host", 3),), everything)),
+        job(2, second, Group((("host", HALF_BEST),), everything)),
+        job(3, second, Group((("host", 1),), everything), submitted=-60),
+    )
+    queues = tuple({q.name: q for q in (first, second)}.values())
+    return RoundScenario(platform, 86_400, queues, (), jobs)
+
+
+def _placed(job_id: int, *ids: int) -> GanttEntry:
+    return GanttEntry(job_id, job_id, 86_400, 60, frozenset(ids), running=False)
+
+
+def test_r1_judges_half_best_against_some_order_of_equal_priority_jobs() -> None:
+    """OAR3 placed job 1 before job 2 (same queue), so half of hosts 5-6 is one host."""
+    default = Queue("default", 0)
+    scenario = _six_hosts_round(default, default)
+    gantt = (_placed(1, 1, 2, 3, 4), _placed(2, 5), _placed(3, 6))
+    assert _ids("R1", scenario, _outcome(gantt=gantt)) == []
+    two_of_two = (_placed(1, 1, 2, 3, 4), _placed(2, 5, 6))
+    assert _ids("R1", scenario, _outcome(gantt=two_of_two)) == ["request"]
+
+
+def test_r1_counts_higher_priority_jobs_as_placed_before() -> None:
+    """Job 1 is in a higher-priority queue: HALF_BEST for job 2 is of hosts 5-6 only."""
+    scenario = _six_hosts_round(Queue("admin", 5), Queue("default", 0))
+    wrong = (_placed(1, 1, 2, 3, 4), _placed(2, 5, 6))
+    assert _ids("R1", scenario, _outcome(gantt=wrong)) == ["request"]
+    right = (_placed(1, 1, 2, 3, 4), _placed(2, 5))
+    assert _ids("R1", scenario, _outcome(gantt=right)) == []

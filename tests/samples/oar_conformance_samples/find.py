@@ -57,14 +57,35 @@ def _pick(free, hy, levels, scope, order, extra):
     return ProcSet().union(*taken)
 
 
+def _apart(free, taken, hy, level, order):
+    """A single-level ALL/BEST/HALF_BEST answer that avoids ``taken``, or None.
+
+    These counts are measured on the group's whole free region, so the blocks they
+    require cannot be moved aside: give up when they touch another group's answer.
+    """
+    name, count = level
+    whole = [b for b in hy[name] if b.issubset(free)]
+    if count == HALF_BEST:
+        apart = [b for b in whole[::order] if not b & taken]
+        need = len(whole) // 2
+        if need == 0 or len(apart) < need:
+            return None
+        return ProcSet().union(*apart[:need])
+    chosen = _pick_level(free, hy[name], count, order)
+    if chosen is None or any(b & taken for b in chosen):
+        return None
+    return ProcSet().union(*chosen)
+
+
 def _fit(itvs_avail, hy_res_rqts, hy, order=1, extra=0, disjoint=False, groups=None):
     everything = ProcSet().union(*(b for blocks in hy.values() for b in blocks))
     result = ProcSet()
     for levels, constraints in hy_res_rqts[:groups]:
         free = itvs_avail & constraints
-        if disjoint:
-            free = free - result
-        got = _pick(free, hy, levels, everything, order, extra)
+        if disjoint and len(levels) == 1 and levels[0][1] < 0:
+            got = _apart(free, result, hy, levels[0], order)
+        else:
+            got = _pick(free - result if disjoint else free, hy, levels, everything, order, extra)
         if got is None:
             return ProcSet()
         result = result | got
