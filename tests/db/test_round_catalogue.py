@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _dbhelp import (
@@ -24,7 +26,7 @@ from _dbhelp import (
 )
 
 from oar_conformance.conformance import CheckOptions, run_check
-from oar_conformance.db import RoundPlugin, get_database, run_round
+from oar_conformance.db import RoundPlugin, RoundResult, get_database, run_round
 from oar_conformance.db._round import round_config
 from oar_conformance.invariants import get
 from oar_conformance.plugins import PluginSpec
@@ -82,54 +84,37 @@ def test_a_metasched_failure_stays_m2s() -> None:
     check("bad_m2_raises_on_second_group", "R1")
 
 
-def test_find_plugins_get_each_jobs_own_request() -> None:
-    """OAR3 repeats a job's last group when the next job starts; the kit trims it."""
-    seen: list[int] = []
+def _spy_round(plugin_jobs: frozenset[int], args: str = "") -> tuple[RoundResult, list[Any]]:
+    """``small_round`` with OAR3's default find as a plugin on ``plugin_jobs``; its calls."""
+    calls: list[Any] = []
 
-    def spy(avail, rqts, hy, beginning, *args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(len(rqts))
+    def spy(avail, rqts, hy, beginning, *more, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((rqts, more, kwargs))
         from oar.kao.scheduling import find_resource_hierarchies_job  # noqa: PLC0415
 
         return find_resource_hierarchies_job(avail, rqts, hy)
 
-    scenario = small_round()
-    scenario = type(scenario)(
-        scenario.platform,
-        scenario.now,
-        scenario.queues,
-        scenario.running,
-        scenario.jobs,
-        plugin_jobs=frozenset(j.id for j in scenario.jobs),
-    )
+    scenario = replace(small_round(), plugin_jobs=plugin_jobs)
     with get_database("sqlite").session() as session:
-        result = run_round(session, scenario, RoundPlugin(FIND, spy))
+        result = run_round(session, scenario, RoundPlugin(FIND, spy, args))
+    return result, calls
+
+
+def test_find_plugins_get_each_jobs_own_request() -> None:
+    """OAR3 repeats a job's last group when the next job starts; the kit trims it."""
+    result, calls = _spy_round(frozenset({1, 2, 3}))
     assert result.error is None
-    assert result.plugin_calls == len(seen) > 0
+    assert result.plugin_calls == len(calls) > 0
+    seen = [len(rqts) for rqts, _, _ in calls]
     assert set(seen) == {1}, f"each job asked for one group, the plugin saw {seen}"
 
 
 def test_find_args_reach_the_plugin_from_the_job_type() -> None:
-    received: list[tuple[tuple[str, ...], dict[str, str]]] = []
-
-    def spy(avail, rqts, hy, beginning, *args, **kwargs):  # type: ignore[no-untyped-def]
-        received.append((args, kwargs))
-        from oar.kao.scheduling import find_resource_hierarchies_job  # noqa: PLC0415
-
-        return find_resource_hierarchies_job(avail, rqts, hy)
-
-    scenario = small_round()
-    scenario = type(scenario)(
-        scenario.platform,
-        scenario.now,
-        scenario.queues,
-        scenario.running,
-        scenario.jobs,
-        plugin_jobs=frozenset({1}),
-    )
-    with get_database("sqlite").session() as session:
-        run_round(session, scenario, RoundPlugin(FIND, spy, "a:b:mode=fast"))
-    assert received
-    assert set(map(repr, received)) == {repr((("a", "b"), {"mode": "fast"}))}
+    _result, calls = _spy_round(frozenset({1}), "a:b:mode=fast")
+    assert calls
+    assert {repr((more, kwargs)) for _, more, kwargs in calls} == {
+        repr((("a", "b"), {"mode": "fast"}))
+    }
 
 
 @pytest.mark.postgresql
