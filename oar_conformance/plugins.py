@@ -9,7 +9,7 @@ lists what is installed, so a typo is fixed in one step.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -23,6 +23,7 @@ __all__ = [
     "installed",
     "load",
     "parse_plugin_args",
+    "plugin_args_text",
     "resolve",
 ]
 
@@ -207,3 +208,8 @@ def parse_plugin_args(text: str) -> tuple[tuple[str, ...], dict[str, str]]:
         else:
             args.append(arg)
     return tuple(args), kwargs
+
+
+def plugin_args_text(args: Sequence[str], kwargs: Mapping[str, str]) -> str:
+    """``args`` and ``kwargs`` written back as ``a:b:key=value`` (see :func:`parse_plugin_args`)."""
+    return ":".join([*args, *(f"{k}={v}" for k, v in kwargs.items())])

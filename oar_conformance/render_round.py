@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from oar_conformance.model import ids_text
+from oar_conformance.plugins import plugin_args_text
 
 if TYPE_CHECKING:
     from oar_conformance.report import FailureContext
@@ -133,7 +134,7 @@ def round_case(violation: Violation, context: FailureContext) -> tuple[str, str]
         if error is not None and error.traceback:
             case += "\n\nplugin traceback:\n" + indent(error.traceback)
             break
-    plugin_args = ":".join([*context.args, *(f"{k}={v}" for k, v in context.kwargs.items())])
+    plugin_args = plugin_args_text(context.args, context.kwargs)
     snippet = _SNIPPET.format(
         title=f"{violation.invariant_id} {violation.title}: {violation.message}",
         blob=wrapped(dump_scenario(violation.scenario)),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from oar_conformance.invariants import Invariant
 from oar_conformance.model import as_jsonable
-from oar_conformance.plugins import PluginSpec
+from oar_conformance.plugins import PluginSpec, plugin_args_text
 from oar_conformance.violations import Violation
 
 __all__ = [
@@ -173,7 +173,7 @@ def write_report_files(
     }
     record_path = folder / f"{slug}.json"
     record_path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-    plugin_args = ":".join([*context.args, *(f"{k}={v}" for k, v in context.kwargs.items())])
+    plugin_args = plugin_args_text(context.args, context.kwargs)
     reproducer = folder / f"test_{slug}.py"
     reproducer.write_text(
         _REPRODUCER.format(

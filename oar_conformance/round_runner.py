@@ -36,6 +36,7 @@ from oar_conformance.db._round import EXTRA_METASCHED_GROUP, JOB_TYPE_GROUPS
 from oar_conformance.driving import CheckOptions, Driver
 from oar_conformance.errors import CheckSkipped
 from oar_conformance.outcome import PluginError
+from oar_conformance.plugins import plugin_args_text
 from oar_conformance.round_scenario import RoundScenario
 
 __all__ = [
@@ -146,7 +147,7 @@ def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
 
     group = options.group or EXTRA_METASCHED_GROUP
-    args = ":".join([*options.args, *(f"{k}={v}" for k, v in options.kwargs.items())])
+    args = plugin_args_text(options.args, options.kwargs)
     runner = RoundRunner(RoundPlugin(group, func, args), options.db, options.timeout)
 
     per_job = plugin_type_of(group)

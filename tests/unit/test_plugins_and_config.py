@@ -9,7 +9,14 @@ import pytest
 from oar_conformance.config import parse, read_pyproject
 from oar_conformance.errors import PluginLoadError, UsageError
 from oar_conformance.invariants import registered
-from oar_conformance.plugins import PluginSpec, installed, load, parse_plugin_args, resolve
+from oar_conformance.plugins import (
+    PluginSpec,
+    installed,
+    load,
+    parse_plugin_args,
+    plugin_args_text,
+    resolve,
+)
 from oar_conformance.profiles import get_profile
 
 
@@ -25,6 +32,11 @@ from oar_conformance.profiles import get_profile
 )
 def test_plugin_args_split_like_oar3(text: str, expected: object) -> None:
     assert parse_plugin_args(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "a", "a:b", "k=v", "a:b:k=v:mode=fast"])
+def test_plugin_args_written_back_as_given(text: str) -> None:
+    assert plugin_args_text(*parse_plugin_args(text)) == text
 
 
 def test_resolve_forms() -> None:
