@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from oar_conformance.model import Job, Moldable, Platform, _ShortRepr, ids_text
+from oar_conformance.model import Job, Moldable, Platform, _ShortRepr, ids_text, job_by_id
 
 if TYPE_CHECKING:
     from procset import ProcSet
@@ -106,11 +106,7 @@ class AssignScenario(_ShortRepr):
 
     def job(self, job_id: int) -> Job:
         """The waiting job with id ``job_id``; a ``KeyError`` names the ids that exist."""
-        for job in self.jobs:
-            if job.id == job_id:
-                return job
-        msg = f"job_id={job_id} is not a waiting job here; ids: {[j.id for j in self.jobs]}"
-        raise KeyError(msg)
+        return job_by_id(self.jobs, job_id)
 
     def __repr__(self) -> str:
         busy = ", ".join(w.text() for w in self.busy)

@@ -52,6 +52,7 @@ __all__ = [
     "count_text",
     "ids_text",
     "intervals",
+    "job_by_id",
     "to_procset",
 ]
 
@@ -304,6 +305,16 @@ class Job(_ShortRepr):
         parts += [f"-l '{m.oarsub()}'" for m in self.moldables]
         parts += [f"-t '{k}={v}'" if v else f"-t {k}" for k, v in sorted(self.types.items())]
         return " ".join(parts)
+
+
+def job_by_id(jobs: Iterable[Job], job_id: int) -> Job:
+    """The job of ``jobs`` with id ``job_id``; a ``KeyError`` names the ids that exist."""
+    listed = tuple(jobs)
+    for job in listed:
+        if job.id == job_id:
+            return job
+    msg = f"job_id={job_id} is not a waiting job here; ids: {[j.id for j in listed]}"
+    raise KeyError(msg)
 
 
 @dataclass(frozen=True)

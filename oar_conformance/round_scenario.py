@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from oar_conformance.assign_scenario import JOB_SECURITY_TIME
-from oar_conformance.model import Job, Platform, Queue, _ShortRepr, ids_text
+from oar_conformance.model import Job, Platform, Queue, _ShortRepr, ids_text, job_by_id
 
 __all__ = ["RoundScenario", "RunningJob"]
 
@@ -74,11 +74,7 @@ class RoundScenario(_ShortRepr):
 
     def job(self, job_id: int) -> Job:
         """The waiting job with id ``job_id``; a ``KeyError`` names the ids that exist."""
-        for job in self.jobs:
-            if job.id == job_id:
-                return job
-        msg = f"job_id={job_id} is not a waiting job here; ids: {[j.id for j in self.jobs]}"
-        raise KeyError(msg)
+        return job_by_id(self.jobs, job_id)
 
     def __repr__(self) -> str:
         queues = ", ".join(

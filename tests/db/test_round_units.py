@@ -181,6 +181,13 @@ def test_queue_lookup_names_known_queues() -> None:
         scenario.queue("nope")
 
 
+def test_job_lookup_names_known_ids() -> None:
+    scenario = small_round()
+    assert scenario.job(2).queue == "admin"
+    with pytest.raises(KeyError, match=r"job_id=9 is not a waiting job here; ids: \[1, 2, 3\]"):
+        scenario.job(9)
+
+
 def _six_hosts_round(first: Queue, second: Queue) -> RoundScenario:
     """Job 1 takes four hosts, job 2 HALF_BEST hosts, job 3 one host (submitted first)."""
     platform = Platform((Level("host", tuple(frozenset({i}) for i in range(1, 7))),))
