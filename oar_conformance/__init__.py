@@ -8,18 +8,8 @@ from oar_conformance.errors import (
     PluginLoadError,
     UsageError,
 )
-from oar_conformance.model import (
-    ALL,
-    BEST,
-    HALF_BEST,
-    FindScenario,
-    Group,
-    Job,
-    Level,
-    Moldable,
-    Platform,
-    Queue,
-)
+from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.violations import Violation
 
 __version__ = "0.1.0"

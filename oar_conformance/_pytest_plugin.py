@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from oar_conformance.conformance import CheckOptions
-    from oar_conformance.invariants import Invariant
+    from oar_conformance.catalogue import Invariant
+    from oar_conformance.driver import CheckOptions
     from oar_conformance.plugins import PluginSpec
     from oar_conformance.stats import RunStats
 
@@ -139,9 +139,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
-    from oar_conformance.conformance import CheckOptions  # noqa: PLC0415
+    from oar_conformance.catalogue import get  # noqa: PLC0415
+    from oar_conformance.driver import CheckOptions  # noqa: PLC0415
     from oar_conformance.errors import UsageError  # noqa: PLC0415
-    from oar_conformance.invariants import get  # noqa: PLC0415
     from oar_conformance.plugins import parse_plugin_args, resolve  # noqa: PLC0415
     from oar_conformance.profiles import get_profile  # noqa: PLC0415
     from oar_conformance.stats import RunStats  # noqa: PLC0415
@@ -283,7 +283,7 @@ def pytest_collection_modifyitems(
     state = config.stash.get(_STATE, None)
     if state is None:
         return
-    from oar_conformance.invariants import by_group  # noqa: PLC0415
+    from oar_conformance.catalogue import by_group  # noqa: PLC0415
 
     added: list[pytest.Item] = []
     wanted = {i.upper() for i in config.getoption(OPT_INVARIANT)}
@@ -310,7 +310,7 @@ def pytest_collection_modifyitems(
 class ConformanceItem(pytest.Item):
     """One (plugin, invariant) check."""
 
-    def __init__(self, *, spec: PluginSpec, invariant: Invariant, **kwargs: Any) -> None:
+    def __init__(self, *, spec: PluginSpec, invariant: Invariant[Any, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
         self.invariant = invariant
@@ -330,9 +330,9 @@ class ConformanceItem(pytest.Item):
 
     def runtest(self) -> None:
         from oar_conformance import oar3  # noqa: PLC0415
-        from oar_conformance.conformance import requires_oar3, run_check  # noqa: PLC0415
+        from oar_conformance.catalogue import Severity  # noqa: PLC0415
+        from oar_conformance.driver import requires_oar3, run_check  # noqa: PLC0415
         from oar_conformance.errors import CheckSkipped, ConformanceFailure  # noqa: PLC0415
-        from oar_conformance.invariants import Severity  # noqa: PLC0415
 
         if requires_oar3(self.invariant) and not oar3.status().available:
             pytest.skip(oar3.status().skip_line)
@@ -374,7 +374,8 @@ class ConformanceItem(pytest.Item):
         return cached
 
     def _context(self, exc: BaseException) -> Any:
-        from oar_conformance.report import FailureContext, blob_line  # noqa: PLC0415
+        from oar_conformance.report import blob_line  # noqa: PLC0415
+        from oar_conformance.reproducer import FailureContext  # noqa: PLC0415
 
         state, inv = self._state, self.invariant
         command = (
@@ -438,7 +439,7 @@ _OUTCOMES = (("failed", "FAIL"), ("xfailed", "advisory"), ("skipped", "skip"), (
 
 def _summary_table(terminalreporter: Any) -> None:
     """One screen: plugin x invariant family, with pass / fail / skip counts and failed ids."""
-    from oar_conformance.invariants import FAMILY_GROUPS, get  # noqa: PLC0415
+    from oar_conformance.catalogue import families, get  # noqa: PLC0415
 
     cells: dict[str, dict[str, dict[str, list[str]]]] = {}
     for key, _label in _OUTCOMES:
@@ -452,12 +453,12 @@ def _summary_table(terminalreporter: Any) -> None:
             ids.append(rest.split("-", 1)[0])
     if not cells:
         return
-    families = [f for f in FAMILY_GROUPS if any(f in row for row in cells.values())]
-    header = ["plugin", *families]
+    names = [f.name for f in families() if any(f.name in row for row in cells.values())]
+    header = ["plugin", *names]
     rows = []
     for plugin, row in sorted(cells.items()):
         line = [plugin]
-        for family in families:
+        for family in names:
             parts = []
             for key, label in _OUTCOMES:
                 found = row.get(family, {}).get(key, [])

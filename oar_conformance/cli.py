@@ -93,7 +93,7 @@ def _list() -> int:
 
 
 def _invariants(markdown: bool) -> int:
-    from oar_conformance.invariants import registered  # noqa: PLC0415
+    from oar_conformance.catalogue import registered  # noqa: PLC0415
 
     for inv in registered():
         if markdown:

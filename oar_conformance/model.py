@@ -8,7 +8,7 @@ lists of ``ProcSet`` blocks, ``hy_res_rqts``) live here too so there is one sour
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,6 @@ __all__ = [
     "BEST",
     "HALF_BEST",
     "SPECIAL_COUNTS",
-    "FindScenario",
     "Group",
     "Job",
     "Level",
@@ -315,41 +314,6 @@ def job_by_id(jobs: Iterable[Job], job_id: int) -> Job:
             return job
     msg = f"job_id={job_id} is not a waiting job here; ids: {[j.id for j in listed]}"
     raise KeyError(msg)
-
-
-@dataclass(frozen=True)
-class FindScenario(_ShortRepr):
-    """Everything one call of an ``oar.find_func`` plugin receives, as plain values.
-
-    ``available`` is the ``itvs_avail`` OAR3 computes from the slots; ``beginning`` says
-    whether the time window starts at the beginning of the slot set.
-    """
-
-    platform: Platform
-    available: Ids
-    groups: tuple[Group, ...]
-    beginning: bool = True
-
-    @property
-    def busy(self) -> Ids:
-        return self.platform.resources - self.available
-
-    def oarsub(self) -> str:
-        return request_oarsub(self.groups)
-
-    def hy_res_rqts(self) -> list[tuple[list[tuple[str, int]], ProcSet]]:
-        return [g.hy_res_rqt() for g in self.groups]
-
-    def __repr__(self) -> str:
-        return (
-            f"FindScenario({self.platform!r}, request={self.oarsub()!r}, "
-            f"available={ids_text(self.available)!r}, beginning={self.beginning})"
-        )
-
-
-def iter_blocks_within(level: Level, scope: Ids) -> Iterator[Ids]:
-    """Blocks of ``level`` that lie inside ``scope``."""
-    return (b for b in level.blocks if b <= scope)
 
 
 def as_jsonable(value: Any) -> Any:

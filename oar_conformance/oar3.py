@@ -10,15 +10,26 @@ at DEBUG to the terminal, and no log file is written into the user's tree.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
-__all__ = ["INSTALL_HINT", "Oar3Status", "import_module", "require", "scheduling", "status"]
+__all__ = [
+    "INSTALL_HINT",
+    "Oar3Status",
+    "import_module",
+    "isolated_oar3_state",
+    "require",
+    "scheduling",
+    "status",
+]
 
 INSTALL_HINT = (
     "install OAR3 from its source tree into this environment "
@@ -111,3 +122,43 @@ def _quiet_oar_logging() -> None:
     for name in list(logging.root.manager.loggerDict):
         if name == "oar" or name.startswith("oar."):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+_PSEUDO_DEFAULTS = (
+    "types",
+    "deps",
+    "key_cache",
+    "assign_args",
+    "assign_kwargs",
+    "find_args",
+    "find_kwargs",
+)
+
+
+_QUOTAS_STATE = ("enabled", "calendar", "default_rules", "job_types")
+
+
+@contextmanager
+def isolated_oar3_state(sched: ModuleType) -> Iterator[None]:
+    """Run a round with OAR3's class-level state neutral, and put it back afterwards.
+
+    Quotas are off (``Quotas.enabled`` false, no calendar); ``JobPseudo``'s shared
+    mutable defaults and OAR3's configuration are restored, so a plugin writing into them
+    cannot affect the next example; OAR3's loggers stay quiet.
+    """
+    quotas, pseudo, config = sched.Quotas, sched.JobPseudo, sched.config
+    saved_quotas = {name: copy.copy(getattr(quotas, name)) for name in _QUOTAS_STATE}
+    saved_pseudo = {name: copy.deepcopy(getattr(pseudo, name)) for name in _PSEUDO_DEFAULTS}
+    saved_config = dict(config)
+    quotas.enabled, quotas.calendar = False, None
+    _quiet_oar_logging()
+    try:
+        yield
+    finally:
+        for name, value in saved_quotas.items():
+            setattr(quotas, name, value)
+        for name, value in saved_pseudo.items():
+            setattr(pseudo, name, value)
+        config.clear()
+        config.update(saved_config)
+        _quiet_oar_logging()

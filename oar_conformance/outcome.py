@@ -1,15 +1,18 @@
 """Outcomes: what a plugin did with a scenario, read back into plain values.
 
-The runners fill these; invariants and reports read them. A failed call (the plugin
-raised, hung, or returned the wrong type) is recorded as a :class:`PluginError` instead of
-a result, so a misbehaving plugin is reported, never a crash of the kit.
+Each family's runner fills its own outcome type (``families/<family>/outcome.py``);
+invariants and reports read them. Every outcome follows :class:`Outcome`: a failed call
+(the plugin raised, hung, or returned the wrong type) is recorded as a
+:class:`PluginError` instead of a result, so a misbehaving plugin is reported, never a
+crash of the kit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["FindOutcome", "PluginError"]
+__all__ = ["Outcome", "PluginError"]
 
 
 @dataclass(frozen=True)
@@ -25,26 +28,13 @@ class PluginError:
     traceback: str = ""
 
 
-@dataclass(frozen=True)
-class FindOutcome:
-    """One observed call (or pair of calls) of an ``oar.find_func`` plugin.
-
-    ``result`` is the returned ProcSet as ids, ``None`` when ``error`` is set. ``mutated``
-    names the inputs the call changed (``itvs_avail``, ``hy_res_rqts``, ``hy``).
-    ``repeat`` is the answer of a second identical call (``None`` unless an invariant
-    needed it); ``reference`` is OAR3's default answer on the same inputs (``None`` when
-    not computed). ``seconds`` is the wall time of the first call.
-    """
-
-    result: frozenset[int] | None
-    error: PluginError | None = None
-    mutated: tuple[str, ...] = ()
-    repeat: frozenset[int] | None = None
-    repeat_error: PluginError | None = None
-    reference: frozenset[int] | None = None
-    seconds: float = 0.0
+class Outcome(Protocol):
+    """What the driver reads of every family's outcome: the failed call and the time."""
 
     @property
-    def allocated(self) -> bool:
-        """The plugin answered with a non-empty allocation."""
-        return bool(self.result)
+    def error(self) -> PluginError | None:
+        """Why the (first) call gave no usable answer; ``None`` when it did."""
+
+    @property
+    def seconds(self) -> float:
+        """Wall time of the plugin's call(s), for the run statistics."""

@@ -17,7 +17,12 @@ from typing import Any
 from oar_conformance.errors import PluginLoadError, UsageError
 
 __all__ = [
+    "ASSIGN_GROUP",
     "ENTRY_POINT_GROUPS",
+    "FIND_GROUP",
+    "JOB_TYPE_SELECTORS",
+    "METASCHED_GROUP",
+    "SORT_GROUP",
     "InstalledPlugin",
     "PluginSpec",
     "installed",
@@ -27,12 +32,15 @@ __all__ = [
     "resolve",
 ]
 
-ENTRY_POINT_GROUPS = (
-    "oar.find_func",
-    "oar.assign_func",
-    "oar.jobs_sorting_func",
-    "oar.extra_metasched_func",
-)
+FIND_GROUP = "oar.find_func"
+ASSIGN_GROUP = "oar.assign_func"
+SORT_GROUP = "oar.jobs_sorting_func"
+METASCHED_GROUP = "oar.extra_metasched_func"
+ENTRY_POINT_GROUPS = (FIND_GROUP, ASSIGN_GROUP, SORT_GROUP, METASCHED_GROUP)
+"""The entry-point groups OAR3 reads plugins from, in catalogue order."""
+
+JOB_TYPE_SELECTORS = {FIND_GROUP: "find", ASSIGN_GROUP: "assign"}
+"""Groups whose plugin a job selects by a type ``KEY=NAME[:args]``, and that key."""
 
 _SHORT = {
     "find": "oar.find_func",

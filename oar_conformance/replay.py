@@ -7,27 +7,16 @@ plugin is still wrong and passes once it is fixed, so it can join the plugin's o
 
 from __future__ import annotations
 
-import base64
-import pickle
 from typing import Any
 
-from oar_conformance.conformance import CheckOptions, driver_for
+from oar_conformance.catalogue import get
+from oar_conformance.driver import CheckOptions, driver_for
 from oar_conformance.errors import ConformanceFailure, UsageError
-from oar_conformance.invariants import get
 from oar_conformance.plugins import load, parse_plugin_args, resolve
-from oar_conformance.report import FailureContext, render_failure
+from oar_conformance.report import render_failure
+from oar_conformance.reproducer import FailureContext, load_scenario
 
-__all__ = ["assert_conforms", "dump_scenario", "load_scenario"]
-
-
-def dump_scenario(scenario: Any) -> str:
-    """The scenario as base64 text to embed in a reproducer."""
-    return base64.b64encode(pickle.dumps(scenario, protocol=4)).decode("ascii")
-
-
-def load_scenario(text: str) -> Any:
-    """The scenario back from :func:`dump_scenario` text (written by the kit itself)."""
-    return pickle.loads(base64.b64decode(text))  # noqa: S301 - the kit's own report file
+__all__ = ["assert_conforms", "load_scenario"]
 
 
 def assert_conforms(plugin: str, invariant_id: str, scenario: Any, plugin_args: str = "") -> None:
@@ -42,7 +31,7 @@ def assert_conforms(plugin: str, invariant_id: str, scenario: Any, plugin_args: 
         raise UsageError(msg)
     invariant = get(invariant_id)
     args, kwargs = parse_plugin_args(plugin_args)
-    options = CheckOptions(args=args, kwargs=kwargs, database=None, group=specs[0].group)
+    options = CheckOptions(args=args, kwargs=kwargs, example_database=None, group=specs[0].group)
     driver = driver_for(invariant, load(specs[0]), options)
     outcome = driver.run(scenario, invariant.needs)
     for violation in invariant.check(scenario, outcome):

@@ -6,27 +6,18 @@ wherever a plugin author meets it.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
-from oar_conformance.invariants import Invariant
+from oar_conformance.catalogue import family_of
 from oar_conformance.model import as_jsonable
-from oar_conformance.plugins import PluginSpec, plugin_args_text
+from oar_conformance.plugins import plugin_args_text
+from oar_conformance.reproducer import FailureContext, dump_scenario, indent, wrapped
 from oar_conformance.violations import Violation
 
-__all__ = [
-    "FailureContext",
-    "blob_line",
-    "indent",
-    "render_failure",
-    "wrapped",
-    "write_report_files",
-]
+__all__ = ["blob_line", "render_failure", "write_report_files"]
 
 _BLOB = re.compile(r"@reproduce_failure\([^)]*\)")
 
@@ -38,45 +29,6 @@ def blob_line(notes: Sequence[str]) -> str | None:
         if found:
             return found.group(0)
     return None
-
-
-@dataclass(frozen=True)
-class FailureContext:
-    """Where a violation was found: the plugin, the check and how to run it again."""
-
-    spec: PluginSpec
-    invariant: Invariant
-    command: str
-    blob: str | None = None
-    args: tuple[str, ...] = ()
-    kwargs: Mapping[str, str] = field(default_factory=dict)
-    seed: int | None = None
-    profile: str = ""
-
-
-def indent(text: str, prefix: str = "  ") -> str:
-    return textwrap.indent(text, prefix, lambda line: True)
-
-
-_CASES = {
-    "find": "oar_conformance.render:find_case",
-    "assign": "oar_conformance.render_gantt:assign_case",
-    "sort": "oar_conformance.render_sort:sort_case",
-    "metasched": "oar_conformance.render_round:round_case",
-    "round": "oar_conformance.render_round:round_case",
-}
-"""Family -> ``module:function(violation, context) -> (counterexample, reproducer)``."""
-
-
-def _case(violation: Violation, context: FailureContext) -> tuple[str, str]:
-    """The rendered counterexample and a self-contained reproducer snippet."""
-    target = _CASES.get(context.invariant.family)
-    if target is None:
-        return repr(violation.scenario), ""
-    module, _, name = target.partition(":")
-    render: Callable[[Violation, FailureContext], tuple[str, str]]
-    render = getattr(importlib.import_module(module), name)
-    return render(violation, context)
 
 
 def render_failure(violation: Violation, context: FailureContext) -> str:
@@ -93,7 +45,7 @@ def render_failure(violation: Violation, context: FailureContext) -> str:
     if violation.expected:
         head.append(indent(f"Expected: {violation.expected}"))
     head.append(indent(f"why it matters: {inv.rationale}"))
-    case, snippet = _case(violation, context)
+    case, snippet = family_of(inv).render(violation, context)
     parts = ["\n".join(head), "Counterexample (shrunk):\n" + indent(case)]
     reproduce = [indent(context.command)]
     if context.blob:
@@ -125,12 +77,6 @@ def test_{func}():
 """
 
 
-def wrapped(text: str, width: int = 84) -> str:
-    """A long string literal as implicitly joined lines that fit the page."""
-    chunks = [text[i : i + width] for i in range(0, len(text), width)] or [""]
-    return "\n    ".join(f'"{chunk}"' for chunk in chunks)
-
-
 def _slug(context: FailureContext) -> str:
     raw = f"{context.spec.short_group}-{context.spec.name}-{context.invariant.id}"
     return re.sub(r"[^A-Za-z0-9_]+", "_", raw).strip("_")
@@ -143,7 +89,6 @@ def write_report_files(
 
     Returns the paths written; files of an earlier run for the same check are replaced.
     """
-    from oar_conformance.replay import dump_scenario  # noqa: PLC0415 - replay imports this
 
     folder.mkdir(parents=True, exist_ok=True)
     slug = _slug(context)

@@ -6,10 +6,27 @@ the invariant and the kind of breach, not on the values), so one failing test is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Violation"]
+__all__ = ["Breach", "Violation"]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """What one check found wrong, before the driver adds the invariant and the example.
+
+    ``message`` is one line on what is wrong; ``received`` and ``expected`` are short
+    human texts; ``kind`` names the kind of breach (it stays equal while Hypothesis
+    shrinks); ``marks`` names resource ids a report should highlight.
+    """
+
+    message: str
+    received: str = ""
+    expected: str = ""
+    kind: str = ""
+    marks: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from oar_conformance.assign_scenario import AssignScenario, Window
+from oar_conformance.families.assign.scenario import AssignScenario, Window
 from oar_conformance.model import Job, Platform, Queue
 
 from ._availability import draw_availability

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
 from oar_conformance.model import Job, Platform, Queue
-from oar_conformance.round_scenario import RoundScenario, RunningJob
 
 from ._availability import availability
 from ._jobs import MAX_JOBS, jobs

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from oar_conformance.model import FindScenario, Group, Platform
+from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.model import Group, Platform
 
 from ._availability import Busy, draw_availability
 from ._platforms import BOOLEANS, MAX_RESOURCES, platforms

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
 
+from oar_conformance.families.sort.scenario import SortScenario
 from oar_conformance.model import Group, Job, Level, Moldable, Platform
-from oar_conformance.sort_scenario import SortScenario
 
 from ._jobs import (
     _MAX_DEPENDENCIES,

@@ -3,23 +3,13 @@
 :class:`Database` is one database the kit created (an in-memory sqlite, or a temporary
 database on a throwaway or given PostgreSQL server) holding OAR3's schema once;
 :meth:`Database.session` lends a session inside a transaction rolled back afterwards, so
-examples are isolated without rebuilding the schema. :func:`run_round` runs one real
-``meta_schedule`` round on such a session.
+examples are isolated without rebuilding the schema. The round family
+(:mod:`oar_conformance.families.rounds`) runs OAR3's ``meta_schedule`` on such a session.
 """
 
 from __future__ import annotations
 
 from oar_conformance.db._postgres import DatabaseUnavailable
-from oar_conformance.db._round import Call, GanttEntry, RoundPlugin, RoundResult, run_round
 from oar_conformance.db._schema import Database, get_database
 
-__all__ = [
-    "Call",
-    "Database",
-    "DatabaseUnavailable",
-    "GanttEntry",
-    "RoundPlugin",
-    "RoundResult",
-    "get_database",
-    "run_round",
-]
+__all__ = ["Database", "DatabaseUnavailable", "get_database"]

@@ -33,14 +33,14 @@ from hypothesis import strategies as st
 
 from oar_conformance import oar3
 from oar_conformance import strategies as ost
-from oar_conformance.conformance import CheckOptions, driver_for, run_check
+from oar_conformance.catalogue import Invariant, by_group, get
+from oar_conformance.driver import CheckOptions, driver_for, run_check
 from oar_conformance.errors import ConformanceFailure
-from oar_conformance.find_runner import FindRunner
-from oar_conformance.invariants import Invariant, by_group, get
+from oar_conformance.families.find.runner import FindRunner
+from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.model import Queue
 from oar_conformance.plugins import PluginSpec, load
 from oar_conformance.profiles import Profile, get_profile
-from oar_conformance.round_scenario import RoundScenario
 from oar_conformance.stats import RunStats
 
 FIND = "oar.find_func"
@@ -116,13 +116,15 @@ def timed_check(
 ) -> tuple[float, Any]:
     """Wall time of one check and its plugin statistics, after an untimed warm-up."""
     warm = Profile(f"{profile.name}-warm-up", 5, profile.max_resources, "warm-up")
-    run_check(spec, invariant, CheckOptions(profile=warm, seed=99, database=None, **options))
+    run_check(
+        spec, invariant, CheckOptions(profile=warm, seed=99, example_database=None, **options)
+    )
     stats = RunStats()
     start = time.perf_counter()
     run_check(
         spec,
         invariant,
-        CheckOptions(profile=profile, seed=1, database=None, stats=stats, **options),
+        CheckOptions(profile=profile, seed=1, example_database=None, stats=stats, **options),
     )
     return time.perf_counter() - start, stats.for_plugin(str(spec))
 
@@ -240,7 +242,7 @@ def power(seeds: int) -> list[dict[str, Any]]:
             for seed in range(1, seeds + 1):
                 stats = RunStats()
                 options = CheckOptions(
-                    profile=ci, seed=seed, database=None, stats=stats, shrink=False
+                    profile=ci, seed=seed, example_database=None, stats=stats, shrink=False
                 )
                 start = time.perf_counter()
                 try:
@@ -255,7 +257,7 @@ def power(seeds: int) -> list[dict[str, Any]]:
                         run_check(
                             PluginSpec(group, name),
                             invariant,
-                            CheckOptions(profile=ci, seed=seed, database=None),
+                            CheckOptions(profile=ci, seed=seed, example_database=None),
                         )
                     except ConformanceFailure as exc:
                         shrink_s.append(time.perf_counter() - start)
@@ -436,7 +438,7 @@ def health(examples: int) -> list[dict[str, Any]]:
     for profile in profiles:
         for group, name, inv_id in cases:
             invariant = get(inv_id)
-            options = CheckOptions(profile=profile, seed=1, database=None)
+            options = CheckOptions(profile=profile, seed=1, example_database=None)
             driver = driver_for(invariant, load(PluginSpec(group, name)), options)
             stats = RunStats().for_plugin(f"{group}:{name}")
             test = settings(max_examples=profile.max_examples, deadline=None, database=None)(
@@ -511,7 +513,8 @@ def rounds(examples: int) -> list[dict[str, Any]]:
     metasched sample, generation and checks included. Also the bare time of two fixed
     rounds (8 resources and 5 jobs, 256 resources and 100 jobs).
     """
-    from oar_conformance.db import DatabaseUnavailable, get_database, run_round  # noqa: PLC0415
+    from oar_conformance.db import DatabaseUnavailable, get_database  # noqa: PLC0415
+    from oar_conformance.families.rounds.oar_round import run_round  # noqa: PLC0415
 
     scenarios = _drawn(ost.round_scenarios(max_resources=16), examples)
     fixed = {"8 res, 5 jobs": _fixed_round(8, 5), "256 res, 100 jobs": _fixed_round(256, 100)}

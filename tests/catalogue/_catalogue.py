@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from oar_conformance import oar3
-from oar_conformance.conformance import CheckOptions, run_check
+from oar_conformance.catalogue import get
+from oar_conformance.driver import CheckOptions, run_check
 from oar_conformance.errors import ConformanceFailure
-from oar_conformance.invariants import get
 from oar_conformance.plugins import PluginSpec
 from oar_conformance.profiles import get_profile
 
@@ -21,7 +21,7 @@ def check(
     options = CheckOptions(
         profile=get_profile(profile),
         seed=SEED,
-        database=None,
+        example_database=None,
         **kw,  # type: ignore[arg-type]
     )
     run_check(PluginSpec(group, name), get(invariant_id), options)

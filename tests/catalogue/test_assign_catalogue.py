@@ -18,9 +18,10 @@ import pytest
 from _catalogue import caught, check, needs_oar3
 
 from oar_conformance import oar3
-from oar_conformance.assign_runner import AssignRunner, Placement
-from oar_conformance.assign_scenario import AssignScenario, Window
-from oar_conformance.invariants import Severity, by_group, get
+from oar_conformance.catalogue import Severity, by_group, get
+from oar_conformance.families.assign.outcome import Placement
+from oar_conformance.families.assign.runner import AssignRunner
+from oar_conformance.families.assign.scenario import AssignScenario, Window
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, to_procset
 
 ASSIGN = "oar.assign_func"

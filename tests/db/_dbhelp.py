@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from oar_conformance import oar3
-from oar_conformance.conformance import CheckOptions, run_check
+from oar_conformance.catalogue import get
 from oar_conformance.db._postgres import find_pg_bin
+from oar_conformance.driver import CheckOptions, run_check
 from oar_conformance.errors import ConformanceFailure
-from oar_conformance.invariants import get
+from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.plugins import PluginSpec
 from oar_conformance.profiles import Profile
-from oar_conformance.round_scenario import RoundScenario, RunningJob
 
 METASCHED = "oar.extra_metasched_func"
 SEED = 20261125
@@ -27,7 +27,7 @@ needs_postgresql = pytest.mark.skipif(
 
 def check(name: str, invariant_id: str, db: str = "sqlite", group: str = METASCHED) -> None:
     """Run one round check on sample plugin ``name`` of ``group`` (metasched by default)."""
-    options = CheckOptions(profile=FAST, seed=SEED, database=None, db=db)
+    options = CheckOptions(profile=FAST, seed=SEED, example_database=None, db=db)
     run_check(PluginSpec(group, name), get(invariant_id), options)
 
 

@@ -25,13 +25,15 @@ from _dbhelp import (
     small_round,
 )
 
-from oar_conformance.conformance import CheckOptions, run_check
-from oar_conformance.db import RoundPlugin, RoundResult, get_database, run_round
-from oar_conformance.db._round import round_config
-from oar_conformance.invariants import get
+from oar_conformance.catalogue import get
+from oar_conformance.db import get_database
+from oar_conformance.driver import CheckOptions, run_check
+from oar_conformance.families.rounds.oar_round import RoundPlugin, round_config, run_round
+from oar_conformance.families.rounds.outcome import RoundResult
+from oar_conformance.families.rounds.render import round_case
 from oar_conformance.plugins import PluginSpec
-from oar_conformance.render_round import round_case
-from oar_conformance.report import FailureContext, render_failure
+from oar_conformance.report import render_failure
+from oar_conformance.reproducer import FailureContext
 from oar_conformance.stats import RunStats
 
 pytestmark = needs_oar3
@@ -54,7 +56,7 @@ CORRECT = [
 @pytest.mark.parametrize(("group", "name"), CORRECT)
 def test_correct_plugins_leave_a_valid_gantt(group: str, name: str) -> None:
     stats = RunStats()
-    options = CheckOptions(profile=FAST, seed=SEED, database=None, stats=stats)
+    options = CheckOptions(profile=FAST, seed=SEED, example_database=None, stats=stats)
     run_check(PluginSpec(group, name), get("R1"), options)
     plugin = stats.for_plugin(f"{group}:{name}")
     assert plugin.examples == FAST.max_examples

@@ -13,14 +13,13 @@ from _dbhelp import needs_oar3, small_round
 from hypothesis import find, given, settings
 
 from oar_conformance import strategies as ost
-from oar_conformance.db import Call, GanttEntry, RoundResult
-from oar_conformance.db._load import moldable_rows, resource_rows, types_of
+from oar_conformance.catalogue import get
 from oar_conformance.errors import UsageError
-from oar_conformance.invariants import get
+from oar_conformance.families.rounds.load import moldable_rows, resource_rows, types_of
+from oar_conformance.families.rounds.outcome import Call, GanttEntry, RoundOutcome, RoundResult
+from oar_conformance.families.rounds.render import render_round_case
+from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.model import HALF_BEST, Group, Job, Level, Moldable, Platform, Queue
-from oar_conformance.render_round import render_round_case
-from oar_conformance.round_runner import RoundOutcome
-from oar_conformance.round_scenario import RoundScenario
 
 
 def _calls(*groups: tuple[str, ...]) -> tuple[Call, ...]:
@@ -152,7 +151,8 @@ def test_render_shows_queues_calls_and_gantt() -> None:
 
 @needs_oar3
 def test_a_real_round_on_sqlite_schedules_by_priority() -> None:
-    from oar_conformance.db import get_database, run_round  # noqa: PLC0415
+    from oar_conformance.db import get_database  # noqa: PLC0415
+    from oar_conformance.families.rounds.oar_round import run_round  # noqa: PLC0415
 
     seen: list[tuple[object, list[str]]] = []
 

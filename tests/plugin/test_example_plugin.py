@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from oar_conformance.invariants import Severity, by_group
+from oar_conformance.catalogue import Severity, by_group
 
 pytest.importorskip(
     "oar_example_plugin",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from oar_conformance import oar3
-from oar_conformance.invariants import by_group
+from oar_conformance.catalogue import by_group
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_VARIABLE = "OAR_CONFORMANCE_UPDATE_SNAPSHOTS"

@@ -17,16 +17,8 @@ from dataclasses import replace
 
 import pytest
 
-from oar_conformance.assign_runner import (
-    AssignOutcome,
-    JobResult,
-    Placement,
-    SlotRecord,
-    SlotSnapshot,
-)
-from oar_conformance.assign_scenario import AssignScenario, Window
-from oar_conformance.invariants import get
-from oar_conformance.invariants.assign import (
+from oar_conformance.catalogue import get
+from oar_conformance.families.assign.occupation import (
     Occupant,
     Segment,
     clashes,
@@ -34,6 +26,14 @@ from oar_conformance.invariants.assign import (
     malformed,
     slot_chain,
 )
+from oar_conformance.families.assign.outcome import (
+    AssignOutcome,
+    JobResult,
+    Placement,
+    SlotRecord,
+    SlotSnapshot,
+)
+from oar_conformance.families.assign.scenario import AssignScenario, Window
 from oar_conformance.model import Group, Job, Level, Moldable, Platform
 from oar_conformance.outcome import PluginError
 from oar_conformance.violations import Violation

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import pytest
 
-from oar_conformance.invariants import get, registered
-from oar_conformance.invariants._hierarchy import group_problem, has_selection, split_result
-from oar_conformance.model import ALL, BEST, HALF_BEST, FindScenario, Group, Level, Platform
-from oar_conformance.outcome import FindOutcome, PluginError
+from oar_conformance.catalogue import get, registered
+from oar_conformance.families.find.outcome import FindOutcome
+from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.hierarchy import group_problem, has_selection, split_result
+from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Level, Platform
+from oar_conformance.outcome import PluginError
 
 
 def ids(*ranges: tuple[int, int] | int) -> frozenset[int]:

@@ -22,20 +22,24 @@ from typing import Any
 import pytest
 from hypothesis import Phase, find, given, settings
 
+from oar_conformance.catalogue import get, registered
 from oar_conformance.errors import UsageError
-from oar_conformance.invariants import get, registered
-from oar_conformance.invariants.sort import jids_text, permutation_problems, swapped_twins
-from oar_conformance.model import Group, Job, Moldable, Queue
-from oar_conformance.outcome import PluginError
-from oar_conformance.sort_runner import (
-    JOB_SECURITY_TIME,
+from oar_conformance.families.sort.outcome import (
     Answer,
-    JobRecord,
     SortOutcome,
+    jids_text,
+    permutation_problems,
+    swapped_twins,
+)
+from oar_conformance.families.sort.runner import (
+    JOB_SECURITY_TIME,
+    JobRecord,
     SortPlatform,
     SortRunner,
 )
-from oar_conformance.sort_scenario import SortScenario, twin_key
+from oar_conformance.families.sort.scenario import SortScenario, twin_key
+from oar_conformance.model import Group, Job, Moldable, Queue
+from oar_conformance.outcome import PluginError
 from oar_conformance.strategies import sort_scenarios
 
 ALL_IDS = frozenset(range(1, 5))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from oar_conformance.catalogue import registered
 from oar_conformance.config import parse, read_pyproject
 from oar_conformance.errors import PluginLoadError, UsageError
-from oar_conformance.invariants import registered
 from oar_conformance.plugins import (
     PluginSpec,
     installed,

@@ -21,13 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from procset import ProcSet
 
-from oar_conformance.model import ALL, BEST, FindScenario, Group, Level, Platform, to_procset
-from oar_conformance.render import (
-    procset_literal,
-    render_find_case,
-    render_hierarchy,
-    reproducer_find,
-)
+from oar_conformance.families.find.render import render_find_case, render_hierarchy, reproducer_find
+from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.model import ALL, BEST, Group, Level, Platform, to_procset
+from oar_conformance.reproducer import procset_literal
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_VARIABLE = "OAR_CONFORMANCE_UPDATE_SNAPSHOTS"

@@ -18,19 +18,21 @@ import pytest
 from test_render import assert_snapshot
 
 from oar_conformance import oar3
-from oar_conformance.assign_runner import AssignOutcome, JobResult, Placement
-from oar_conformance.assign_scenario import AssignScenario, Window
-from oar_conformance.invariants import get
-from oar_conformance.model import ALL, Group, Job, Level, Moldable, Platform, to_procset
-from oar_conformance.outcome import PluginError
-from oar_conformance.plugins import PluginSpec
-from oar_conformance.render_gantt import (
+from oar_conformance.catalogue import get
+from oar_conformance.families.assign.outcome import AssignOutcome, JobResult, Placement
+from oar_conformance.families.assign.render import (
     assign_case,
     render_assign_case,
     render_gantt,
     reproducer_assign,
 )
-from oar_conformance.report import FailureContext, render_failure
+from oar_conformance.families.assign.scenario import AssignScenario, Window
+from oar_conformance.model import ALL, Group, Job, Level, Moldable, Platform, to_procset
+from oar_conformance.outcome import PluginError
+from oar_conformance.plugins import PluginSpec
+from oar_conformance.report import render_failure
+from oar_conformance.reproducer import FailureContext
+from oar_conformance.violations import Breach
 
 Ids = frozenset[int]
 
@@ -154,7 +156,7 @@ def test_assign_case_in_a_failure_report() -> None:
     error = PluginError("raised", "ValueError: no", "Traceback (most recent call last):\n  ...")
     outcome = AssignOutcome(jobs=(replace(CLASHING.jobs[0], error=error),), error=error)
     violation = get("A1").violation(
-        "job 1: ValueError: no", kind="raised", scenario=SCENARIO, outcome=outcome
+        Breach("job 1: ValueError: no", kind="raised"), SCENARIO, outcome
     )
     context = FailureContext(
         spec=PluginSpec("oar.assign_func", "mine"),
@@ -199,7 +201,7 @@ class FakeEntryPoint:
 def test_reproducer_places_jobs_as_the_adapter_does(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from oar_conformance.assign_runner import AssignRunner  # noqa: PLC0415
+    from oar_conformance.families.assign.runner import AssignRunner  # noqa: PLC0415
 
     sched = oar3.scheduling()
     calls: list[tuple[Any, ...]] = []

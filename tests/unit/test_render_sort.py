@@ -16,14 +16,16 @@ from typing import Any
 import pytest
 from test_render import assert_snapshot, run_reproducer
 
-from oar_conformance.invariants import get
+from oar_conformance.catalogue import get
+from oar_conformance.families.sort.outcome import Answer, SortOutcome
+from oar_conformance.families.sort.render import render_sort_case, reproducer_sort, sort_case
+from oar_conformance.families.sort.runner import SortRunner
+from oar_conformance.families.sort.scenario import SortScenario
 from oar_conformance.model import Group, Job, Moldable, Queue
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import PluginSpec
-from oar_conformance.render_sort import render_sort_case, reproducer_sort, sort_case
-from oar_conformance.report import FailureContext, render_failure
-from oar_conformance.sort_runner import Answer, SortOutcome, SortRunner
-from oar_conformance.sort_scenario import SortScenario
+from oar_conformance.report import render_failure
+from oar_conformance.reproducer import FailureContext
 
 GROUP = "oar.jobs_sorting_func"
 

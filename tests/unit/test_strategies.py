@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 
 from oar_conformance import oar3
 from oar_conformance.errors import UsageError
-from oar_conformance.find_runner import reference_find
-from oar_conformance.invariants._hierarchy import has_selection
+from oar_conformance.families.find.runner import reference_find
+from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.hierarchy import has_selection
 from oar_conformance.model import (
     ALL,
     BEST,
     HALF_BEST,
     SPECIAL_COUNTS,
-    FindScenario,
     Group,
     Level,
     Platform,

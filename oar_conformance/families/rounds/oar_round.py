@@ -34,13 +34,13 @@ from sqlalchemy import func, select, text
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
-from oar_conformance.assign_runner import isolated_oar3_state
-from oar_conformance.db._load import HIERARCHY_LABELS, load
+from oar_conformance.families.rounds.load import HIERARCHY_LABELS, load
+from oar_conformance.families.rounds.outcome import Call, GanttEntry, RoundResult
+from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.outcome import PluginError
-from oar_conformance.round_scenario import RoundScenario
+from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, SORT_GROUP
 
 __all__ = [
-    "EXTRA_METASCHED_GROUP",
     "PLUGIN_NAME",
     "Call",
     "GanttEntry",
@@ -51,9 +51,6 @@ __all__ = [
     "run_round",
 ]
 
-EXTRA_METASCHED_GROUP = "oar.extra_metasched_func"
-SORTING_GROUP = "oar.jobs_sorting_func"
-JOB_TYPE_GROUPS = {"oar.find_func": "find", "oar.assign_func": "assign"}
 """Groups selected per job by a type, and the type's key."""
 PLUGIN_NAME = "oar-conformance-plugin-under-test"
 """The name the kit configures; OAR3's lookup of it gets the plugin under test."""
@@ -78,7 +75,7 @@ class RoundPlugin:
 
 def plugin_type(plugin: RoundPlugin) -> str | None:
     """The job type that selects ``plugin`` (``find=NAME:args``), or None for its group."""
-    key = JOB_TYPE_GROUPS.get(plugin.group)
+    key = JOB_TYPE_SELECTORS.get(plugin.group)
     if key is None:
         return None
     return f"{key}={PLUGIN_NAME}" + (f":{plugin.args}" if plugin.args else "")
@@ -93,63 +90,6 @@ _NOTIFICATIONS: dict[str, Callable[..., Any]] = {
 }
 
 Ids = frozenset[int]
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call of the plugin: the queue groups it received, and what went wrong.
-
-    ``prev_queues`` is ``None`` when OAR3 passed ``None``; queue groups are names with
-    priorities, read when the call began. ``error`` is an exception or timeout;
-    ``session_error`` says why the session no longer answered ``SELECT 1`` after it.
-    """
-
-    prev_queues: tuple[tuple[str, int], ...] | None
-    queues: tuple[tuple[str, int], ...]
-    error: PluginError | None = None
-    session_error: str = ""
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class GanttEntry:
-    """One job in the gantt after the round: its moldable, start, walltime and resources.
-
-    ``moldable_id`` is the scenario's (0 for a running job); ``walltime`` excludes the
-    security time.
-    """
-
-    job_id: int
-    moldable_id: int
-    start: int
-    walltime: int
-    ids: Ids
-    running: bool
-
-
-@dataclass(frozen=True)
-class RoundResult:
-    """What one round gave: the calls observed, the gantt, the jobs' states.
-
-    ``calls`` are a metasched plugin's calls; ``plugin_calls`` and ``plugin_seconds``
-    count every call of the plugin under test, whatever its group. ``error`` is the
-    plugin's failed call, or OAR3's own failure later in the round; ``gantt`` is empty
-    when the session could not be read any more.
-    """
-
-    calls: tuple[Call, ...]
-    gantt: tuple[GanttEntry, ...]
-    states: tuple[tuple[int, str], ...]
-    error: PluginError | None = None
-    plugin_calls: int = 0
-    plugin_seconds: float = 0.0
-
-    @property
-    def schedule(self) -> tuple[tuple[int, int, int, tuple[int, ...]], ...]:
-        """The gantt as comparable values: (job, moldable, start, sorted ids)."""
-        return tuple(
-            sorted((e.job_id, e.moldable_id, e.start, tuple(sorted(e.ids))) for e in self.gantt)
-        )
 
 
 def meta_sched() -> ModuleType:
@@ -230,9 +170,9 @@ def round_config(scenario: RoundScenario, plugin: RoundPlugin | None) -> Any:
     )
     group = None if plugin is None else plugin.group
     text = "" if plugin is None else plugin.args or scenario.config
-    if group == EXTRA_METASCHED_GROUP:
+    if group == METASCHED_GROUP:
         config.update({"EXTRA_METASCHED": PLUGIN_NAME, "EXTRA_METASCHED_CONFIG": text})
-    elif group == SORTING_GROUP:
+    elif group == SORT_GROUP:
         config.update(
             {
                 "JOB_PRIORITY": "CUSTOM",
@@ -297,7 +237,7 @@ def run_round(
     OAR3 alone (its default policies, as a bare round).
     """
     if plugin is not None and not isinstance(plugin, RoundPlugin):
-        plugin = RoundPlugin(EXTRA_METASCHED_GROUP, plugin)
+        plugin = RoundPlugin(METASCHED_GROUP, plugin)
     module = meta_sched()
     tools = importlib.import_module("oar.lib.tools")
     real_lookup = importlib.import_module("oar.lib.plugins").find_plugin_function
@@ -332,13 +272,13 @@ def run_round(
 
     def lookup(group: str, name: str) -> Any:
         if plugin is not None and group == plugin.group and name == PLUGIN_NAME:
-            return metasched_recorder if group == EXTRA_METASCHED_GROUP else recorder
+            return metasched_recorder if group == METASCHED_GROUP else recorder
         return real_lookup(group, name)
 
     stubs = dict(_NOTIFICATIONS, get_date=lambda *a: scenario.now)
     config = round_config(scenario, plugin)
     with (
-        isolated_oar3_state(oar3.scheduling()),
+        oar3.isolated_oar3_state(oar3.scheduling()),
         _patched(tools, stubs),
         ExitStack() as lookups,
     ):

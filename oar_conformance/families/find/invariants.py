@@ -10,18 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from oar_conformance.invariants._hierarchy import (
+from oar_conformance.families.find.outcome import FindOutcome
+from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.hierarchy import (
     free_region,
     group_problem,
     has_selection,
     split_result,
 )
-from oar_conformance.invariants._registry import Severity, get, invariant
-from oar_conformance.model import FindScenario, ids_text
-from oar_conformance.outcome import FindOutcome
-from oar_conformance.violations import Violation
+from oar_conformance.invariant import InvariantSet, Severity
+from oar_conformance.model import ids_text
+from oar_conformance.plugins import FIND_GROUP
+from oar_conformance.violations import Breach
 
-__all__: list[str] = []
+__all__ = ["INVARIANTS"]
+
+INVARIANTS: InvariantSet[FindScenario, FindOutcome] = InvariantSet("find", (FIND_GROUP,))
+"""The find family's invariants, in catalogue order."""
 
 Ids = frozenset[int]
 
@@ -46,9 +51,8 @@ def _starved_groups(scenario: FindScenario, result: Ids) -> list[int]:
     return starved if len(starved) < len(scenario.groups) else []
 
 
-@invariant(
+@INVARIANTS.register(
     "F1",
-    family="find",
     slug="inside-availability",
     title="result inside availability and the group's constraints",
     rationale=(
@@ -56,37 +60,32 @@ def _starved_groups(scenario: FindScenario, result: Ids) -> list[int]:
         "resource outside the job's property constraints breaks the user's request."
     ),
 )
-def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     result = outcome.result
     if not result:
         return
     busy = result - scenario.available
     outside = (result & scenario.available) - _allowed(scenario)
     if busy:
-        yield get("F1").violation(
+        yield Breach(
             f"returned busy resources {ids_text(busy)}",
             received=ids_text(result),
             expected=f"a subset of the available resources {ids_text(scenario.available)}"
             if scenario.available
             else "an empty ProcSet: every resource is busy",
             kind="busy",
-            scenario=scenario,
-            outcome=outcome,
         )
     if outside:
-        yield get("F1").violation(
+        yield Breach(
             f"returned resources {ids_text(outside)} outside every group's constraints",
             received=ids_text(result),
             expected=f"a subset of {ids_text(_allowed(scenario))}",
             kind="constraints",
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "F2",
-    family="find",
     slug="hierarchy-satisfied",
     title="requested hierarchy satisfied for every group",
     rationale=(
@@ -94,7 +93,7 @@ def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iter
         "broken nesting or partial lowest-level blocks break MPI layouts and accounting."
     ),
 )
-def f2_hierarchy_satisfied(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f2_hierarchy_satisfied(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     result = outcome.result
     if not result or _f1_breached(scenario, result) or _starved_groups(scenario, result):
         return
@@ -110,19 +109,16 @@ def f2_hierarchy_satisfied(scenario: FindScenario, outcome: FindOutcome) -> Iter
             reasons.append(f"{label}: {problem}")
     if not reasons:
         reasons.append("the groups' answers cannot be told apart into one valid answer each")
-    yield get("F2").violation(
+    yield Breach(
         "; ".join(reasons),
         received=ids_text(result),
         expected=f"an answer to {scenario.oarsub()}",
         kind="shape",
-        scenario=scenario,
-        outcome=outcome,
     )
 
 
-@invariant(
+@INVARIANTS.register(
     "F3",
-    family="find",
     slug="all-or-nothing",
     title="all or nothing (never a partial allocation)",
     rationale=(
@@ -130,26 +126,23 @@ def f2_hierarchy_satisfied(scenario: FindScenario, outcome: FindOutcome) -> Iter
         "not others starts the job on fewer resources than it asked for."
     ),
 )
-def f3_all_or_nothing(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f3_all_or_nothing(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     result = outcome.result
     if not result or _f1_breached(scenario, result):
         return
     starved = _starved_groups(scenario, result)
     if starved:
         names = ", ".join(f"group {i + 1} ({scenario.groups[i].oarsub()})" for i in starved)
-        yield get("F3").violation(
+        yield Breach(
             f"{names} got no valid answer while the other groups were served",
             received=ids_text(result),
             expected="an answer for every group, or an empty ProcSet",
             kind="partial",
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "F4",
-    family="find",
     slug="inputs-not-mutated",
     title="inputs not mutated (availability, request, hierarchy)",
     rationale=(
@@ -157,21 +150,18 @@ def f3_all_or_nothing(scenario: FindScenario, outcome: FindOutcome) -> Iterator[
         "plugin that changes them corrupts every later scheduling decision of the round."
     ),
 )
-def f4_inputs_not_mutated(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f4_inputs_not_mutated(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     if outcome.mutated:
-        yield get("F4").violation(
+        yield Breach(
             f"the call changed {', '.join(outcome.mutated)}",
             received=f"{', '.join(outcome.mutated)} modified in place",
             expected="inputs left as they were (copy before changing)",
             kind="+".join(outcome.mutated),
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "F5",
-    family="find",
     slug="deterministic",
     title="deterministic",
     rationale=(
@@ -180,7 +170,7 @@ def f4_inputs_not_mutated(scenario: FindScenario, outcome: FindOutcome) -> Itera
     ),
     needs=("repeat",),
 )
-def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     if outcome.error is not None:
         return
     if outcome.repeat_error is not None or outcome.repeat != outcome.result:
@@ -189,19 +179,16 @@ def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[V
             if outcome.repeat_error is not None
             else ids_text(outcome.repeat or frozenset())
         )
-        yield get("F5").violation(
+        yield Breach(
             "two identical calls gave different answers",
             received=f"first {ids_text(outcome.result or frozenset())}, then {second}",
             expected="the same answer both times",
             kind="nondeterministic",
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "F6",
-    family="find",
     slug="returns-procset",
     title="returns a ProcSet and does not raise on valid input",
     rationale=(
@@ -210,24 +197,21 @@ def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[V
     ),
     needs=("errors",),
 )
-def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     error = outcome.error
     if error is not None:
-        yield get("F6").violation(
+        yield Breach(
             error.summary,
             received={"raised": "an exception", "timeout": "no answer in time"}.get(
                 error.kind, "a value of the wrong type"
             ),
             expected="a ProcSet (empty for 'no allocation')",
             kind=error.kind,
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "F7",
-    family="find",
     slug="groups-disjoint",
     title="groups disjoint",
     severity=Severity.ADVISORY,
@@ -236,7 +220,7 @@ def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator
         "unites overlapping answers, so this is advisory."
     ),
 )
-def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     result = outcome.result
     if not result or len(scenario.groups) < 2:
         return
@@ -245,19 +229,16 @@ def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator
         return
     disjoint = split_result(platform, groups, available, result, disjoint=True)
     if disjoint.parts is None and not disjoint.undecided:
-        yield get("F7").violation(
+        yield Breach(
             "the groups' answers overlap: the result is smaller than the sum of the groups",
             received=ids_text(result),
             expected="one separate set of resources per group",
             kind="overlap",
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "F8",
-    family="find",
     slug="finds-when-default-does",
     title="finds an allocation whenever OAR3's default does",
     severity=Severity.ADVISORY,
@@ -267,14 +248,12 @@ def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator
     ),
     needs=("reference",),
 )
-def f8_finds_when_default_does(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Violation]:
+def f8_finds_when_default_does(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     if outcome.error is not None or outcome.result or not outcome.reference:
         return
-    yield get("F8").violation(
+    yield Breach(
         "no allocation, but OAR3's default finds one",
         received="an empty ProcSet",
         expected=f"an allocation, e.g. OAR3's default {ids_text(outcome.reference)}",
         kind="missed",
-        scenario=scenario,
-        outcome=outcome,
     )

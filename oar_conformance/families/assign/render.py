@@ -13,18 +13,24 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from oar_conformance.invariants.assign import Occupant, occupants
+from oar_conformance.families.assign.occupation import Occupant, occupants
 from oar_conformance.model import SPECIAL_COUNTS, ids_text
-from oar_conformance.render import LOAD_PLUGIN_SOURCE, hy_source, pack_items, procset_literal
+from oar_conformance.reproducer import (
+    LOAD_PLUGIN_SOURCE,
+    NO_KWARGS,
+    hy_source,
+    indent,
+    pack_items,
+    procset_literal,
+)
 
 if TYPE_CHECKING:
-    from oar_conformance.assign_runner import AssignOutcome, JobResult, Placement
-    from oar_conformance.assign_scenario import AssignScenario
+    from oar_conformance.families.assign.outcome import AssignOutcome, JobResult, Placement
+    from oar_conformance.families.assign.scenario import AssignScenario
     from oar_conformance.model import Moldable
-    from oar_conformance.report import FailureContext
+    from oar_conformance.reproducer import FailureContext
     from oar_conformance.violations import Violation
 
 __all__ = [
@@ -45,7 +51,6 @@ FREE_MARK = "."
 """Nothing holds the resource."""
 
 _LETTERS = [c for c in string.ascii_letters if c != BUSY_MARK]
-_NO_KWARGS: Mapping[str, str] = MappingProxyType({})
 _MAX_ROWS = 24
 _MAX_COLUMNS = 40
 _COMPUTED = frozenset({"key_cache", "mld_res_rqts"})
@@ -261,7 +266,7 @@ def reproducer_assign(
     group: str,
     name: str,
     args: Sequence[str] = (),
-    kwargs: Mapping[str, str] = _NO_KWARGS,
+    kwargs: Mapping[str, str] = NO_KWARGS,
     comment: str = "",
 ) -> str:
     """A self-contained script replaying ``scenario`` with the ``group``/``name`` plugin.
@@ -314,7 +319,6 @@ def reproducer_assign(
 
 def assign_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
     """The assign counterexample of ``violation`` and its standalone reproducer."""
-    from oar_conformance.report import indent  # noqa: PLC0415 - report imports this module
 
     scenario, outcome = violation.scenario, violation.outcome
     case = render_assign_case(scenario, outcome)

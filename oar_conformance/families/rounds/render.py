@@ -12,22 +12,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from oar_conformance.model import ids_text
-from oar_conformance.plugins import plugin_args_text
+from oar_conformance.plugins import (
+    ASSIGN_GROUP,
+    FIND_GROUP,
+    JOB_TYPE_SELECTORS,
+    METASCHED_GROUP,
+    SORT_GROUP,
+    plugin_args_text,
+)
+from oar_conformance.reproducer import dump_scenario, indent, wrapped
 
 if TYPE_CHECKING:
-    from oar_conformance.report import FailureContext
-    from oar_conformance.round_scenario import RoundScenario
+    from oar_conformance.families.rounds.scenario import RoundScenario
+    from oar_conformance.reproducer import FailureContext
     from oar_conformance.violations import Violation
 
 __all__ = ["render_round_case", "round_case"]
 
-METASCHED = "oar.extra_metasched_func"
-_SELECTORS = {"oar.find_func": "find", "oar.assign_func": "assign"}
-"""Groups selected per job, and the job type that names the plugin (``find=PLUGIN``)."""
 _CONFIGURED = {
-    "oar.find_func": "the type find=PLUGIN",
-    "oar.assign_func": "the type assign=PLUGIN",
-    "oar.jobs_sorting_func": "JOB_PRIORITY=CUSTOM, CUSTOM_JOB_SORTING=PLUGIN",
+    FIND_GROUP: "the type find=PLUGIN",
+    ASSIGN_GROUP: "the type assign=PLUGIN",
+    SORT_GROUP: "JOB_PRIORITY=CUSTOM, CUSTOM_JOB_SORTING=PLUGIN",
 }
 
 
@@ -62,8 +67,8 @@ def render_round_case(
     lines.append("running jobs:" if scenario.running else "running jobs: none")
     lines += [f"  {r.text()}" for r in scenario.running]
     lines.append("waiting jobs:" if scenario.jobs else "waiting jobs: none")
-    plugin_group = str(getattr(outcome, "group", METASCHED))
-    selector = _SELECTORS.get(plugin_group, "")
+    plugin_group = str(getattr(outcome, "group", METASCHED_GROUP))
+    selector = JOB_TYPE_SELECTORS.get(plugin_group, "")
     for job in scenario.jobs:
         command = job.oarsub()
         if selector and job.id in scenario.plugin_jobs:
@@ -71,7 +76,7 @@ def render_round_case(
         after = f" (after {', '.join(map(str, job.dependencies))})" if job.dependencies else ""
         lines.append(f"  job {job.id}: {command}{after}")
     db = getattr(outcome, "db", "?")
-    if plugin_group != METASCHED:
+    if plugin_group != METASCHED_GROUP:
         how = _CONFIGURED.get(plugin_group, plugin_group)
         count = getattr(outcome, "plugin_calls", 0)
         times = "once" if count == 1 else f"{count} times"
@@ -123,9 +128,6 @@ print("conforms")
 
 def round_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
     """The round counterexample of ``violation`` and a snippet replaying it with the kit."""
-    from oar_conformance.replay import dump_scenario  # noqa: PLC0415 - replay imports report
-    from oar_conformance.report import indent, wrapped  # noqa: PLC0415 - report imports this
-
     marks = frozenset().union(*violation.marks.values()) if violation.marks else frozenset()
     case = render_round_case(violation.scenario, violation.outcome, marks)
     errors = [getattr(violation.outcome, "error", None)]

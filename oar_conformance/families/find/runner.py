@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import strategies as st
 from procset import ProcSet
 
 from oar_conformance import oar3
@@ -23,11 +22,12 @@ from oar_conformance._guard import (
     call_guarded,
     other_random_state,
 )
-from oar_conformance.driving import CheckOptions, Driver
-from oar_conformance.model import FindScenario, to_procset
-from oar_conformance.outcome import FindOutcome, PluginError
+from oar_conformance.families.find.outcome import FindOutcome
+from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.model import to_procset
+from oar_conformance.outcome import PluginError
 
-__all__ = ["FindRunner", "make_driver", "reference_find"]
+__all__ = ["FindRunner", "reference_find"]
 
 
 def reference_find(scenario: FindScenario) -> frozenset[int]:
@@ -108,31 +108,3 @@ class FindRunner:
             reference=reference,
             seconds=seconds,
         )
-
-
-def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
-    """Find checks: generated find scenarios, one observed call (or pair) each."""
-    from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
-
-    runner = FindRunner(func, options.args, options.kwargs, options.timeout)
-
-    def classify(outcome: Any) -> str:
-        if outcome.error is not None:
-            return "error"
-        return "allocated" if outcome.result else "empty"
-
-    profile = options.profile
-    strategy = ost.find_scenarios(
-        min_resources=profile.min_resources, max_resources=profile.max_resources
-    )
-    if profile.large_resources:
-        large = ost.find_scenarios(
-            min_resources=profile.max_resources + 1, max_resources=profile.large_resources
-        )
-        strategy = st.one_of(strategy, strategy, strategy, large)
-    return Driver(
-        strategy=strategy,
-        run=runner.run,
-        classify=classify,
-        resources=lambda scenario: len(scenario.platform.resources),
-    )

@@ -3,7 +3,7 @@
 Every check has the signature ``check(scenario: RoundScenario, outcome: RoundOutcome)``
 and reads plain values only. M2 reports failed calls (an exception, a timeout, a session
 left unusable) and OAR3 failing later in the round; the other checks (here and the round
-family, :mod:`oar_conformance.invariants.rounds`) say nothing about a metasched round
+family, :mod:`oar_conformance.families.rounds.invariants`) say nothing about a metasched round
 with a failure, so one bug is reported under one id.
 
 M1 judges the calls OAR3 made to the plugin against the queue groups of the scenario. OAR3
@@ -20,14 +20,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from oar_conformance.invariants._registry import get, invariant
-from oar_conformance.violations import Violation
+from oar_conformance.invariant import InvariantSet
+from oar_conformance.plugins import METASCHED_GROUP
+from oar_conformance.violations import Breach
 
 if TYPE_CHECKING:
-    from oar_conformance.round_runner import RoundOutcome
-    from oar_conformance.round_scenario import RoundScenario
+    from oar_conformance.families.rounds.outcome import RoundOutcome
+    from oar_conformance.families.rounds.scenario import RoundScenario
 
-__all__ = ["group_text"]
+__all__ = ["INVARIANTS", "group_text"]
+
+INVARIANTS: InvariantSet[RoundScenario, RoundOutcome] = InvariantSet(
+    "metasched", (METASCHED_GROUP,)
+)
+"""The metasched family's invariants, in catalogue order."""
 
 
 def group_text(group: tuple[tuple[str, int], ...] | tuple[str, ...] | None) -> str:
@@ -42,9 +48,8 @@ def _names(group: tuple[tuple[str, int], ...] | None) -> frozenset[str] | None:
     return None if group is None else frozenset(name for name, _ in group)
 
 
-@invariant(
+@INVARIANTS.register(
     "M1",
-    family="metasched",
     slug="once-per-priority",
     title="called once per distinct queue priority, highest first, with the right prev_queues",
     rationale=(
@@ -53,56 +58,47 @@ def _names(group: tuple[tuple[str, int], ...] | None) -> frozenset[str] | None:
         "next call is told and which queues OAR3 schedules."
     ),
 )
-def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Violation]:
+def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     expected = scenario.priority_groups()
     calls = outcome.calls
     for index, call in enumerate(calls):
         if index >= len(expected):
-            yield get("M1").violation(
+            yield Breach(
                 f"call {index + 1} comes after the {len(expected)} priority groups",
                 received=f"{len(calls)} calls",
                 expected=f"{len(expected)} calls, one per priority",
                 kind="count",
-                scenario=scenario,
-                outcome=outcome,
             )
             return
         want = frozenset(expected[index])
         if _names(call.queues) != want:
-            yield get("M1").violation(
+            yield Breach(
                 f"call {index + 1} received queues {group_text(call.queues)}",
                 received=group_text(call.queues),
                 expected=f"{group_text(expected[index])} (priority groups highest first)",
                 kind="queues",
-                scenario=scenario,
-                outcome=outcome,
             )
             return
         want_prev = None if index == 0 else frozenset(expected[index - 1])
         if _names(call.prev_queues) != want_prev:
-            yield get("M1").violation(
+            yield Breach(
                 f"call {index + 1} received prev_queues {group_text(call.prev_queues)}",
                 received=group_text(call.prev_queues),
                 expected=group_text(None if index == 0 else expected[index - 1]),
                 kind="prev-queues",
-                scenario=scenario,
-                outcome=outcome,
             )
             return
     if outcome.error is None and len(calls) != len(expected):
-        yield get("M1").violation(
+        yield Breach(
             f"{len(calls)} calls for {len(expected)} priority groups",
             received=f"{len(calls)} calls",
             expected=f"{len(expected)} calls, one per priority",
             kind="count",
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "M2",
-    family="metasched",
     slug="no-error",
     title="does not raise and leaves the session usable",
     rationale=(
@@ -111,7 +107,7 @@ def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iter
     ),
     needs=("errors",),
 )
-def m2_no_error(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Violation]:
+def m2_no_error(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     error = outcome.error
     if error is None:
         return
@@ -122,11 +118,9 @@ def m2_no_error(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Viol
         "timeout": "no answer in time",
         "session": "a session that no longer answers SELECT 1",
     }.get(error.kind, error.kind)
-    yield get("M2").violation(
+    yield Breach(
         f"{where}{error.summary} (on {outcome.db})",
         received=received,
         expected="the call returns and the session still answers SELECT 1",
         kind=error.kind,
-        scenario=scenario,
-        outcome=outcome,
     )

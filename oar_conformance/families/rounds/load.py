@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 
 from oar_conformance.db._schema import LEVEL_COLUMNS
+from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.model import Job
-from oar_conformance.round_scenario import RoundScenario
 
 __all__ = ["HIERARCHY_LABELS", "load", "moldable_rows", "resource_rows", "types_of"]
 

@@ -3,7 +3,7 @@
 Kamelot calls ``f(queues, now, waiting_jids, waiting_jobs, config_str, plt)`` once per
 group of active queues of equal priority, after ``get_waiting_jobs`` and
 ``get_data_jobs``, and schedules the jobs in the order of the returned list. The runner
-builds those arguments from a :class:`~oar_conformance.sort_scenario.SortScenario`:
+builds those arguments from a :class:`~oar_conformance.families.sort.scenario.SortScenario`:
 
 - ``queues``: the list of queue names (the meta-scheduler passes ``[q.name for q in
   queues]``, kamelot's command line ``[queue]``);
@@ -38,22 +38,18 @@ from typing import Any
 from procset import ProcSet
 
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded, other_random_state
-from oar_conformance.driving import CheckOptions, Driver
+from oar_conformance.families.sort.outcome import Answer, SortOutcome
+from oar_conformance.families.sort.scenario import SortScenario
 from oar_conformance.model import Group, Job, to_procset
 from oar_conformance.outcome import PluginError
-from oar_conformance.profiles import Profile
-from oar_conformance.sort_scenario import SortScenario
 
 __all__ = [
     "JOB_DEFAULTS",
     "JOB_SECURITY_TIME",
-    "Answer",
     "JobRecord",
-    "SortOutcome",
     "SortPlatform",
     "SortRunner",
     "job_attributes",
-    "make_driver",
 ]
 
 JOB_SECURITY_TIME = 60
@@ -210,58 +206,6 @@ class SortPlatform:
         return f"SortPlatform(now={self._now})"
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What one call returned: the order as ints, or the error that replaced it.
-
-    ``error.kind`` is ``"raised"`` or ``"timeout"`` for a failed call, ``"type"`` when it
-    returned something that is not a list (or tuple) of job ids.
-    """
-
-    order: tuple[int, ...] | None
-    error: PluginError | None = None
-
-    @property
-    def failed(self) -> bool:
-        """The call raised or timed out (a wrong return value is not a failure)."""
-        return self.error is not None and self.error.kind != "type"
-
-    def text(self) -> str:
-        """The answer for a report: ``[3, 1, 2]`` or ``error: ...``."""
-        if self.order is not None:
-            return str(list(self.order))
-        assert self.error is not None
-        return f"error: {self.error.summary}"
-
-
-@dataclass(frozen=True)
-class SortOutcome:
-    """One observed call of a sorting plugin, and the extra calls invariants asked for.
-
-    ``answer`` is the first call's; ``mutated`` names the inputs it changed in place
-    (``queues``, ``waiting_jids``, ``waiting_jobs``, or ``waiting_jobs[jid].attribute``;
-    new attributes on a job do not count). ``repeat``, ``reorder`` and ``resort`` are the
-    answers of the extra calls (``None`` when not made). ``seconds`` times the first call.
-    """
-
-    answer: Answer
-    mutated: tuple[str, ...] = ()
-    repeat: Answer | None = None
-    reorder: Answer | None = None
-    resort: Answer | None = None
-    seconds: float = 0.0
-
-    @property
-    def result(self) -> tuple[int, ...] | None:
-        """The first call's order, ``None`` when it failed or returned no list of ids."""
-        return self.answer.order
-
-    @property
-    def error(self) -> PluginError | None:
-        """Why the first call gave no order (raised, timeout, or a wrong return type)."""
-        return self.answer.error
-
-
 def _read(value: Any) -> Answer:
     if isinstance(value, list | tuple):
         bad = [v for v in value if isinstance(v, bool) or not isinstance(v, int)]
@@ -374,33 +318,3 @@ class SortRunner:
         if "resort" in needs and order is not None and _permutes(order, scenario.waiting_jids):
             resort = self._call(scenario, jids=order)[0]
         return SortOutcome(answer, mutated, repeat, reorder, resort, seconds)
-
-
-def _max_jobs(profile: Profile) -> int:
-    """Most jobs per scenario: 16 for quick, 32 for ci, 100 for thorough (and alike)."""
-    if profile.large_resources:
-        return 100
-    return 16 if profile.max_resources <= 32 else 32
-
-
-def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
-    """Sort checks: generated sort scenarios, one observed call (and its extras) each.
-
-    OAR3 passes a sorting plugin no extra arguments, so ``options.args``/``kwargs`` are
-    not used. Timing is bucketed by the number of waiting jobs.
-    """
-    from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
-
-    runner = SortRunner(func, options.timeout)
-
-    def classify(outcome: Any) -> str:
-        if outcome.error is not None:
-            return "error"
-        return "allocated" if outcome.result else "empty"
-
-    return Driver(
-        strategy=ost.sort_scenarios(max_jobs=_max_jobs(options.profile)),
-        run=runner.run,
-        classify=classify,
-        resources=lambda scenario: len(scenario.jobs),
-    )

@@ -11,51 +11,23 @@ never makes that call.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 
-from oar_conformance.invariants._registry import Severity, get, invariant
+from oar_conformance.families.sort.outcome import jids_text, permutation_problems, swapped_twins
+from oar_conformance.invariant import InvariantSet, Severity
+from oar_conformance.plugins import SORT_GROUP
+from oar_conformance.violations import Breach
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
 
-    from oar_conformance.sort_runner import Answer, SortOutcome
-    from oar_conformance.sort_scenario import SortScenario
-    from oar_conformance.violations import Violation
+    from oar_conformance.families.sort.outcome import Answer, SortOutcome
+    from oar_conformance.families.sort.scenario import SortScenario
 
-__all__ = ["jids_text", "permutation_problems", "swapped_twins"]
+__all__ = ["INVARIANTS"]
 
-
-def jids_text(jids: Sequence[int]) -> str:
-    """Job ids for a message: ``3, 5 and 8``."""
-    words = [str(j) for j in jids]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def permutation_problems(expected: Sequence[int], order: Sequence[int]) -> dict[str, list[int]]:
-    """What keeps ``order`` from being a permutation of ``expected``, by kind.
-
-    ``lost``: expected ids missing; ``duplicated``: ids returned more than once (each
-    listed once); ``invented``: ids not in ``expected``. Kinds without ids are left out.
-    """
-    wanted = set(expected)
-    counts = Counter(order)
-    found = {
-        "lost": [j for j in expected if j not in counts],
-        "duplicated": [j for j in counts if counts[j] > 1 and j in wanted],
-        "invented": [j for j in counts if j not in wanted],
-    }
-    return {kind: ids for kind, ids in found.items() if ids}
-
-
-def swapped_twins(scenario: SortScenario, order: Sequence[int]) -> list[tuple[int, int]]:
-    """Pairs of jobs identical but for their ids that ``order`` puts in reverse input order."""
-    position = {jid: i for i, jid in enumerate(order)}
-    return [
-        (a, b)
-        for a, b in scenario.twins()
-        if a in position and b in position and position[a] > position[b]
-    ]
+INVARIANTS: InvariantSet[SortScenario, SortOutcome] = InvariantSet("sort", (SORT_GROUP,))
+"""The sort family's invariants, in catalogue order."""
 
 
 def _ordered(scenario: SortScenario, outcome: SortOutcome) -> tuple[int, ...] | None:
@@ -66,9 +38,8 @@ def _ordered(scenario: SortScenario, outcome: SortOutcome) -> tuple[int, ...] | 
     return order
 
 
-@invariant(
+@INVARIANTS.register(
     "S1",
-    family="sort",
     slug="permutation",
     title="permutation of waiting_jids (nothing lost, duplicated or invented)",
     rationale=(
@@ -76,17 +47,15 @@ def _ordered(scenario: SortScenario, outcome: SortOutcome) -> tuple[int, ...] | 
         "duplicated one is booked twice, and an invented id crashes the scheduling round."
     ),
 )
-def s1_permutation(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+def s1_permutation(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
     error = outcome.error
     if error is not None:
         if error.kind == "type":
-            yield get("S1").violation(
+            yield Breach(
                 error.summary,
                 received="not a list of job ids",
                 expected=f"a permutation of waiting_jids {scenario.waiting_jids}",
                 kind="type",
-                scenario=scenario,
-                outcome=outcome,
             )
         return
     order = outcome.result or ()
@@ -98,15 +67,13 @@ def s1_permutation(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Vio
     }
     for kind, ids in problems.items():
         plural = len(ids) > 1
-        yield get("S1").violation(
+        yield Breach(
             messages[kind].format(
                 s="s" if plural else "", ids=jids_text(ids), verb="are" if plural else "is"
             ),
             received=str(list(order)),
             expected=f"a permutation of waiting_jids {scenario.waiting_jids}",
             kind=kind,
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
@@ -115,9 +82,8 @@ def _other(answer: Answer | None, order: tuple[int, ...]) -> Answer | None:
     return answer if answer is not None and answer.order != order else None
 
 
-@invariant(
+@INVARIANTS.register(
     "S2",
-    family="sort",
     slug="deterministic",
     title="deterministic, including for another dict/list order of equal inputs",
     rationale=(
@@ -127,35 +93,30 @@ def _other(answer: Answer | None, order: tuple[int, ...]) -> Answer | None:
     ),
     needs=("repeat", "reorder"),
 )
-def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
     order = _ordered(scenario, outcome)
     if order is None:
         return
     repeat, reorder = _other(outcome.repeat, order), _other(outcome.reorder, order)
     if repeat is not None:
-        yield get("S2").violation(
+        yield Breach(
             "two identical calls gave different orders",
             received=f"first {list(order)}, then {repeat.text()}",
             expected="the same order both times",
             kind="nondeterministic",
-            scenario=scenario,
-            outcome=outcome,
         )
     elif reorder is not None:
-        yield get("S2").violation(
+        yield Breach(
             "the order depends on the insertion order of waiting_jobs or of queues: with "
             "both reversed (equal inputs) the answer changed",
             received=f"first {list(order)}, then {reorder.text()}",
             expected="the same order: only waiting_jids' order carries meaning",
             kind="order-dependent",
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "S3",
-    family="sort",
     slug="stable",
     title="stable ordering: idempotent, and ties keep input order",
     rationale=(
@@ -165,37 +126,32 @@ def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[V
     ),
     needs=("repeat", "reorder", "resort"),
 )
-def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
     order = _ordered(scenario, outcome)
     if order is None or _other(outcome.repeat, order) or _other(outcome.reorder, order):
         return
     swapped = swapped_twins(scenario, order)
     if swapped:
         a, b = swapped[0]
-        yield get("S3").violation(
+        yield Breach(
             f"jobs {a} and {b} are identical but for their ids, yet job {b} was put before job {a}",
             received=str(list(order)),
             expected=f"job {a} before job {b}, as in waiting_jids {scenario.waiting_jids}",
             kind="ties",
-            scenario=scenario,
-            outcome=outcome,
         )
         return
     resort = outcome.resort
     if resort is not None and resort.order != order:
-        yield get("S3").violation(
+        yield Breach(
             f"sorting the answer again (waiting_jids = {list(order)}) changed it",
             received=resort.text(),
             expected=f"{list(order)} again",
             kind="not-idempotent",
-            scenario=scenario,
-            outcome=outcome,
         )
 
 
-@invariant(
+@INVARIANTS.register(
     "S4",
-    family="sort",
     slug="no-error",
     title="does not raise on edge inputs (empty, one job, now = 0, no types, config '{}')",
     rationale=(
@@ -204,25 +160,22 @@ def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violatio
     ),
     needs=("errors",),
 )
-def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
     error = outcome.error
     if error is None or error.kind == "type":
         return
     edges = scenario.edges()
     where = f" (inputs with {', '.join(edges)})" if edges else ""
-    yield get("S4").violation(
+    yield Breach(
         f"{error.summary}{where}",
         received="an exception" if error.kind == "raised" else "no answer in time",
         expected="a list of job ids (waiting_jids itself is a valid answer)",
         kind=error.kind,
-        scenario=scenario,
-        outcome=outcome,
     )
 
 
-@invariant(
+@INVARIANTS.register(
     "S5",
-    family="sort",
     slug="inputs-not-mutated",
     title="inputs not mutated",
     severity=Severity.ADVISORY,
@@ -232,14 +185,12 @@ def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violat
         "Adding attributes to jobs, as OAR3's own karma sort does, is fine."
     ),
 )
-def s5_inputs_not_mutated(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Violation]:
+def s5_inputs_not_mutated(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
     if outcome.mutated:
         changed = ", ".join(outcome.mutated)
-        yield get("S5").violation(
+        yield Breach(
             f"the call changed {changed}",
             received=f"{changed} modified in place",
             expected="inputs left as they were (sort a copy: sorted(waiting_jids, key=...))",
             kind="+".join(sorted({m.split("[")[0] for m in outcome.mutated})),
-            scenario=scenario,
-            outcome=outcome,
         )

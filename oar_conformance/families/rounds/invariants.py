@@ -19,17 +19,20 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from oar_conformance.invariants._hierarchy import split_result
-from oar_conformance.invariants._registry import GROUPS, get, invariant
+from oar_conformance.hierarchy import split_result
+from oar_conformance.invariant import InvariantSet
 from oar_conformance.model import Group, ids_text
-from oar_conformance.violations import Violation
+from oar_conformance.plugins import ENTRY_POINT_GROUPS, METASCHED_GROUP
+from oar_conformance.violations import Breach
 
 if TYPE_CHECKING:
-    from oar_conformance.db import GanttEntry
-    from oar_conformance.round_runner import RoundOutcome
-    from oar_conformance.round_scenario import RoundScenario
+    from oar_conformance.families.rounds.outcome import GanttEntry, RoundOutcome
+    from oar_conformance.families.rounds.scenario import RoundScenario
 
-__all__: list[str] = []
+__all__ = ["INVARIANTS"]
+
+INVARIANTS: InvariantSet[RoundScenario, RoundOutcome] = InvariantSet("round", ENTRY_POINT_GROUPS)
+"""The round family's invariants, in catalogue order."""
 
 
 def _end(entry: GanttEntry, security: int) -> int:
@@ -90,9 +93,8 @@ def _label(entry: GanttEntry) -> str:
     return f"{'running ' if entry.running else ''}job {entry.job_id}"
 
 
-@invariant(
+@INVARIANTS.register(
     "R1",
-    family="round",
     slug="gantt-valid",
     title="the gantt has no overlap and every job's resources satisfy its request",
     rationale=(
@@ -101,19 +103,17 @@ def _label(entry: GanttEntry) -> str:
         "the jobs of users who did nothing wrong."
     ),
 )
-def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Violation]:
+def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     error = outcome.error
     if error is not None:
-        if outcome.group != GROUPS["metasched"]:
-            yield get("R1").violation(
+        if outcome.group != METASCHED_GROUP:
+            yield Breach(
                 f"the round failed (on {outcome.db}): {error.summary}",
                 received={"timeout": "a plugin call with no answer in time"}.get(
                     error.kind, "a round ended by an exception"
                 ),
                 expected="a round that completes and leaves a schedule",
                 kind="round-failed",
-                scenario=scenario,
-                outcome=outcome,
             )
         return
     gantt = outcome.gantt
@@ -122,14 +122,12 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[V
 
     def violation(
         message: str, kind: str, received: str, expected: str, marks: frozenset[int]
-    ) -> Violation:
-        return get("R1").violation(
+    ) -> Breach:
+        return Breach(
             message,
             received=received,
             expected=expected,
             kind=kind,
-            scenario=scenario,
-            outcome=outcome,
             marks={"clash": marks},
         )
 
@@ -214,9 +212,8 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[V
             return
 
 
-@invariant(
+@INVARIANTS.register(
     "R2",
-    family="round",
     slug="same-on-postgresql",
     title="the same scenario gives the same schedule on sqlite and PostgreSQL",
     rationale=(
@@ -226,7 +223,7 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[V
     ),
     needs=("other-db",),
 )
-def r2_same_on_postgresql(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Violation]:
+def r2_same_on_postgresql(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     other = outcome.other
     if other is None:
         return
@@ -236,13 +233,11 @@ def r2_same_on_postgresql(scenario: RoundScenario, outcome: RoundOutcome) -> Ite
         failed, worked = (here, there) if outcome.error is not None else (there, here)
         error = outcome.error or other.error
         assert error is not None
-        yield get("R2").violation(
+        yield Breach(
             f"the round fails on {failed} but not on {worked}: {error.summary}",
             received=f"a failure on {failed} only",
             expected="the same outcome on both databases",
             kind="error",
-            scenario=scenario,
-            outcome=outcome,
         )
         return
     mine = {(e.job_id): (e.moldable_id, e.start, e.ids) for e in outcome.gantt}
@@ -256,12 +251,10 @@ def r2_same_on_postgresql(scenario: RoundScenario, outcome: RoundOutcome) -> Ite
                     return "not in the gantt"
                 return f"moldable {place[0]} at {place[1]} on {ids_text(place[2])}"
 
-            yield get("R2").violation(
+            yield Breach(
                 f"job {job_id}: {text(a)} on {here}, {text(b)} on {there}",
                 received=f"{here}: {text(a)}",
                 expected=f"as on {there}: {text(b)}",
                 kind="schedule",
-                scenario=scenario,
-                outcome=outcome,
             )
             return

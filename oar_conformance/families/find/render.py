@@ -16,25 +16,29 @@ from itertools import islice, pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from oar_conformance.model import SPECIAL_COUNTS, ids_text, intervals, request_oarsub
+from oar_conformance.model import SPECIAL_COUNTS, ids_text, request_oarsub
+from oar_conformance.reproducer import (
+    LOAD_PLUGIN_SOURCE,
+    NO_KWARGS,
+    hy_source,
+    indent,
+    procset_literal,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
-    from oar_conformance.model import FindScenario, Platform
-    from oar_conformance.report import FailureContext
+    from oar_conformance.families.find.scenario import FindScenario
+    from oar_conformance.model import Platform
+    from oar_conformance.reproducer import FailureContext
     from oar_conformance.violations import Violation
 
 __all__ = [
     "BUSY",
     "CHOSEN",
     "FREE",
-    "LOAD_PLUGIN_SOURCE",
     "OUTSIDE",
     "find_case",
-    "hy_source",
-    "pack_items",
-    "procset_literal",
     "render_find_case",
     "render_hierarchy",
     "reproducer_find",
@@ -59,7 +63,6 @@ _RESERVED = frozenset({*_KNOWN_SYMBOLS.values(), "^"})
 _LETTERS = [c for c in string.ascii_lowercase + string.ascii_uppercase if c not in _RESERVED]
 
 _NO_MARKS: Mapping[str, frozenset[int]] = MappingProxyType({})
-_NO_KWARGS: Mapping[str, str] = MappingProxyType({})
 
 _SPACED_MAX = 16  # up to this many resources, marks are spaced: [# # .]
 _PACKED_MAX = 48  # up to this many, packed: [##..x]; beyond, run-length: [#*2 .*60]
@@ -377,45 +380,6 @@ def _answer(ids: frozenset[int] | None) -> str:
     return f"{ids_text(ids)} ({_count(len(ids), 'resource')})"
 
 
-def procset_literal(ids: Iterable[int]) -> str:
-    """Python source building ids as a ProcSet of intervals, e.g. ``ProcSet((1, 4), 7)``."""
-    parts = [str(a) if a == b else f"({a}, {b})" for a, b in intervals(ids)]
-    return f"ProcSet({', '.join(parts)})"
-
-
-def hy_source(platform: Platform, name: str, indent: str) -> list[str]:
-    """Python source lines assigning the ``hy`` mapping of ``platform`` to ``name``."""
-    inner = indent + "    "
-    out = [f"{indent}{name} = {{"]
-    for level in platform.levels:
-        blocks = [procset_literal(b) for b in level.blocks]
-        line = f"{inner}{level.name!r}: [{', '.join(blocks)}],"
-        if len(line) <= 88:
-            out.append(line)
-        else:
-            out.append(f"{inner}{level.name!r}: [")
-            out += pack_items(blocks, inner + "    ")
-            out.append(f"{inner}],")
-    out.append(f"{indent}}}")
-    return out
-
-
-def pack_items(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
-    """Items joined by commas into lines of at most ``width`` (longer items stand alone)."""
-    lines: list[str] = []
-    current = ""
-    for item in items:
-        piece = item + ","
-        if current and len(indent) + len(current) + 1 + len(piece) > width:
-            lines.append(indent + current)
-            current = piece
-        else:
-            current = f"{current} {piece}" if current else piece
-    if current:
-        lines.append(indent + current)
-    return lines
-
-
 _REPRODUCER_HEAD = '''\
 """Reproduce a counterexample found by oar-conformance.
 
@@ -429,16 +393,6 @@ import importlib.metadata
 from procset import ProcSet
 '''
 
-LOAD_PLUGIN_SOURCE = '''
-
-def load_plugin():
-    """The function registered as NAME in the entry-point GROUP, loaded as OAR3 does."""
-    for entry_point in importlib.metadata.entry_points(group=GROUP):
-        if entry_point.name == NAME:
-            return entry_point.load()
-    raise LookupError(f"no entry point {NAME!r} in group {GROUP!r}: is the plugin installed?")
-'''
-"""Source of ``load_plugin()`` shared by every reproducer: loads NAME from GROUP as OAR3 does."""
 
 _REPRODUCER_LOAD = (
     LOAD_PLUGIN_SOURCE
@@ -469,7 +423,7 @@ def reproducer_find(
     group: str,
     name: str,
     args: Sequence[str] = (),
-    kwargs: Mapping[str, str] = _NO_KWARGS,
+    kwargs: Mapping[str, str] = NO_KWARGS,
     comment: str = "",
 ) -> str:
     """A self-contained Python script calling the ``group``/``name`` plugin on ``scenario``.
@@ -507,7 +461,6 @@ def reproducer_find(
 
 def find_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
     """The find counterexample of ``violation`` and its standalone reproducer."""
-    from oar_conformance.report import indent  # noqa: PLC0415 - report imports this module
 
     scenario, outcome = violation.scenario, violation.outcome
     case = render_find_case(

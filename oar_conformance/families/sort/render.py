@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from oar_conformance.invariants.sort import jids_text, permutation_problems, swapped_twins
-from oar_conformance.render import LOAD_PLUGIN_SOURCE, procset_literal
-from oar_conformance.sort_runner import JOB_DEFAULTS, job_attributes
+from oar_conformance.families.sort.outcome import jids_text, permutation_problems, swapped_twins
+from oar_conformance.families.sort.runner import JOB_DEFAULTS, job_attributes
+from oar_conformance.reproducer import LOAD_PLUGIN_SOURCE, indent, procset_literal
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from oar_conformance.families.sort.outcome import Answer, SortOutcome
+    from oar_conformance.families.sort.scenario import SortScenario
     from oar_conformance.model import Job
-    from oar_conformance.report import FailureContext
-    from oar_conformance.sort_runner import Answer, SortOutcome
-    from oar_conformance.sort_scenario import SortScenario
+    from oar_conformance.reproducer import FailureContext
     from oar_conformance.violations import Violation
 
 __all__ = ["render_sort_case", "reproducer_sort", "sort_case"]
@@ -289,7 +289,6 @@ def reproducer_sort(
 
 def sort_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
     """The sort counterexample of ``violation`` and its standalone reproducer."""
-    from oar_conformance.report import indent  # noqa: PLC0415 - report imports renderers
 
     scenario, outcome = violation.scenario, violation.outcome
     case = render_sort_case(scenario, outcome)

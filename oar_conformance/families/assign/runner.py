@@ -1,6 +1,6 @@
 """The OAR3 adapter for ``oar.assign_func`` plugins: a real scheduling round, read back.
 
-For a :class:`~oar_conformance.assign_scenario.AssignScenario` the adapter builds what
+For a :class:`~oar_conformance.families.assign.scenario.AssignScenario` the adapter builds what
 kamelot builds: a ``SlotSet`` beginning at ``now`` over every resource, the jobs already
 scheduled removed from it by OAR3's own ``set_slots_with_prev_scheduled_jobs`` (through
 ``split_slots_jobs``), and one ``JobPseudo`` per waiting job carrying ``mld_res_rqts``,
@@ -22,35 +22,30 @@ loggers are kept quiet, so no example can leak into the next.
 
 from __future__ import annotations
 
-import copy
-import logging
 import traceback
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
-from hypothesis import strategies as st
 from procset import ProcSet
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, REPEAT_STATES, call_guarded, other_random_state
-from oar_conformance.assign_scenario import NO_PLACEHOLDER, AssignScenario
-from oar_conformance.driving import CheckOptions, Driver
+from oar_conformance.families.assign.outcome import (
+    AssignOutcome,
+    JobResult,
+    Placement,
+    SlotRecord,
+    SlotSnapshot,
+)
+from oar_conformance.families.assign.scenario import NO_PLACEHOLDER, AssignScenario
 from oar_conformance.model import to_procset
 from oar_conformance.outcome import PluginError
 
 __all__ = [
     "MAX_ASSIGN_RESOURCES",
-    "AssignOutcome",
     "AssignRunner",
-    "JobResult",
-    "Placement",
-    "SlotRecord",
-    "SlotSnapshot",
-    "isolated_oar3_state",
-    "make_driver",
     "reference_schedule",
 ]
 
@@ -58,120 +53,8 @@ MAX_ASSIGN_RESOURCES = 1024
 """Largest platform assign checks generate: a round runs OAR3's whole search per job and
 snapshots the slot set around every call, so larger ones take seconds per example."""
 
-_PSEUDO_DEFAULTS = (
-    "types",
-    "deps",
-    "key_cache",
-    "assign_args",
-    "assign_kwargs",
-    "find_args",
-    "find_kwargs",
-)
-_QUOTAS_STATE = ("enabled", "calendar", "default_rules", "job_types")
 
 Ids = frozenset[int]
-
-
-@dataclass(frozen=True)
-class SlotRecord:
-    """One entry of ``SlotSet.slots``: its key, its links, its span and its free ids.
-
-    ``begin`` and ``end`` are inclusive seconds (OAR3's ``b`` and ``e``).
-    """
-
-    key: int
-    id: int
-    prev: int
-    next: int
-    begin: int
-    end: int
-    free: Ids
-
-
-@dataclass(frozen=True)
-class SlotSnapshot:
-    """A slot set as plain values: its ``begin`` and every slot, in ``slots`` dict order.
-
-    ``unreadable`` says why it could not be read (a plugin left something else in it);
-    ``slots`` is then empty.
-    """
-
-    begin: int
-    slots: tuple[SlotRecord, ...]
-    unreadable: str = ""
-
-
-class Placement(NamedTuple):
-    """What one job ended up with: compared between runs (repeat, OAR3's default)."""
-
-    job_id: int
-    start_time: int | None
-    walltime: int | None
-    moldable_id: int | None
-    res_set: Ids | None
-
-    @property
-    def scheduled(self) -> bool:
-        return self.start_time is not None and self.start_time >= 0 and bool(self.res_set)
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """One waiting job after its turn in the round.
-
-    ``called`` is false when OAR3 did not call the plugin (a dependency it cannot wait
-    for: it sets ``start_time = -1`` itself). ``min_start_time`` is what OAR3 passed. The
-    four attributes are ``None`` when the plugin left them unset or set them to a value
-    of the wrong type (then ``bad_types`` says which and what). ``before``/``after`` are
-    the slot set around the call; ``error`` is the failed call that ended the round.
-    """
-
-    job_id: int
-    called: bool
-    min_start_time: int
-    start_time: int | None
-    walltime: int | None
-    moldable_id: int | None
-    res_set: Ids | None
-    bad_types: tuple[str, ...] = ()
-    before: SlotSnapshot | None = None
-    after: SlotSnapshot | None = None
-    error: PluginError | None = None
-    seconds: float = 0.0
-
-    @property
-    def placement(self) -> Placement:
-        return Placement(
-            self.job_id, self.start_time, self.walltime, self.moldable_id, self.res_set
-        )
-
-
-@dataclass(frozen=True)
-class AssignOutcome:
-    """One observed round (or several) of an ``oar.assign_func`` plugin.
-
-    ``jobs`` holds a result per job the round reached, in scheduling order; ``error`` is
-    the first failed call (the round stops there). ``repeat`` is what a second identical
-    round gave (``None`` unless an invariant needed it, ``repeat_error`` when it failed);
-    ``reference`` is what OAR3's default assign gives on the same scenario (``None`` when
-    not computed). ``seconds`` is the plugin's total call time.
-    """
-
-    jobs: tuple[JobResult, ...]
-    error: PluginError | None = None
-    repeat: tuple[Placement, ...] | None = None
-    repeat_error: PluginError | None = None
-    reference: tuple[Placement, ...] | None = None
-    seconds: float = 0.0
-
-    @property
-    def placements(self) -> tuple[Placement, ...]:
-        return tuple(r.placement for r in self.jobs)
-
-    @property
-    def allocated(self) -> bool:
-        """At least one job was scheduled."""
-        return any(r.placement.scheduled for r in self.jobs)
 
 
 def _scheduling() -> ModuleType:
@@ -216,39 +99,6 @@ def _read_job(job: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
         res_set = None
     values["res_set"] = frozenset(res_set) if res_set is not None else None
     return values, tuple(bad)
-
-
-@contextmanager
-def isolated_oar3_state(sched: ModuleType) -> Iterator[None]:
-    """Run a round with OAR3's class-level state neutral, and put it back afterwards.
-
-    Quotas are off (``Quotas.enabled`` false, no calendar); ``JobPseudo``'s shared
-    mutable defaults and OAR3's configuration are restored, so a plugin writing into them
-    cannot affect the next example; OAR3's loggers stay quiet.
-    """
-    quotas, pseudo, config = sched.Quotas, sched.JobPseudo, sched.config
-    saved_quotas = {name: copy.copy(getattr(quotas, name)) for name in _QUOTAS_STATE}
-    saved_pseudo = {name: copy.deepcopy(getattr(pseudo, name)) for name in _PSEUDO_DEFAULTS}
-    saved_config = dict(config)
-    quotas.enabled, quotas.calendar = False, None
-    _quiet_oar_loggers()
-    try:
-        yield
-    finally:
-        for name, value in saved_quotas.items():
-            setattr(quotas, name, value)
-        for name, value in saved_pseudo.items():
-            setattr(pseudo, name, value)
-        config.clear()
-        config.update(saved_config)
-        _quiet_oar_loggers()
-
-
-def _quiet_oar_loggers() -> None:
-    """OAR3 resets its root logger's level whenever a module asks for a logger."""
-    for name in list(logging.root.manager.loggerDict):
-        if name == "oar" or name.startswith("oar."):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _loop_error(exc: Exception) -> PluginError:
@@ -322,7 +172,7 @@ def _schedule(sched: ModuleType, scenario: AssignScenario, rnd: _Round) -> None:
 def reference_schedule(scenario: AssignScenario, timeout: float) -> tuple[Placement, ...] | None:
     """Where OAR3's default assign puts each job (``None`` if OAR3 itself failed)."""
     sched = _scheduling()
-    with isolated_oar3_state(sched):
+    with oar3.isolated_oar3_state(sched):
         rnd = _build_round(sched, scenario, None)
         call = call_guarded(_schedule, (sched, scenario, rnd), {}, timeout)
     if call.error is not None:
@@ -372,7 +222,7 @@ class AssignRunner:
                 failure.append(call.error)
                 raise _RoundAborted
 
-        with isolated_oar3_state(sched):
+        with oar3.isolated_oar3_state(sched):
             rnd = _build_round(sched, scenario, recorder, self.args, self.kwargs)
             try:
                 _schedule(sched, scenario, rnd)
@@ -415,33 +265,3 @@ class AssignRunner:
             reference=reference,
             seconds=sum(r.seconds for r in results),
         )
-
-
-def make_driver(func: Callable[..., Any], options: CheckOptions) -> Driver:
-    """Assign checks: generated rounds, each observed once (plus a repeat or reference)."""
-    from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
-
-    runner = AssignRunner(func, options.args, options.kwargs, options.timeout)
-
-    def classify(outcome: Any) -> str:
-        if outcome.error is not None:
-            return "error"
-        return "allocated" if outcome.allocated else "unschedulable"
-
-    profile = options.profile
-    top = min(profile.max_resources, MAX_ASSIGN_RESOURCES)
-    strategy = ost.assign_scenarios(
-        min_resources=min(profile.min_resources, top), max_resources=top
-    )
-    if profile.large_resources and top < MAX_ASSIGN_RESOURCES:
-        large = ost.assign_scenarios(
-            min_resources=top + 1,
-            max_resources=min(profile.large_resources, MAX_ASSIGN_RESOURCES),
-        )
-        strategy = st.one_of(strategy, strategy, strategy, large)
-    return Driver(
-        strategy=strategy,
-        run=runner.run,
-        classify=classify,
-        resources=lambda scenario: len(scenario.platform.resources),
-    )

@@ -1,0 +1,177 @@
+"""The conformance driver: one Hypothesis test per (plugin, invariant).
+
+The pytest plugin and the CLI both go through :func:`run_check`; a test writer can call it
+directly too (or :func:`oar_conformance.check`)::
+
+    from oar_conformance import CheckOptions, PluginSpec, get_invariant, run_check
+
+    run_check(PluginSpec("oar.find_func", "my_find"), get_invariant("F1"), CheckOptions())
+
+It raises :class:`~oar_conformance.errors.ConformanceFailure` carrying the shrunk
+violation when the plugin breaks the invariant, and returns quietly otherwise. The
+invariant's family (:mod:`oar_conformance.families`) gives the scenarios and the runner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.database import ExampleDatabase
+from hypothesis.strategies import SearchStrategy
+
+from oar_conformance import oar3
+from oar_conformance.catalogue import family_of
+from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
+from oar_conformance.families import Family, Runner
+from oar_conformance.invariant import Invariant
+from oar_conformance.options import CheckOptions
+from oar_conformance.outcome import Outcome
+from oar_conformance.plugins import PluginSpec, load
+from oar_conformance.stats import PluginStats, RunStats
+
+__all__ = ["CheckOptions", "Driver", "driver_for", "requires_oar3", "run_check", "stable_seed"]
+
+ScenarioT = TypeVar("ScenarioT")
+OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+
+_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
+"""Hypothesis phases of a check; ``explain`` is left out: with one generated argument it
+only adds "or any other generated value" and makes failing checks several times slower."""
+
+HANG_LIMIT = 3
+"""Timeouts after which a plugin's other checks stop calling it (F6 reports the hang)."""
+
+
+@dataclass(frozen=True)
+class Driver(Generic[ScenarioT, OutcomeT]):
+    """One plugin bound to its family: the scenarios to draw and the runner observing it."""
+
+    family: Family[ScenarioT, OutcomeT]
+    strategy: SearchStrategy[ScenarioT]
+    runner: Runner[ScenarioT, OutcomeT]
+
+    def run(self, scenario: ScenarioT, needs: Collection[str] = ()) -> OutcomeT:
+        """Observe the plugin on ``scenario``."""
+        return self.runner.run(scenario, needs)
+
+    def classify(self, outcome: OutcomeT) -> str:
+        """How the run statistics count ``outcome``."""
+        return self.family.classify(outcome)
+
+    def resources(self, scenario: ScenarioT) -> int:
+        """The size the call time of ``scenario`` is reported against."""
+        return self.family.size(scenario)
+
+
+def driver_for(
+    invariant: Invariant[Any, Any], func: Callable[..., Any], options: CheckOptions
+) -> Driver[Any, Any]:
+    """The driver of ``invariant``'s family for plugin ``func``."""
+    family = family_of(invariant)
+    return Driver(family, family.scenarios(options), family.runner(func, options))
+
+
+def requires_oar3(invariant: Invariant[Any, Any]) -> bool:
+    """Whether checking ``invariant`` needs a genuine OAR3 installed."""
+    return "reference" in invariant.needs or family_of(invariant).needs_oar3
+
+
+def stable_seed(base: int, spec: PluginSpec, invariant: Invariant[Any, Any]) -> int:
+    """A per-check seed derived from the run seed, equal across processes and runs."""
+    digest = hashlib.sha256(f"{base}:{spec}:{invariant.id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class _CheckDatabase(ExampleDatabase):
+    """Hypothesis' example database with the keys of one (plugin, invariant) check apart.
+
+    Every check runs the same test body, so Hypothesis gives them one key; prefixing it
+    with the check keeps each check's failing examples to itself.
+    """
+
+    def __init__(self, inner: ExampleDatabase, check: str) -> None:
+        super().__init__()
+        self._inner = inner
+        self._prefix = check.encode() + b"::"
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self._inner.save(self._prefix + key, value)
+
+    def fetch(self, key: bytes) -> Iterable[bytes]:
+        return self._inner.fetch(self._prefix + key)
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        self._inner.delete(self._prefix + key, value)
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self._inner.move(self._prefix + src, self._prefix + dest, value)
+
+
+def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOptions) -> None:
+    """Check ``invariant`` on plugin ``spec``; raise ``ConformanceFailure`` when broken."""
+    if spec.group not in invariant.groups:
+        msg = f"invariant {invariant.id} checks {invariant.group} plugins, not {spec}"
+        raise UsageError(msg)
+    options = replace(options, group=spec.group)
+    if requires_oar3(invariant):
+        oar3.require()
+    oar3.status()  # import OAR3, if present, under isolation before a plugin imports it
+    func = load(spec)
+    driver = driver_for(invariant, func, options)
+    stats: PluginStats = (options.stats or RunStats()).for_plugin(str(spec))
+    needs = invariant.needs
+    reports_errors = "errors" in needs
+
+    def hangs() -> bool:
+        return not reports_errors and stats.timeouts >= HANG_LIMIT
+
+    def check(scenario: Any) -> None:
+        if hangs():
+            return
+        outcome = driver.run(scenario, needs)
+        error = outcome.error
+        if error is not None and error.kind == "timeout":
+            stats.timeouts += 1
+        stats.record(
+            resources=driver.resources(scenario),
+            seconds=outcome.seconds,
+            kind=driver.classify(outcome),
+        )
+        for violation in invariant.check(scenario, outcome):
+            raise ConformanceFailure(violation)
+
+    test = given(driver.strategy)(check)
+    test = settings(
+        max_examples=options.profile.max_examples,
+        deadline=None,
+        print_blob=True,
+        database=_database(options.example_database, f"{spec}::{invariant.id}"),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        phases=_PHASES if options.shrink else _PHASES[:-1],
+    )(test)
+    if options.seed is not None:
+        test = seed(stable_seed(options.seed, spec, invariant))(test)
+    if hangs():
+        raise CheckSkipped(_hang_message(spec, stats.timeouts))
+    test()
+    if hangs():
+        raise CheckSkipped(_hang_message(spec, stats.timeouts))
+
+
+def _hang_message(spec: PluginSpec, timeouts: int) -> str:
+    return (
+        f"{spec} timed out {timeouts} times, so this check stopped calling it; the hang "
+        "itself is reported by the check of errors and timeouts (F6)"
+    )
+
+
+def _database(value: Any, check: str) -> ExampleDatabase | None:
+    """The check's view of ``value``: ``"default"`` is Hypothesis' own database."""
+    database = settings().database if value == "default" else value
+    if database is None:
+        return None
+    return _CheckDatabase(database, check)

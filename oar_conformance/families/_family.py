@@ -1,0 +1,95 @@
+"""The record that describes one plugin family to the rest of the kit.
+
+A family (find, assign, sort, metasched, round) bundles its invariants, how its
+scenarios are generated, how a plugin is run on one scenario (its OAR3 adapter), how an
+outcome is counted and how a violation is rendered. The driver, the report, the pytest
+plugin, the CLI, the statistics and the benchmark read families through this record only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from hypothesis import strategies as st
+
+from oar_conformance.invariant import InvariantSet
+from oar_conformance.outcome import Outcome
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from oar_conformance.options import CheckOptions
+    from oar_conformance.profiles import Profile
+    from oar_conformance.reproducer import FailureContext
+    from oar_conformance.violations import Violation
+
+__all__ = ["Family", "Runner", "sized"]
+
+ScenarioT = TypeVar("ScenarioT")
+OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+ScenarioT_contra = TypeVar("ScenarioT_contra", contravariant=True)
+OutcomeT_co = TypeVar("OutcomeT_co", bound=Outcome, covariant=True)
+
+
+class Runner(Protocol[ScenarioT_contra, OutcomeT_co]):
+    """A family's OAR3 adapter for one plugin: runs it on a scenario, reads the outcome.
+
+    ``needs`` names the extra observations the selected invariants asked for (a repeat
+    call, OAR3's default answer, the other database, ...).
+    """
+
+    def run(self, scenario: ScenarioT_contra, needs: Collection[str] = ()) -> OutcomeT_co:
+        """Observe the plugin on ``scenario``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Family(Generic[ScenarioT, OutcomeT]):
+    """One plugin family: its invariants, scenarios, adapter, statistics and renderer.
+
+    ``scenarios(options)`` is the Hypothesis strategy of its scenarios;
+    ``runner(func, options)`` the adapter calling plugin ``func`` as OAR3 does;
+    ``classify(outcome)`` counts an outcome as ``allocated``, ``empty``,
+    ``unschedulable`` or ``error``; ``size(scenario)`` is the platform size the call time
+    is reported against; ``render(violation, context)`` gives the counterexample and a
+    standalone reproducer. ``needs_oar3``: every check needs a genuine OAR3;
+    ``needs_database``: its checks run database rounds.
+    """
+
+    invariants: InvariantSet[ScenarioT, OutcomeT]
+    scenarios: Callable[[CheckOptions], SearchStrategy[ScenarioT]]
+    runner: Callable[[Callable[..., Any], CheckOptions], Runner[ScenarioT, OutcomeT]]
+    classify: Callable[[OutcomeT], str]
+    size: Callable[[ScenarioT], int]
+    render: Callable[[Violation, FailureContext], tuple[str, str]]
+    needs_oar3: bool = False
+    needs_database: bool = False
+
+    @property
+    def name(self) -> str:
+        """The family's name, as invariants and reports give it."""
+        return self.invariants.family
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The entry-point groups whose plugins this family checks."""
+        return self.invariants.groups
+
+
+def sized(
+    make: Callable[..., SearchStrategy[ScenarioT]], profile: Profile, *, cap: int | None = None
+) -> SearchStrategy[ScenarioT]:
+    """``make(min_resources=..., max_resources=...)`` over the profile's platform sizes.
+
+    One example in four is drawn on the profile's large platforms (when it has them and
+    ``cap``, the family's largest platform, leaves room for them).
+    """
+    top = profile.max_resources if cap is None else min(profile.max_resources, cap)
+    strategy = make(min_resources=min(profile.min_resources, top), max_resources=top)
+    if profile.large_resources and (cap is None or top < cap):
+        largest = profile.large_resources if cap is None else min(profile.large_resources, cap)
+        large = make(min_resources=top + 1, max_resources=largest)
+        strategy = st.one_of(strategy, strategy, strategy, large)
+    return strategy

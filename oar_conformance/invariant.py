@@ -1,0 +1,124 @@
+"""Invariants as records: id, title, severity, rationale, and a typed check.
+
+A check reads a family's plain scenario and outcome values and yields :class:`Breach`
+values (what is wrong, received, expected, kind); :meth:`Invariant.check` turns them into
+:class:`~oar_conformance.violations.Violation` values carrying the id, the title, the
+scenario and the outcome. Each family declares its invariants in one
+:class:`InvariantSet`; :mod:`oar_conformance.catalogue` gathers every family's set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Generic, TypeVar
+
+from oar_conformance.errors import UsageError
+from oar_conformance.violations import Breach, Violation
+
+__all__ = ["Check", "Invariant", "InvariantSet", "Severity"]
+
+ScenarioT = TypeVar("ScenarioT")
+OutcomeT = TypeVar("OutcomeT")
+
+Check = Callable[[ScenarioT, OutcomeT], Iterable[Breach]]
+"""A check: ``check(scenario, outcome)`` yields the breaches it finds, none when it holds."""
+
+
+class Severity(str, Enum):
+    """``contract`` failures fail the run; ``advisory`` ones only under ``--oar-strict``."""
+
+    CONTRACT = "contract"
+    ADVISORY = "advisory"
+
+
+@dataclass(frozen=True)
+class Invariant(Generic[ScenarioT, OutcomeT]):
+    """One invariant of a family.
+
+    ``judge(scenario, outcome)`` yields breaches. ``needs`` names the extra observations
+    the runner must make for it (``"repeat"``: call the plugin twice; ``"reference"``: also
+    run OAR3's default; ``"errors"``: it reports failed calls, so it keeps calling a plugin
+    that hangs; others are the family's own). ``groups`` are the entry-point groups whose
+    plugins it checks.
+    """
+
+    id: str
+    family: str
+    groups: tuple[str, ...]
+    slug: str
+    title: str
+    severity: Severity
+    rationale: str
+    judge: Check[ScenarioT, OutcomeT]
+    needs: frozenset[str]
+
+    @property
+    def group(self) -> str:
+        """The groups as one text: the group, or ``every group`` for round invariants."""
+        return self.groups[0] if len(self.groups) == 1 else "every group"
+
+    def violation(self, breach: Breach, scenario: ScenarioT, outcome: OutcomeT) -> Violation:
+        """``breach`` found on ``scenario`` and ``outcome``, as a violation of this invariant."""
+        return Violation(
+            invariant_id=self.id,
+            title=self.title,
+            message=breach.message,
+            received=breach.received,
+            expected=breach.expected,
+            kind=breach.kind,
+            scenario=scenario,
+            outcome=outcome,
+            marks=dict(breach.marks),
+        )
+
+    def check(self, scenario: ScenarioT, outcome: OutcomeT) -> list[Violation]:
+        """The violations ``outcome`` shows on ``scenario``, with this invariant's id."""
+        return [self.violation(b, scenario, outcome) for b in self.judge(scenario, outcome)]
+
+
+class InvariantSet(Generic[ScenarioT, OutcomeT]):
+    """The invariants of one family, filled by the :meth:`register` decorator."""
+
+    def __init__(self, family: str, groups: Iterable[str]) -> None:
+        self.family = family
+        self.groups = tuple(groups)
+        self._items: dict[str, Invariant[ScenarioT, OutcomeT]] = {}
+
+    def register(
+        self,
+        id: str,
+        *,
+        slug: str,
+        title: str,
+        rationale: str,
+        severity: Severity = Severity.CONTRACT,
+        needs: Iterable[str] = (),
+    ) -> Callable[[Check[ScenarioT, OutcomeT]], Check[ScenarioT, OutcomeT]]:
+        """Register the decorated function as the check of invariant ``id``."""
+
+        def add(judge: Check[ScenarioT, OutcomeT]) -> Check[ScenarioT, OutcomeT]:
+            if id in self._items:
+                msg = f"invariant id={id!r} is registered twice in {self.family}; pick a new id"
+                raise UsageError(msg)
+            self._items[id] = Invariant(
+                id,
+                self.family,
+                self.groups,
+                slug,
+                title,
+                severity,
+                rationale,
+                judge,
+                frozenset(needs),
+            )
+            return judge
+
+        return add
+
+    def __iter__(self) -> Iterator[Invariant[ScenarioT, OutcomeT]]:
+        return iter(sorted(self._items.values(), key=lambda i: int(i.id[1:])))
+
+    def __len__(self) -> int:
+        return len(self._items)

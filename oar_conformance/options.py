@@ -1,0 +1,36 @@
+"""How a check runs: the options every family's runner and strategy read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from oar_conformance._guard import DEFAULT_TIMEOUT
+from oar_conformance.profiles import Profile, get_profile
+from oar_conformance.stats import RunStats
+
+__all__ = ["CheckOptions"]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Profile, seed, per-call limit, the plugin's group and extra arguments, databases.
+
+    ``example_database`` is Hypothesis' example database (``"default"``: Hypothesis'
+    own, ``None``: none); ``db`` is the database rounds run on.
+    """
+
+    profile: Profile = field(default_factory=lambda: get_profile("ci"))
+    seed: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    args: tuple[str, ...] = ()
+    kwargs: Mapping[str, str] = field(default_factory=dict)
+    example_database: Any = "default"
+    stats: RunStats | None = None
+    shrink: bool = True
+    db: str = "sqlite"
+    """Database of rounds: "sqlite", "postgresql" (a throwaway server) or a URL."""
+    group: str = ""
+    """Entry-point group of the plugin under test (set by ``run_check``); rounds configure
+    the plugin as a site configures that group."""

@@ -1,0 +1,122 @@
+"""What every family's renderer shares: where a violation was found, and reproducer helpers.
+
+Renderers (``families/<family>/render.py``) turn a violation into a counterexample and a
+standalone Python reproducer; the helpers here write the Python source they have in
+common (ProcSet literals, ``hy``, packed lines, loading a plugin as OAR3 does) and embed
+a scenario in a report file.
+"""
+
+from __future__ import annotations
+
+import base64
+import pickle
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from oar_conformance.invariant import Invariant
+from oar_conformance.model import Platform, intervals
+from oar_conformance.plugins import PluginSpec
+
+__all__ = [
+    "LOAD_PLUGIN_SOURCE",
+    "NO_KWARGS",
+    "FailureContext",
+    "dump_scenario",
+    "hy_source",
+    "indent",
+    "load_scenario",
+    "pack_items",
+    "procset_literal",
+    "wrapped",
+]
+
+
+@dataclass(frozen=True)
+class FailureContext:
+    """Where a violation was found: the plugin, the check and how to run it again."""
+
+    spec: PluginSpec
+    invariant: Invariant[Any, Any]
+    command: str
+    blob: str | None = None
+    args: tuple[str, ...] = ()
+    kwargs: Mapping[str, str] = field(default_factory=dict)
+    seed: int | None = None
+    profile: str = ""
+
+
+def indent(text: str, prefix: str = "  ") -> str:
+    return textwrap.indent(text, prefix, lambda line: True)
+
+
+def wrapped(text: str, width: int = 84) -> str:
+    """A long string literal as implicitly joined lines that fit the page."""
+    chunks = [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    return "\n    ".join(f'"{chunk}"' for chunk in chunks)
+
+
+def dump_scenario(scenario: Any) -> str:
+    """The scenario as base64 text to embed in a reproducer."""
+    return base64.b64encode(pickle.dumps(scenario, protocol=4)).decode("ascii")
+
+
+def load_scenario(text: str) -> Any:
+    """The scenario back from :func:`dump_scenario` text (written by the kit itself)."""
+    return pickle.loads(base64.b64decode(text))  # noqa: S301 - the kit's own report file
+
+
+NO_KWARGS: Mapping[str, str] = MappingProxyType({})
+
+
+def procset_literal(ids: Iterable[int]) -> str:
+    """Python source building ids as a ProcSet of intervals, e.g. ``ProcSet((1, 4), 7)``."""
+    parts = [str(a) if a == b else f"({a}, {b})" for a, b in intervals(ids)]
+    return f"ProcSet({', '.join(parts)})"
+
+
+def hy_source(platform: Platform, name: str, indent: str) -> list[str]:
+    """Python source lines assigning the ``hy`` mapping of ``platform`` to ``name``."""
+    inner = indent + "    "
+    out = [f"{indent}{name} = {{"]
+    for level in platform.levels:
+        blocks = [procset_literal(b) for b in level.blocks]
+        line = f"{inner}{level.name!r}: [{', '.join(blocks)}],"
+        if len(line) <= 88:
+            out.append(line)
+        else:
+            out.append(f"{inner}{level.name!r}: [")
+            out += pack_items(blocks, inner + "    ")
+            out.append(f"{inner}],")
+    out.append(f"{indent}}}")
+    return out
+
+
+def pack_items(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
+    """Items joined by commas into lines of at most ``width`` (longer items stand alone)."""
+    lines: list[str] = []
+    current = ""
+    for item in items:
+        piece = item + ","
+        if current and len(indent) + len(current) + 1 + len(piece) > width:
+            lines.append(indent + current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    if current:
+        lines.append(indent + current)
+    return lines
+
+
+LOAD_PLUGIN_SOURCE = '''
+
+def load_plugin():
+    """The function registered as NAME in the entry-point GROUP, loaded as OAR3 does."""
+    for entry_point in importlib.metadata.entry_points(group=GROUP):
+        if entry_point.name == NAME:
+            return entry_point.load()
+    raise LookupError(f"no entry point {NAME!r} in group {GROUP!r}: is the plugin installed?")
+'''
+"""Source of ``load_plugin()`` shared by every reproducer: loads NAME from GROUP as OAR3 does."""
