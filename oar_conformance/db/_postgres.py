@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from oar_conformance.db._tables import refuse_oar_tables
 from oar_conformance.errors import UsageError
 
 __all__ = ["DatabaseUnavailable", "find_pg_bin", "open_postgresql", "pending_cleanups"]
@@ -267,8 +268,6 @@ def open_postgresql(url: str | None) -> tuple[Any, Callable[[], None]]:
             stop_server()
         raise
     if stop_server is None:
-        from oar_conformance.db._schema import refuse_oar_tables  # noqa: PLC0415 - cycle
-
         try:
             refuse_oar_tables(admin)
         except UsageError:

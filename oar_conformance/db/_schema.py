@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Integer, String, inspect, text
 
+from oar_conformance.db._tables import refuse_oar_tables
 from oar_conformance.errors import UsageError
 
 __all__ = [
@@ -28,32 +29,18 @@ __all__ = [
     "close_all",
     "create_schema",
     "get_database",
-    "refuse_oar_tables",
 ]
 
 LEVEL_COLUMNS = ("cluster", "switch", "host", "cpu", "core")
 """One ``resources`` column per hierarchy level name the strategies draw (strings)."""
 PROPERTY_COLUMNS: dict[str, Any] = {"color": String(255), "mem": Integer()}
 """Resource properties job expressions compare (``color='red'``, ``mem>=16``)."""
-_OAR_TABLES = ("resources", "jobs", "queues", "gantt_jobs_predictions")
 
 
 def _models() -> tuple[Any, Any]:
     from oar.lib.models import DeferredReflectionModel, Model  # noqa: PLC0415 - OAR3 is optional
 
     return Model, DeferredReflectionModel
-
-
-def refuse_oar_tables(engine: Any) -> None:
-    """Raise a usage error when ``engine``'s database already holds OAR tables."""
-    present = sorted(set(inspect(engine).get_table_names()) & set(_OAR_TABLES))
-    if present:
-        msg = (
-            f"the database {engine.url.render_as_string(hide_password=True)} already holds "
-            f"OAR tables ({', '.join(present)}); the kit only writes to a database it "
-            "created itself: give it an empty server URL or let it start its own server"
-        )
-        raise UsageError(msg)
 
 
 @cache
