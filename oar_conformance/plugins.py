@@ -43,12 +43,12 @@ JOB_TYPE_SELECTORS = {FIND_GROUP: "find", ASSIGN_GROUP: "assign"}
 """Groups whose plugin a job selects by a type ``KEY=NAME[:args]``, and that key."""
 
 _SHORT = {
-    "find": "oar.find_func",
-    "assign": "oar.assign_func",
-    "sort": "oar.jobs_sorting_func",
-    "jobs_sorting": "oar.jobs_sorting_func",
-    "metasched": "oar.extra_metasched_func",
-    "extra_metasched": "oar.extra_metasched_func",
+    "find": FIND_GROUP,
+    "assign": ASSIGN_GROUP,
+    "sort": SORT_GROUP,
+    "jobs_sorting": SORT_GROUP,
+    "metasched": METASCHED_GROUP,
+    "extra_metasched": METASCHED_GROUP,
 }
 _SHORT.update({g.removeprefix("oar."): g for g in ENTRY_POINT_GROUPS})
 _SHORT.update({g: g for g in ENTRY_POINT_GROUPS})

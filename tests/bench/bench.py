@@ -34,19 +34,19 @@ from hypothesis import strategies as st
 from oar_conformance import oar3
 from oar_conformance import strategies as ost
 from oar_conformance.catalogue import Invariant, by_group, get
-from oar_conformance.driver import CheckOptions, driver_for, run_check
+from oar_conformance.driver import CheckOptions, driver_for, requires_oar3, run_check
 from oar_conformance.errors import ConformanceFailure
 from oar_conformance.families.find.runner import FindRunner
 from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.model import Queue
+from oar_conformance.plugins import ASSIGN_GROUP as ASSIGN
+from oar_conformance.plugins import FIND_GROUP as FIND
+from oar_conformance.plugins import METASCHED_GROUP as METASCHED
+from oar_conformance.plugins import SORT_GROUP as SORT
 from oar_conformance.plugins import PluginSpec, load
 from oar_conformance.profiles import Profile, get_profile
 from oar_conformance.stats import RunStats
 
-FIND = "oar.find_func"
-ASSIGN = "oar.assign_func"
-SORT = "oar.jobs_sorting_func"
-METASCHED = "oar.extra_metasched_func"
 SEVERAL_GROUPS_UP_TO = 4_096
 SECTIONS = ("find", "power", "scale", "health", "rounds")
 SIZES = {"small": (12, 16), "medium": (1_800, 2_000), "large": (60_000, 65_000)}
@@ -235,8 +235,7 @@ def power(seeds: int) -> list[dict[str, Any]]:
     for group, faults in FAULTS.items():
         for name, inv_id in faults:
             invariant = get(inv_id)
-            needs_oar3 = "reference" in invariant.needs or group == ASSIGN
-            if needs_oar3 and not oar3.status().available:
+            if requires_oar3(invariant) and not oar3.status().available:
                 continue
             found, examples, seconds, shrink_s, sizes = 0, [], [], [], []
             for seed in range(1, seeds + 1):

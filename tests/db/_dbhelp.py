@@ -11,10 +11,10 @@ from oar_conformance.driver import CheckOptions, run_check
 from oar_conformance.errors import ConformanceFailure
 from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, Queue
+from oar_conformance.plugins import METASCHED_GROUP as METASCHED
 from oar_conformance.plugins import PluginSpec
 from oar_conformance.profiles import Profile
 
-METASCHED = "oar.extra_metasched_func"
 SEED = 20261125
 FAST = Profile("db-tests", 30, 16, "30 examples, platforms up to 16 resources")
 
