@@ -75,7 +75,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         OPT_DB,
         metavar="DB",
-        help="database of metasched rounds: sqlite (default), postgresql (a throwaway "
+        help="database of rounds (R1, R2, M1, M2): sqlite (default), postgresql (a throwaway "
         "server) or a postgresql:// URL where the kit creates and drops its own database",
     )
     parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
@@ -85,7 +85,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("oar_timeout", "per-call limit in seconds for plugin calls")
     parser.addini("oar_plugin_args", "extra plugin arguments, e.g. 'a:b:key=value'")
     parser.addini("oar_report", "folder for counterexample reports")
-    parser.addini("oar_db", "database of metasched rounds: sqlite, postgresql or a URL")
+    parser.addini("oar_db", "database of rounds (R1, R2, M1, M2): sqlite, postgresql or a URL")
 
 
 class _RunState:
@@ -139,7 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
-    from oar_conformance.catalogue import get  # noqa: PLC0415
+    from oar_conformance.catalogue import by_group, family_of, get  # noqa: PLC0415
     from oar_conformance.driver import CheckOptions  # noqa: PLC0415
     from oar_conformance.errors import UsageError  # noqa: PLC0415
     from oar_conformance.plugins import parse_plugin_args, resolve  # noqa: PLC0415
@@ -187,8 +187,14 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         stats=stats,
         db=db,
     )
-    metasched = any(spec.group == "oar.extra_metasched_func" for spec in specs)
-    if db != "sqlite" and metasched and _runs_tests(config):
+    selected = {i.upper() for i in config.getoption(OPT_INVARIANT)}
+    rounds = any(
+        family_of(inv).needs_database
+        for spec in specs
+        for inv in by_group(spec.group)
+        if not selected or inv.id in selected
+    )
+    if db != "sqlite" and rounds and _runs_tests(config):
         from oar_conformance.db import get_database  # noqa: PLC0415
 
         get_database(db)  # a server that cannot start is a usage error, before any test

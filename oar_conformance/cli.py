@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--db",
-        help="database of metasched rounds: sqlite (default), postgresql (a throwaway "
+        help="database of rounds (R1, R2, M1, M2): sqlite (default), postgresql (a throwaway "
         "server) or a postgresql:// URL where the kit creates and drops its own database",
     )
     check.add_argument("--profile", help="quick, ci (default) or thorough")

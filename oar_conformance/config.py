@@ -31,7 +31,7 @@ KEYS = {
     "plugin-args": "extra arguments as in a job type find=NAME:args: a string for every "
     "plugin, or a table GROUP:NAME -> string",
     "skip": "table of invariants not to check, ID or GROUP:NAME::ID -> reason (required)",
-    "db": "database of metasched rounds: sqlite, postgresql or a postgresql:// URL",
+    "db": "database of rounds (R1, R2, M1, M2): sqlite, postgresql or a postgresql:// URL",
     "report": "folder for counterexample reports (Markdown, JSON, reproducer tests)",
 }
 
