@@ -24,16 +24,25 @@ from hypothesis.database import ExampleDatabase
 from hypothesis.strategies import SearchStrategy
 
 from oar_conformance import oar3
-from oar_conformance.catalogue import family_of
+from oar_conformance.catalogue import by_group, family_of, get
 from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
 from oar_conformance.families import Family, Runner
-from oar_conformance.invariant import Invariant
+from oar_conformance.invariant import Invariant, Severity
 from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import Outcome
-from oar_conformance.plugins import PluginSpec, load
+from oar_conformance.plugins import PluginSpec, load, resolve
 from oar_conformance.stats import PluginStats, RunStats
 
-__all__ = ["CheckOptions", "Driver", "driver_for", "requires_oar3", "run_check", "stable_seed"]
+__all__ = [
+    "CheckOptions",
+    "CheckResult",
+    "Driver",
+    "check",
+    "driver_for",
+    "requires_oar3",
+    "run_check",
+    "stable_seed",
+]
 
 ScenarioT = TypeVar("ScenarioT")
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
@@ -175,3 +184,58 @@ def _database(value: Any, check: str) -> ExampleDatabase | None:
     if database is None:
         return None
     return _CheckDatabase(database, check)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What :func:`check` did: the checks that passed and those skipped, with the reason."""
+
+    passed: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]
+
+
+def check(
+    plugin: str,
+    *invariant_ids: str,
+    options: CheckOptions | None = None,
+    strict: bool = False,
+) -> CheckResult:
+    """Check ``plugin`` (``NAME`` or ``GROUP:NAME``) on the named invariants, or on all.
+
+    Raises :class:`~oar_conformance.errors.ConformanceFailure` with the shrunk violation
+    of the first contract invariant the plugin breaks (advisory ones too when
+    ``strict``). A check that cannot run here (OAR3 missing, a plugin that hangs) is
+    skipped with its reason; a usage error when nothing at all could be checked, so an
+    empty run never passes. For example, in a plugin's own tests::
+
+        from oar_conformance import CheckOptions, check
+
+        def test_my_find_conforms():
+            check("oar.find_func:my_find", options=CheckOptions(seed=1))
+    """
+    options = options or CheckOptions()
+    wanted = [get(i) for i in invariant_ids]
+    passed: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for spec in resolve(plugin):
+        for invariant in wanted or by_group(spec.group):
+            name = f"{spec}::{invariant.id}"
+            if spec.group not in invariant.groups:
+                continue
+            try:
+                run_check(spec, invariant, options)
+            except ConformanceFailure:
+                if invariant.severity is Severity.CONTRACT or strict:
+                    raise
+                skipped.append((name, "advisory invariant violated"))
+            except (CheckSkipped, ImportError) as exc:
+                skipped.append((name, str(exc)))
+            else:
+                passed.append(name)
+    if not passed and not any(r == "advisory invariant violated" for _, r in skipped):
+        reasons = "; ".join(f"{n}: {r}" for n, r in skipped) or "no invariant applies"
+        msg = (
+            f"plugin={plugin!r} invariants={list(invariant_ids)!r}: nothing was checked ({reasons})"
+        )
+        raise UsageError(msg)
+    return CheckResult(tuple(passed), tuple(skipped))
