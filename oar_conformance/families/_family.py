@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from oar_conformance.reproducer import FailureContext
     from oar_conformance.violations import Violation
 
-__all__ = ["Family", "Runner", "sized"]
+__all__ = ["Family", "Runner", "platform_size", "sized"]
 
 ScenarioT = TypeVar("ScenarioT")
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
@@ -93,3 +93,8 @@ def sized(
         large = make(min_resources=top + 1, max_resources=largest)
         strategy = st.one_of(strategy, strategy, strategy, large)
     return strategy
+
+
+def platform_size(scenario: Any) -> int:
+    """The number of resources of ``scenario.platform``: what call times are reported against."""
+    return len(scenario.platform.resources)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oar_conformance.families._family import Family, sized
+from oar_conformance.families._family import Family, platform_size, sized
 from oar_conformance.families.assign.invariants import INVARIANTS
 from oar_conformance.families.assign.outcome import AssignOutcome
 from oar_conformance.families.assign.render import assign_case
@@ -41,16 +41,12 @@ def _classify(outcome: AssignOutcome) -> str:
     return "allocated" if outcome.allocated else "unschedulable"
 
 
-def _size(scenario: AssignScenario) -> int:
-    return len(scenario.platform.resources)
-
-
 FAMILY: Family[AssignScenario, AssignOutcome] = Family(
     invariants=INVARIANTS,
     scenarios=_scenarios,
     runner=_runner,
     classify=_classify,
-    size=_size,
+    size=platform_size,
     render=assign_case,
     needs_oar3=True,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oar_conformance.families._family import Family, sized
+from oar_conformance.families._family import Family, platform_size, sized
 from oar_conformance.families.find.invariants import INVARIANTS
 from oar_conformance.families.find.outcome import FindOutcome
 from oar_conformance.families.find.render import find_case
@@ -41,15 +41,11 @@ def _classify(outcome: FindOutcome) -> str:
     return "allocated" if outcome.result else "empty"
 
 
-def _size(scenario: FindScenario) -> int:
-    return len(scenario.platform.resources)
-
-
 FAMILY: Family[FindScenario, FindOutcome] = Family(
     invariants=INVARIANTS,
     scenarios=_scenarios,
     runner=_runner,
     classify=_classify,
-    size=_size,
+    size=platform_size,
     render=find_case,
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oar_conformance.families._family import Family
+from oar_conformance.families._family import Family, platform_size
 from oar_conformance.families.rounds.invariants import INVARIANTS
 from oar_conformance.families.rounds.outcome import RoundOutcome
 from oar_conformance.families.rounds.render import round_case
@@ -32,7 +32,6 @@ __all__ = [
     "classify_round",
     "round_runner",
     "round_scenarios",
-    "round_size",
 ]
 
 MAX_ROUND_RESOURCES = 16
@@ -72,16 +71,12 @@ def classify_round(outcome: RoundOutcome) -> str:
     return "allocated" if placed else "unschedulable"
 
 
-def round_size(scenario: RoundScenario) -> int:
-    return len(scenario.platform.resources)
-
-
 FAMILY: Family[RoundScenario, RoundOutcome] = Family(
     invariants=INVARIANTS,
     scenarios=round_scenarios,
     runner=round_runner,
     classify=classify_round,
-    size=round_size,
+    size=platform_size,
     render=round_case,
     needs_oar3=True,
     needs_database=True,
