@@ -2,16 +2,18 @@
 
 Renderers (``families/<family>/render.py``) turn a violation into a counterexample and a
 standalone Python reproducer; the helpers here write the Python source they have in
-common (ProcSet literals, ``hy``, packed lines, loading a plugin as OAR3 does) and embed
-a scenario in a report file.
+common (the opening docstring and imports, ProcSet literals, ``hy``, packed lines,
+loading a plugin as OAR3 does), pick letters for marks, and embed a scenario in a report
+file.
 """
 
 from __future__ import annotations
 
 import base64
 import pickle
+import string
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -27,9 +29,11 @@ __all__ = [
     "dump_scenario",
     "hy_source",
     "indent",
+    "letters",
     "load_scenario",
     "pack_items",
     "procset_literal",
+    "reproducer_head",
     "wrapped",
 ]
 
@@ -69,6 +73,38 @@ def load_scenario(text: str) -> Any:
 
 
 NO_KWARGS: Mapping[str, str] = MappingProxyType({})
+
+
+def letters(excluded: Collection[str] = ()) -> tuple[str, ...]:
+    """The ASCII letters, lowercase first, but ``excluded``: marks for names with no symbol."""
+    return tuple(c for c in string.ascii_letters if c not in excluded)
+
+
+def reproducer_head(
+    how: str, *, modules: Sequence[str] = (), oar_imports: Sequence[str] = ()
+) -> str:
+    """The opening of a reproducer: a docstring telling how to run it, then its imports.
+
+    ``how`` ends the docstring's sentence, saying what the script does with the plugin once
+    loaded; the paragraph is wrapped to 88 columns. ``modules`` are the standard-library
+    modules imported besides ``importlib.metadata``; ``oar_imports`` are import lines from
+    OAR3, in a block of their own, and make the docstring say OAR3 must be installed.
+    """
+    run = "Run ``python THIS_FILE`` or ``pytest -s THIS_FILE``"
+    if oar_imports:
+        run += " with OAR3 installed"
+    sentence = (
+        f"{run}: the plugin is loaded as OAR3 loads it (by entry-point group and name), {how}"
+    )
+    paragraph = textwrap.fill(sentence, 88, break_on_hyphens=False, break_long_words=False)
+    blocks = [
+        "\n".join(f"import {m}" for m in sorted({"importlib.metadata", *modules})),
+        "from procset import ProcSet",
+    ]
+    if oar_imports:
+        blocks.append("\n".join(oar_imports))
+    docstring = f'"""Reproduce a counterexample found by oar-conformance.\n\n{paragraph}\n"""'
+    return "\n\n".join([docstring, *blocks]) + "\n"
 
 
 def procset_literal(ids: Iterable[int]) -> str:

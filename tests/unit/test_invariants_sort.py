@@ -31,14 +31,10 @@ from oar_conformance.families.sort.outcome import (
     permutation_problems,
     swapped_twins,
 )
-from oar_conformance.families.sort.runner import (
-    JOB_SECURITY_TIME,
-    JobRecord,
-    SortPlatform,
-    SortRunner,
-)
+from oar_conformance.families.sort.runner import JobRecord, SortPlatform, SortRunner
 from oar_conformance.families.sort.scenario import SortScenario, twin_key
 from oar_conformance.model import Group, Job, Moldable, Queue
+from oar_conformance.oar_jobs import JOB_SECURITY_TIME
 from oar_conformance.outcome import PluginError
 from oar_conformance.strategies import sort_scenarios
 

@@ -10,7 +10,6 @@ self-contained script that replays the round through OAR3 with the plugin.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -22,8 +21,10 @@ from oar_conformance.reproducer import (
     NO_KWARGS,
     hy_source,
     indent,
+    letters,
     pack_items,
     procset_literal,
+    reproducer_head,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ CLASH_MARK = "!"
 FREE_MARK = "."
 """Nothing holds the resource."""
 
-_LETTERS = [c for c in string.ascii_letters if c != BUSY_MARK]
+_LETTERS = letters((BUSY_MARK,))
 _MAX_ROWS = 24
 _MAX_COLUMNS = 40
 _COMPUTED = frozenset({"key_cache", "mld_res_rqts"})
@@ -184,24 +185,16 @@ def render_assign_case(scenario: AssignScenario, outcome: AssignOutcome) -> str:
     return "\n".join(lines)
 
 
-_REPRODUCER_HEAD = '''\
-"""Reproduce a counterexample found by oar-conformance.
-
-Run ``python THIS_FILE`` or ``pytest -s THIS_FILE`` with OAR3 installed: the plugin is
-loaded as OAR3 loads it (by entry-point group and name), set as every waiting job's
-assign function, and OAR3's own scheduling loop runs the round; what the plugin set for
-each job and the slot set it left are printed.
-"""
-
-import importlib.metadata
-import logging
-
-from procset import ProcSet
-
-from oar.kao.scheduling import schedule_id_jobs_ct, set_slots_with_prev_scheduled_jobs
-from oar.kao.slot import SlotSet
-from oar.lib.job_handling import JobPseudo
-'''
+_REPRODUCER_HEAD = reproducer_head(
+    "set as every waiting job's assign function, and OAR3's own scheduling loop runs the "
+    "round; what the plugin set for each job and the slot set it left are printed.",
+    modules=("logging",),
+    oar_imports=(
+        "from oar.kao.scheduling import schedule_id_jobs_ct, set_slots_with_prev_scheduled_jobs",
+        "from oar.kao.slot import SlotSet",
+        "from oar.lib.job_handling import JobPseudo",
+    ),
+)
 
 _REPRODUCER_LOAD = (
     LOAD_PLUGIN_SOURCE

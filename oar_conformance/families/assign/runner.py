@@ -39,8 +39,9 @@ from oar_conformance.families.assign.outcome import (
     SlotRecord,
     SlotSnapshot,
 )
-from oar_conformance.families.assign.scenario import NO_PLACEHOLDER, AssignScenario
+from oar_conformance.families.assign.scenario import AssignScenario
 from oar_conformance.model import to_procset
+from oar_conformance.oar_jobs import NO_PLACEHOLDER
 from oar_conformance.outcome import PluginError
 
 __all__ = [

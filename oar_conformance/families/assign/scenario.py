@@ -15,23 +15,20 @@ occupies the seconds ``s`` to ``s + w - 1`` inclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from oar_conformance.model import Job, Moldable, Platform, _ShortRepr, ids_text, job_by_id
+from oar_conformance.oar_jobs import (
+    JOB_SECURITY_TIME,
+    NO_PLACEHOLDER,
+    MldResRqt,
+    key_cache,
+    waiting_deps,
+)
 
-if TYPE_CHECKING:
-    from procset import ProcSet
-
-__all__ = ["JOB_SECURITY_TIME", "NO_PLACEHOLDER", "AssignScenario", "Window"]
-
-JOB_SECURITY_TIME = 60
-"""OAR3's default ``SCHEDULER_JOB_SECURITY_TIME``, added to every moldable's walltime."""
-
-NO_PLACEHOLDER = 0
-"""OAR3's ``job.ph`` for a job that is neither a placeholder nor allowed in one."""
+__all__ = ["AssignScenario", "Window"]
 
 Ids = frozenset[int]
-MldResRqt = tuple[int, int, list[tuple[list[tuple[str, int]], "ProcSet"]]]
 
 
 class Window(NamedTuple):
@@ -93,9 +90,9 @@ class AssignScenario(_ShortRepr):
             "queue_name": job.queue,
             "submission_time": job.submission_time,
             "types": dict(job.types),
-            "deps": [(jid, "Waiting", None) for jid in job.dependencies],
+            "deps": waiting_deps(job.dependencies),
             "mld_res_rqts": rqts,
-            "key_cache": {mld_id: str(wall) + str(hy_rqts) for mld_id, wall, hy_rqts in rqts},
+            "key_cache": key_cache(rqts),
             "ts": False,
             "ph": NO_PLACEHOLDER,
             "find": False,

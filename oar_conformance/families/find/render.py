@@ -10,7 +10,6 @@ short report.
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from itertools import islice, pairwise
 from types import MappingProxyType
@@ -22,7 +21,9 @@ from oar_conformance.reproducer import (
     NO_KWARGS,
     hy_source,
     indent,
+    letters,
     procset_literal,
+    reproducer_head,
 )
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ _CLASHES = (  # chosen together with another mark: the breach a reader must see 
 )
 _UNMARKED = "."
 _RESERVED = frozenset({*_KNOWN_SYMBOLS.values(), "^"})
-_LETTERS = [c for c in string.ascii_lowercase + string.ascii_uppercase if c not in _RESERVED]
+_LETTERS = letters(_RESERVED)
 
 _NO_MARKS: Mapping[str, frozenset[int]] = MappingProxyType({})
 
@@ -380,18 +381,9 @@ def _answer(ids: frozenset[int] | None) -> str:
     return f"{ids_text(ids)} ({_count(len(ids), 'resource')})"
 
 
-_REPRODUCER_HEAD = '''\
-"""Reproduce a counterexample found by oar-conformance.
-
-Run ``python THIS_FILE`` or ``pytest -s THIS_FILE``: the plugin is loaded as OAR3 loads
-it (by entry-point group and name), called with the inputs of the counterexample, and
-what it returned is printed.
-"""
-
-import importlib.metadata
-
-from procset import ProcSet
-'''
+_REPRODUCER_HEAD = reproducer_head(
+    "called with the inputs of the counterexample, and what it returned is printed."
+)
 
 
 _REPRODUCER_LOAD = (

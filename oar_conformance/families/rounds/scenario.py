@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from oar_conformance.families.assign.scenario import JOB_SECURITY_TIME
 from oar_conformance.model import Job, Platform, Queue, _ShortRepr, ids_text, job_by_id
+from oar_conformance.oar_jobs import JOB_SECURITY_TIME
 
 __all__ = ["RoundScenario", "RunningJob"]
 

@@ -14,8 +14,14 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from oar_conformance.families.sort.outcome import jids_text, permutation_problems, swapped_twins
-from oar_conformance.families.sort.runner import JOB_DEFAULTS, job_attributes
-from oar_conformance.reproducer import LOAD_PLUGIN_SOURCE, indent, procset_literal
+from oar_conformance.families.sort.scenario import JOB_DEFAULTS, job_attributes
+from oar_conformance.reproducer import (
+    LOAD_PLUGIN_SOURCE,
+    indent,
+    pack_items,
+    procset_literal,
+    reproducer_head,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -143,18 +149,10 @@ def _findings(scenario: SortScenario, outcome: SortOutcome) -> list[str]:
     return found
 
 
-_REPRODUCER_HEAD = '''\
-"""Reproduce a counterexample found by oar-conformance.
-
-Run ``python THIS_FILE`` or ``pytest -s THIS_FILE``: the plugin is loaded as OAR3 loads
-it (by entry-point group and name), called with the inputs of the counterexample as
-OAR3's kamelot calls a CUSTOM_JOB_SORTING plugin, and what it returned is printed.
-"""
-
-import importlib.metadata
-
-from procset import ProcSet
-'''
+_REPRODUCER_HEAD = reproducer_head(
+    "called with the inputs of the counterexample as OAR3's kamelot calls a "
+    "CUSTOM_JOB_SORTING plugin, and what it returned is printed."
+)
 
 _REPRODUCER_CLASSES = (
     '''
@@ -228,24 +226,13 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def _packed(items: Sequence[str], indent: str, width: int = 88) -> list[str]:
-    """``items`` joined by spaces into lines of at most ``width`` characters."""
-    lines: list[str] = []
-    for item in items:
-        if lines and len(lines[-1]) + 1 + len(item) <= width:
-            lines[-1] += " " + item
-        else:
-            lines.append(indent + item)
-    return lines
-
-
 def _job_source(job: Job) -> list[str]:
     """``jid: Job(...)`` for one job, the attributes a policy reads most first."""
     attributes = job_attributes(job)
     ordered = [k for k in _FIRST_KEYS if k in attributes]
     ordered += [k for k in attributes if k not in _FIRST_KEYS]
     out = [f"        {job.id}: Job("]
-    out += _packed([f"{k}={_literal(attributes[k])}," for k in ordered], " " * 12)
+    out += pack_items([f"{k}={_literal(attributes[k])}" for k in ordered], " " * 12)
     out.append("        ),")
     return out
 
@@ -269,7 +256,7 @@ def reproducer_sort(
     out.append(f"GROUP = {group!r}")
     out.append(f"NAME = {name!r}")
     out.append("DEFAULTS = {")
-    out += _packed([f"{k!r}: {v!r}," for k, v in JOB_DEFAULTS.items()], "    ")
+    out += pack_items([f"{k!r}: {v!r}" for k, v in JOB_DEFAULTS.items()], "    ")
     out.append("}")
     out.append(_REPRODUCER_CLASSES.rstrip("\n"))
     out.append(f"    queues = {scenario.queue_names!r}")

@@ -30,110 +30,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
-from copy import copy
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-
-from procset import ProcSet
 
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded, other_random_state
 from oar_conformance.families.sort.outcome import Answer, SortOutcome
-from oar_conformance.families.sort.scenario import SortScenario
-from oar_conformance.model import Group, Job, to_procset
+from oar_conformance.families.sort.scenario import JOB_DEFAULTS, SortScenario, job_attributes
+from oar_conformance.model import Job
+from oar_conformance.oar_jobs import (
+    NO_PLACEHOLDER,
+    key_cache,
+)
 from oar_conformance.outcome import PluginError
 
 __all__ = [
-    "JOB_DEFAULTS",
-    "JOB_SECURITY_TIME",
     "JobRecord",
     "SortPlatform",
     "SortRunner",
-    "job_attributes",
 ]
-
-JOB_SECURITY_TIME = 60
-"""OAR3's default ``SCHEDULER_JOB_SECURITY_TIME``, added to walltimes in ``mld_res_rqts``."""
-
-NO_PLACEHOLDER = 0
-"""OAR3's ``job.ph`` value for a job that is neither a placeholder nor allowed in one."""
-
-JOB_DEFAULTS: dict[str, Any] = {
-    "array_index": 1,
-    "initial_request": None,
-    "env": None,
-    "type": "PASSIVE",
-    "info_type": None,
-    "state": "Waiting",
-    "reservation": "None",
-    "message": "",
-    "scheduler_info": "",
-    "group": "",
-    "command": "",
-    "exit_code": None,
-    "properties": "",
-    "launching_directory": "",
-    "start_time": 0,
-    "stop_time": 0,
-    "file_id": None,
-    "accounted": "NO",
-    "notify": None,
-    "assigned_moldable_job": 0,
-    "checkpoint": 0,
-    "checkpoint_signal": 12,
-    "stdout_file": "OAR.%jobid%.stdout",
-    "stderr_file": "OAR.%jobid%.stderr",
-    "resubmit_job_id": 0,
-    "suspended": "NO",
-    "last_karma": None,
-    "assign": False,
-    "find": False,
-    "no_quotas": False,
-}
-"""Attributes every waiting job has with the same value, as a plain ``oarsub`` sets them."""
-
-_TYPE_FLAGS = frozenset({"timesharing", "placeholder", "allow", "assign", "find", "no_quotas"})
-"""Job types ``get_jobs_types`` turns into attributes instead of keeping in ``types``."""
-
-
-@lru_cache(maxsize=1024)
-def _constraints(ids: frozenset[int]) -> ProcSet:
-    return to_procset(ids)
-
-
-def _hy_res_rqt(group: Group) -> tuple[list[tuple[str, int]], ProcSet]:
-    """``group.hy_res_rqt()``, fresh every time but with its ProcSet built once."""
-    return ([(name, n) for name, n in group.levels], copy(_constraints(group.constraints)))
-
-
-def job_attributes(job: Job) -> dict[str, Any]:
-    """The attributes of ``job`` that vary per job, as OAR3's scheduler sets them.
-
-    ``types`` keeps what ``get_jobs_types`` keeps (``timesharing=user,name`` becomes
-    ``ts``, ``ts_user``, ``ts_name``); ``mld_res_rqts`` adds the job security time to
-    walltimes; ``deps`` lists ``(required_jid, state, exit_code)`` of waiting jobs.
-    """
-    attributes: dict[str, Any] = {
-        "id": job.id,
-        "array_id": job.id,
-        "name": job.name,
-        "user": job.user,
-        "project": job.project,
-        "queue_name": job.queue,
-        "submission_time": job.submission_time,
-        "types": {k: v for k, v in job.types.items() if k not in _TYPE_FLAGS},
-        "deps": [(jid, "Waiting", None) for jid in job.dependencies],
-        "ts": "timesharing" in job.types,
-        "ph": NO_PLACEHOLDER,
-        "mld_res_rqts": [
-            (m.id, m.walltime + JOB_SECURITY_TIME, [_hy_res_rqt(g) for g in m.groups])
-            for m in job.moldables
-        ],
-    }
-    if "timesharing" in job.types:
-        user, _, name = job.types["timesharing"].partition(",")
-        attributes["ts_user"], attributes["ts_name"] = user, name
-    return attributes
 
 
 class JobRecord:
@@ -149,7 +63,7 @@ class JobRecord:
         self.__dict__.update(attributes)
         self.key_cache: dict[int, str] = {}
         if not self.ts and self.ph == NO_PLACEHOLDER:
-            self.key_cache = {mid: f"{w}{rqts}" for mid, w, rqts in self.mld_res_rqts}
+            self.key_cache = key_cache(self.mld_res_rqts)
 
     @classmethod
     def of(cls, job: Job) -> JobRecord:

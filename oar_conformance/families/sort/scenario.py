@@ -4,17 +4,23 @@ OAR3's meta-scheduler calls a sorting plugin once per group of active queues of 
 priority, with the waiting jobs of those queues in the order ``get_waiting_jobs`` reads
 them: by ascending job id (``ORDER BY job_id``), whatever their queue. A
 :class:`SortScenario` holds those inputs as plain model values; the runner turns them into
-what OAR3 passes, and invariants read them directly.
+what OAR3 passes (each job's attributes as :func:`job_attributes` says OAR3 sets them),
+and invariants read them directly.
 """
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from oar_conformance.model import Job, Queue
+from procset import ProcSet
 
-__all__ = ["SortScenario", "twin_key"]
+from oar_conformance.model import Group, Job, Queue, to_procset
+from oar_conformance.oar_jobs import JOB_SECURITY_TIME, NO_PLACEHOLDER, HyResRqt, waiting_deps
+
+__all__ = ["JOB_DEFAULTS", "SortScenario", "job_attributes", "twin_key"]
 
 
 def twin_key(job: Job) -> Job:
@@ -92,3 +98,82 @@ class SortScenario:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         """Make Hypothesis print the short ``__repr__`` instead of every job in full."""
         p.text(repr(self))
+
+
+JOB_DEFAULTS: dict[str, Any] = {
+    "array_index": 1,
+    "initial_request": None,
+    "env": None,
+    "type": "PASSIVE",
+    "info_type": None,
+    "state": "Waiting",
+    "reservation": "None",
+    "message": "",
+    "scheduler_info": "",
+    "group": "",
+    "command": "",
+    "exit_code": None,
+    "properties": "",
+    "launching_directory": "",
+    "start_time": 0,
+    "stop_time": 0,
+    "file_id": None,
+    "accounted": "NO",
+    "notify": None,
+    "assigned_moldable_job": 0,
+    "checkpoint": 0,
+    "checkpoint_signal": 12,
+    "stdout_file": "OAR.%jobid%.stdout",
+    "stderr_file": "OAR.%jobid%.stderr",
+    "resubmit_job_id": 0,
+    "suspended": "NO",
+    "last_karma": None,
+    "assign": False,
+    "find": False,
+    "no_quotas": False,
+}
+"""Attributes every waiting job has with the same value, as a plain ``oarsub`` sets them."""
+
+
+_TYPE_FLAGS = frozenset({"timesharing", "placeholder", "allow", "assign", "find", "no_quotas"})
+"""Job types ``get_jobs_types`` turns into attributes instead of keeping in ``types``."""
+
+
+@lru_cache(maxsize=1024)
+def _constraints(ids: frozenset[int]) -> ProcSet:
+    return to_procset(ids)
+
+
+def _hy_res_rqt(group: Group) -> HyResRqt:
+    """``group.hy_res_rqt()``, fresh every time but with its ProcSet built once."""
+    return ([(name, n) for name, n in group.levels], copy(_constraints(group.constraints)))
+
+
+def job_attributes(job: Job) -> dict[str, Any]:
+    """The attributes of ``job`` that vary per job, as OAR3's scheduler sets them.
+
+    ``types`` keeps what ``get_jobs_types`` keeps (``timesharing=user,name`` becomes
+    ``ts``, ``ts_user``, ``ts_name``); ``mld_res_rqts`` adds the job security time to
+    walltimes; ``deps`` lists ``(required_jid, state, exit_code)`` of waiting jobs.
+    """
+    attributes: dict[str, Any] = {
+        "id": job.id,
+        "array_id": job.id,
+        "name": job.name,
+        "user": job.user,
+        "project": job.project,
+        "queue_name": job.queue,
+        "submission_time": job.submission_time,
+        "types": {k: v for k, v in job.types.items() if k not in _TYPE_FLAGS},
+        "deps": waiting_deps(job.dependencies),
+        "ts": "timesharing" in job.types,
+        "ph": NO_PLACEHOLDER,
+        "mld_res_rqts": [
+            (m.id, m.walltime + JOB_SECURITY_TIME, [_hy_res_rqt(g) for g in m.groups])
+            for m in job.moldables
+        ],
+    }
+    if "timesharing" in job.types:
+        user, _, name = job.types["timesharing"].partition(",")
+        attributes["ts_user"], attributes["ts_name"] = user, name
+    return attributes

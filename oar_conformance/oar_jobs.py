@@ -1,0 +1,54 @@
+"""OAR3's facts about a scheduler job: values and formulas its scheduler applies to them.
+
+The assign and sort families both hand plugins waiting jobs as OAR3's ``get_data_jobs``
+leaves them; what those jobs share (the security time added to walltimes, the
+placeholder value, ``deps`` and ``key_cache``) is written once here, so both families
+follow OAR3 alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from procset import ProcSet
+
+__all__ = [
+    "JOB_SECURITY_TIME",
+    "NO_PLACEHOLDER",
+    "HyResRqt",
+    "MldResRqt",
+    "key_cache",
+    "waiting_deps",
+]
+
+JOB_SECURITY_TIME = 60
+"""OAR3's default ``SCHEDULER_JOB_SECURITY_TIME``, added to every walltime in ``mld_res_rqts``."""
+
+NO_PLACEHOLDER = 0
+"""OAR3's ``job.ph`` for a job that is neither a placeholder nor allowed in one."""
+
+HyResRqt = tuple[list[tuple[str, int]], "ProcSet"]
+"""One request group in OAR3's ``hy_res_rqts`` shape: ``(level, count)`` pairs, resources."""
+
+MldResRqt = tuple[int, int, list[HyResRqt]]
+"""One ``mld_res_rqts`` entry: moldable id, walltime (security time included), groups."""
+
+
+def key_cache(mld_res_rqts: Iterable[MldResRqt]) -> dict[int, str]:
+    """``job.key_cache`` by OAR3's ``set_jobs_cache_keys`` formula.
+
+    Per moldable id, ``str(walltime) + str(hy_res_rqts)``: the key under which the slot
+    set caches where such a request fits. OAR3 sets it only on jobs with no timesharing
+    and no placeholder (``ph == NO_PLACEHOLDER``); the others keep an empty dict.
+    """
+    return {mld_id: str(wall) + str(hy_rqts) for mld_id, wall, hy_rqts in mld_res_rqts}
+
+
+def waiting_deps(dependencies: Iterable[int]) -> list[tuple[int, str, None]]:
+    """``job.deps`` as ``get_data_jobs`` sets it when every required job is still waiting.
+
+    One ``(required job id, state, exit code)`` triple per dependency.
+    """
+    return [(jid, "Waiting", None) for jid in dependencies]
