@@ -55,12 +55,10 @@ def test_sys_exit_is_reported_not_obeyed() -> None:
 
 @pytest.mark.parametrize("func", [_spin, _catch_everything])
 def test_timeout_in_main_thread(func: object) -> None:
-    start = time.perf_counter()
     result = call_guarded(func, (), {}, 0.1)  # type: ignore[arg-type]
     assert result.error is not None
     assert result.error.kind == "timeout"
     assert "0.1 s" in result.error.summary
-    assert time.perf_counter() - start < 2
 
 
 def test_timeout_outside_main_thread() -> None:

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -147,9 +146,7 @@ def test_a_small_top_level_of_single_resources_shows_each() -> None:
 
 def test_a_top_level_of_single_resources_is_one_line() -> None:
     platform = Platform((Level("resource_id", blocks(*((i, i) for i in range(1, 65_001)))),))
-    start = time.perf_counter()
     text = render_hierarchy(platform, marks={"chosen": ids(2, 64_999)})
-    assert time.perf_counter() - start < 0.5
     assert text.splitlines() == [
         "resource_id 1-65000 (65000 blocks)  [. # .*64996 # .]  chosen 2,64999",
         "legend: # chosen  . unmarked",
@@ -222,17 +219,15 @@ def test_uniform_blocks_fold_when_the_tree_does_not_fit() -> None:
     assert len(text.splitlines()) <= 10
 
 
-def test_big_platform_is_fast_and_capped() -> None:
+def test_big_platform_is_capped() -> None:
+    """Its rendering time is measured by the benchmark (scale section)."""
     platform = big_platform()
     marks = {
         "chosen": ids((1, 3), 40_001),
         "busy": ids((1_001, 5_000), 40_001),
         "free": platform.resources - ids((1_001, 5_000), 40_001),
     }
-    start = time.perf_counter()
     text = render_hierarchy(platform, marks=marks)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, f"{elapsed:.2f}s"
     lines = text.splitlines()
     assert len(lines) <= 60
     assert "chosen but busy" in lines[-1]
@@ -242,9 +237,7 @@ def test_big_platform_is_fast_and_capped() -> None:
 def test_unreadable_platform_is_summarised_on_one_line() -> None:
     platform = big_platform()
     marks = {"busy": frozenset(range(1, 65_001, 2))}  # no block is uniform
-    start = time.perf_counter()
     text = render_hierarchy(platform, marks=marks, max_lines=20)
-    assert time.perf_counter() - start < 0.5
     lines = text.splitlines()
     assert len(lines) == 20
     assert lines[-2].startswith("... ")

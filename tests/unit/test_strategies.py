@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import operator
 import re
-import time
 from dataclasses import replace
 from random import Random
 from typing import TYPE_CHECKING, Any
@@ -537,11 +536,8 @@ def test_platforms_scale_to_65000_resources() -> None:
         assert 60_000 <= len(platform.resources) <= 70_000
         seen.append(len(platform.resources))
 
-    start = time.perf_counter()
     generate()
-    elapsed = time.perf_counter() - start
     assert len(seen) == 4
-    assert elapsed < 4 * len(seen), f"{elapsed:.1f}s for {len(seen)} platforms"
 
 
 def test_find_scenarios_scale_to_65000_resources() -> None:
