@@ -21,10 +21,22 @@ from typing import Any
 
 from oar_conformance.outcome import PluginError
 
-__all__ = ["REPEAT_STATES", "CallResult", "PluginTimeout", "call_guarded", "other_random_state"]
+__all__ = [
+    "DEFAULT_MEMORY_LIMIT",
+    "DEFAULT_TIMEOUT",
+    "REPEAT_STATES",
+    "CallResult",
+    "PluginTimeout",
+    "call_guarded",
+    "other_random_state",
+    "serve_in_worker",
+]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds one plugin call may take before it is reported as a timeout."""
+
+DEFAULT_MEMORY_LIMIT = 4 * 1024**3
+"""Bytes of address space a plugin's worker process may use (``RLIMIT_AS``)."""
 
 
 REPEAT_STATES = 3
@@ -78,13 +90,37 @@ def _timeout_error(timeout: float) -> PluginError:
     )
 
 
+_CallListener = Callable[[bool], None]
+_LISTENER: list[_CallListener] = []
+_PLUGIN_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit)
+
+
+def serve_in_worker(listener: _CallListener) -> None:
+    """Set this process up as a plugin's worker.
+
+    ``listener(True)`` is called as each plugin call starts and ``listener(False)`` as it
+    ends, so the parent knows which time limit applies. A ``KeyboardInterrupt`` raised by
+    the plugin is its failure here: a worker has a session of its own, so no Ctrl-C from
+    the terminal reaches it.
+    """
+    global _PLUGIN_ERRORS  # noqa: PLW0603 - set once, when a worker starts
+    _LISTENER[:] = [listener]
+    _PLUGIN_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
+
+
 def call_guarded(
     func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
 ) -> CallResult:
     """Call ``func(*args, **kwargs)``; never raise because of what the plugin does."""
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        return _call_with_alarm(func, args, kwargs, timeout)
-    return _call_in_thread(func, args, kwargs, timeout)
+    for listener in _LISTENER:
+        listener(True)
+    try:
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            return _call_with_alarm(func, args, kwargs, timeout)
+        return _call_in_thread(func, args, kwargs, timeout)
+    finally:
+        for listener in _LISTENER:
+            listener(False)
 
 
 def _call_with_alarm(
@@ -103,7 +139,7 @@ def _call_with_alarm(
             signal.setitimer(signal.ITIMER_REAL, 0)
     except PluginTimeout:
         return CallResult(None, _timeout_error(timeout), time.perf_counter() - start)
-    except (Exception, SystemExit) as exc:
+    except _PLUGIN_ERRORS as exc:
         error = PluginError("raised", _summary(exc), _plugin_traceback(exc))
         return CallResult(None, error, time.perf_counter() - start)
     finally:
@@ -119,7 +155,7 @@ def _call_in_thread(
     def target() -> None:
         try:
             box["value"] = func(*args, **kwargs)
-        except (Exception, SystemExit) as exc:
+        except _PLUGIN_ERRORS as exc:
             box["error"] = PluginError("raised", _summary(exc), _plugin_traceback(exc))
 
     start = time.perf_counter()

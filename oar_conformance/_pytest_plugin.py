@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +30,23 @@ OPT_ARGS = "--oar-plugin-args"
 OPT_INVARIANT = "--oar-invariant"
 OPT_REPORT = "--oar-report"
 OPT_DB = "--oar-db"
+OPT_NO_ISOLATE = "--oar-no-isolate"
+OPT_MEMORY = "--oar-memory-limit"
 
 _STATE = pytest.StashKey["_RunState"]()
+
+
+_INTERRUPTS: list[str] = []
+
+
+def pytest_keyboard_interrupt(excinfo: Any) -> None:
+    """A real Ctrl-C: the run stops (workers and databases are removed at exit)."""
+    _INTERRUPTS.append(str(excinfo.value))
+
+
+def interrupted() -> bool:
+    """Whether the last run in this process was stopped by Ctrl-C."""
+    return bool(_INTERRUPTS)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,6 +94,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="database of rounds (R1, R2, M1, M2): sqlite (default), postgresql (a throwaway "
         "server) or a postgresql:// URL where the kit creates and drops its own database",
     )
+    group.addoption(
+        OPT_NO_ISOLATE,
+        action="store_true",
+        default=None,
+        help="call plugins in this process instead of a worker process the kit can kill "
+        "(for debugging with pdb; a plugin that exits or hangs then ends the run)",
+    )
+    group.addoption(
+        OPT_MEMORY,
+        metavar="SIZE",
+        help="memory a plugin's worker process may use, e.g. 4GiB (default) or 0 for no limit",
+    )
     parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
     parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
     parser.addini("oar_strict", "fail on advisory invariants too", type="bool", default=None)
@@ -86,6 +114,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("oar_plugin_args", "extra plugin arguments, e.g. 'a:b:key=value'")
     parser.addini("oar_report", "folder for counterexample reports")
     parser.addini("oar_db", "database of rounds (R1, R2, M1, M2): sqlite, postgresql or a URL")
+    parser.addini(
+        "oar_isolate", "false to call plugins in pytest's own process", type="bool", default=None
+    )
+    parser.addini("oar_memory_limit", "memory a plugin's worker process may use, e.g. 4GiB")
 
 
 class _RunState:
@@ -138,6 +170,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = state
 
 
+def _isolation(config: pytest.Config, file_settings: Any) -> tuple[bool, int]:
+    """Whether plugins run in worker processes, and the workers' memory limit."""
+    from oar_conformance._guard import DEFAULT_MEMORY_LIMIT  # noqa: PLC0415
+    from oar_conformance.config import parse_size  # noqa: PLC0415
+
+    isolate = file_settings.isolate is not False
+    if config.getini("oar_isolate") is not None:
+        isolate = bool(config.getini("oar_isolate"))
+    if config.getoption(OPT_NO_ISOLATE):
+        isolate = False
+    memory = _pick(config, OPT_MEMORY, "oar_memory_limit", file_settings.memory_limit)
+    return isolate, DEFAULT_MEMORY_LIMIT if memory is None else parse_size(memory)
+
+
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
     from oar_conformance.catalogue import by_group, family_of, get  # noqa: PLC0415
     from oar_conformance.driver import CheckOptions  # noqa: PLC0415
@@ -178,6 +224,7 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     if db not in {"sqlite", "postgresql"} and not db.startswith(("postgresql://", "postgres://")):
         msg = f"db={db!r} must be sqlite, postgresql or a postgresql:// URL"
         raise UsageError(msg)
+    isolate, memory_limit = _isolation(config, file_settings)
     options = CheckOptions(
         profile=profile,
         seed=seed,
@@ -186,6 +233,8 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         kwargs=kwargs,
         stats=stats,
         db=db,
+        isolate=isolate,
+        memory_limit=memory_limit,
     )
     selected = {i.upper() for i in config.getoption(OPT_INVARIANT)}
     rounds = any(
@@ -247,7 +296,11 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On an xdist worker, hand advisories, reports and statistics back to the controller."""
+    """Stop the plugins' worker processes; on an xdist worker, hand advisories, reports and
+    statistics back to the controller."""
+    worker = sys.modules.get("oar_conformance.worker")
+    if worker is not None:
+        worker.shutdown_workers()
     state = session.config.stash.get(_STATE, None)
     output = getattr(session.config, "workeroutput", None)
     if state is None or output is None:

@@ -20,6 +20,8 @@ from oar_conformance.errors import UsageError
 __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the run stopped, its workers and databases removed (128 + SIGINT, as shells do)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="write per counterexample a Markdown report, a JSON record and a standalone "
         "reproducer test into DIR",
+    )
+    check.add_argument(
+        "--no-isolate",
+        action="store_true",
+        help="call plugins in this process, not in a worker the kit can kill (to debug with "
+        "pdb; a plugin that exits or hangs then ends the run)",
+    )
+    check.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="memory a plugin's worker process may use, e.g. 4GiB (default); 0: no limit",
     )
     check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     invariants = sub.add_parser("invariants", help="list the invariant catalogue")
@@ -137,6 +150,10 @@ def _check(options: argparse.Namespace) -> int:
     args += [f"{flag}={value}" for flag, value in pairs if value is not None]
     if options.strict or settings.strict:
         args.append("--oar-strict")
+    if options.no_isolate:
+        args.append("--oar-no-isolate")
+    if options.memory_limit is not None:
+        args.append(f"--oar-memory-limit={options.memory_limit}")
     args += [f"--oar-invariant={i}" for i in options.invariant]
     if options.junit:
         args += [f"--junitxml={options.junit.resolve()}", "-o", "junit_family=xunit2"]
@@ -168,6 +185,10 @@ def _run_pytest(args: list[str], *, verbose: bool) -> int:
                 empty,
             ]
         )
+    from oar_conformance import _pytest_plugin  # noqa: PLC0415
+
+    if _pytest_plugin.interrupted():
+        return EXIT_INTERRUPTED
     return {0: EXIT_OK, 1: EXIT_VIOLATION}.get(int(code), EXIT_USAGE)
 
 
@@ -183,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"oar-conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("oar-conformance: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ in a gate's configuration must not silently turn a check off.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["KEYS", "Settings", "read_pyproject"]
+__all__ = ["KEYS", "Settings", "parse_size", "read_pyproject"]
 
 KEYS = {
     "plugins": "list of NAME or GROUP:NAME to check",
@@ -33,6 +34,8 @@ KEYS = {
     "skip": "table of invariants not to check, ID or GROUP:NAME::ID -> reason (required)",
     "db": "database of rounds (R1, R2, M1, M2): sqlite, postgresql or a postgresql:// URL",
     "report": "folder for counterexample reports (Markdown, JSON, reproducer tests)",
+    "isolate": "false to call plugins in the kit's own process (for debugging with pdb)",
+    "memory-limit": "memory a plugin's worker process may use, e.g. '4GiB' (0: no limit)",
 }
 
 
@@ -48,8 +51,25 @@ class Settings:
     plugin_args: str | None = None
     report: str | None = None
     db: str | None = None
+    isolate: bool | None = None
+    memory_limit: int | None = None
     plugin_args_by_plugin: Mapping[str, str] = field(default_factory=dict)
     skip: Mapping[str, str] = field(default_factory=dict)
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", re.IGNORECASE)
+
+
+def parse_size(value: object, key: str = "memory-limit") -> int:
+    """Bytes from ``4GiB``, ``512M``, ``2.5G`` or a plain number of bytes (0: no limit)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    found = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        msg = f"{key}={value!r} is not a size: give bytes or a number with K, M, G or T, e.g. 4GiB"
+        raise UsageError(msg)
+    return int(float(found.group(1)) * _UNITS[found.group(2).upper()])
 
 
 def _typed(key: str, value: Any, kind: type | tuple[type, ...], hint: str) -> Any:
@@ -110,6 +130,10 @@ def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Se
         report=_typed("report", table["report"], str, "a folder path")
         if "report" in table
         else None,
+        isolate=_typed("isolate", table["isolate"], bool, "true or false")
+        if "isolate" in table
+        else None,
+        memory_limit=parse_size(table["memory-limit"]) if "memory-limit" in table else None,
     )
 
 

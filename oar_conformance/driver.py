@@ -32,6 +32,8 @@ from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import Outcome
 from oar_conformance.plugins import PluginSpec, load, resolve
 from oar_conformance.stats import PluginStats, RunStats
+from oar_conformance.violations import Violation
+from oar_conformance.worker import IsolatedRunner
 
 __all__ = [
     "CheckOptions",
@@ -39,6 +41,7 @@ __all__ = [
     "Driver",
     "check",
     "driver_for",
+    "isolated_driver",
     "requires_oar3",
     "run_check",
     "stable_seed",
@@ -52,7 +55,15 @@ _PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shri
 only adds "or any other generated value" and makes failing checks several times slower."""
 
 HANG_LIMIT = 3
-"""Timeouts after which a plugin's other checks stop calling it (F6 reports the hang)."""
+"""Calls lost (timeouts, dead workers) after which a plugin's other checks stop calling it;
+the check of failed calls (F6, A1, S4, M2, R1) reports them."""
+
+LOST_CALLS = frozenset({"timeout", "died"})
+"""Error kinds of calls that never answered."""
+
+RESTART_LIMIT = 100
+"""Dead workers after which a check stops shrinking and reports its latest failing example:
+each try costs a new worker process (a fork, a few milliseconds)."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +90,42 @@ class Driver(Generic[ScenarioT, OutcomeT]):
 def driver_for(
     invariant: Invariant[Any, Any], func: Callable[..., Any], options: CheckOptions
 ) -> Driver[Any, Any]:
-    """The driver of ``invariant``'s family for plugin ``func``."""
+    """The driver of ``invariant``'s family for plugin ``func``, called in this process."""
     family = family_of(invariant)
     return Driver(family, family.scenarios(options), family.runner(func, options))
+
+
+def isolated_driver(
+    invariant: Invariant[Any, Any], spec: PluginSpec, options: CheckOptions
+) -> Driver[Any, Any]:
+    """The driver of ``invariant``'s family for plugin ``spec``, called in a worker.
+
+    The worker is kept for the plugin's next checks with the same runner settings.
+    """
+    family = family_of(invariant)
+    key = (
+        family.name,
+        str(spec),
+        options.timeout,
+        options.args,
+        tuple(options.kwargs.items()),
+        options.db,
+        options.memory_limit,
+    )
+    runner = _WORKERS.get(key)
+    if runner is None:
+        runner = IsolatedRunner(
+            family.name,
+            spec,
+            options,
+            lambda error: family.failed(error, options),
+            rounds=family.needs_database,
+        )
+        _WORKERS[key] = runner
+    return Driver(family, family.scenarios(options), runner)
+
+
+_WORKERS: dict[tuple[Any, ...], IsolatedRunner] = {}
 
 
 def requires_oar3(invariant: Invariant[Any, Any]) -> bool:
@@ -130,10 +174,14 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
         oar3.require()
     oar3.status()  # import OAR3, if present, under isolation before a plugin imports it
     func = load(spec)
-    driver = driver_for(invariant, func, options)
+    if options.isolate:
+        driver = isolated_driver(invariant, spec, options)
+    else:
+        driver = driver_for(invariant, func, options)
     stats: PluginStats = (options.stats or RunStats()).for_plugin(str(spec))
     needs = invariant.needs
     reports_errors = "errors" in needs
+    lost = _LostCalls(stats, (str(spec), invariant.family), reports_errors)
 
     def hangs() -> bool:
         return not reports_errors and stats.timeouts >= HANG_LIMIT
@@ -142,14 +190,13 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
         if hangs():
             return
         outcome = driver.run(scenario, needs)
-        error = outcome.error
-        if error is not None and error.kind == "timeout":
-            stats.timeouts += 1
         stats.record(
             resources=driver.resources(scenario),
             seconds=outcome.seconds,
             kind=driver.classify(outcome),
         )
+        if outcome.error is not None:
+            lost.note(invariant, scenario, outcome)
         for violation in invariant.check(scenario, outcome):
             raise ConformanceFailure(violation)
 
@@ -164,17 +211,67 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
     )(test)
     if options.seed is not None:
         test = seed(stable_seed(options.seed, spec, invariant))(test)
+    if reports_errors and lost.key in _KILLED:
+        for violation in invariant.check(*_KILLED[lost.key]):
+            raise ConformanceFailure(violation)
     if hangs():
         raise CheckSkipped(_hang_message(spec, stats.timeouts))
-    test()
+    try:
+        test()
+    except _Unshrunk as stop:
+        raise ConformanceFailure(stop.violation) from None
     if hangs():
         raise CheckSkipped(_hang_message(spec, stats.timeouts))
+
+
+@dataclass
+class _LostCalls:
+    """How one check treats calls that never answered (a hang, a dead worker).
+
+    Lost calls count towards the plugin's hang limit. A worker killed for not answering
+    ends the run with that example, unshrunk (each try would cost the per-call limit
+    again); it is kept for the family's check of failed calls. That check also stops
+    shrinking after :data:`RESTART_LIMIT` dead workers and reports its latest example.
+    """
+
+    stats: PluginStats
+    key: tuple[str, str]
+    reports_errors: bool
+    deaths: int = 0
+
+    def note(self, invariant: Invariant[Any, Any], scenario: Any, outcome: Any) -> None:
+        error = outcome.error
+        if error.kind in LOST_CALLS:
+            self.stats.timeouts += 1
+        stop = False
+        if error.killed:
+            self.stats.timeouts = max(self.stats.timeouts, HANG_LIMIT)
+            _KILLED.setdefault(self.key, (scenario, outcome))
+            stop = self.reports_errors
+        elif error.kind == "died" and self.reports_errors:
+            self.deaths += 1
+            stop = self.deaths >= RESTART_LIMIT
+        if stop:
+            for violation in invariant.check(scenario, outcome):
+                raise _Unshrunk(violation)
+
+
+class _Unshrunk(BaseException):
+    """Ends a Hypothesis run at once: not an ``Exception``, so Hypothesis does not shrink."""
+
+    def __init__(self, violation: Violation) -> None:
+        super().__init__(violation.message)
+        self.violation = violation
+
+
+_KILLED: dict[tuple[str, str], tuple[Any, Any]] = {}
+"""(plugin, family) -> the first example whose worker was killed for not answering."""
 
 
 def _hang_message(spec: PluginSpec, timeouts: int) -> str:
     return (
-        f"{spec} timed out {timeouts} times, so this check stopped calling it; the hang "
-        "itself is reported by the check of errors and timeouts (F6)"
+        f"{spec} timed out or ended its process {timeouts} times, so this check stopped "
+        "calling it; the family's check of failed calls (F6, A1, S4, M2, R1) reports that"
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from oar_conformance._guard import DEFAULT_TIMEOUT
+from oar_conformance._guard import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from oar_conformance.profiles import Profile, get_profile
 from oar_conformance.stats import RunStats
 
@@ -34,3 +34,8 @@ class CheckOptions:
     group: str = ""
     """Entry-point group of the plugin under test (set by ``run_check``); rounds configure
     the plugin as a site configures that group."""
+    isolate: bool = True
+    """Run the plugin in a worker process the kit can kill (``False``: in-process, for
+    debugging with pdb)."""
+    memory_limit: int = DEFAULT_MEMORY_LIMIT
+    """Bytes of address space the worker may use (0: no limit)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["Outcome", "PluginError"]
+__all__ = ["FAILED_CALLS", "Outcome", "PluginError", "failed_call_text"]
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,17 @@ class PluginError:
     """Why one call of a plugin produced no usable answer.
 
     ``kind`` is ``"raised"`` (an exception escaped), ``"timeout"`` (the call ran past the
-    per-call limit) or ``"type"`` (it returned something OAR3 cannot use).
+    per-call limit), ``"died"`` (the plugin's process ended: an exit, a crash, a kill) or
+    ``"type"`` (it returned something OAR3 cannot use). ``traceback`` is the plugin's
+    traceback, or the last output of its process.
     """
 
     kind: str
     summary: str
     traceback: str = ""
+    killed: bool = False
+    """The kit killed the plugin's process for not answering: the example is reported as
+    found, unshrunk, since every further try would cost the per-call limit again."""
 
 
 class Outcome(Protocol):
@@ -38,3 +43,16 @@ class Outcome(Protocol):
     @property
     def seconds(self) -> float:
         """Wall time of the plugin's call(s), for the run statistics."""
+
+
+FAILED_CALLS = {
+    "raised": "an exception",
+    "timeout": "no answer in time",
+    "died": "the plugin's process ended",
+}
+"""What a report says was received from a call that failed, by error kind."""
+
+
+def failed_call_text(error: PluginError, otherwise: str) -> str:
+    """What was received from the failed call ``error`` (``otherwise`` for other kinds)."""
+    return FAILED_CALLS.get(error.kind, otherwise)

@@ -10,6 +10,6 @@ examples are isolated without rebuilding the schema. The round family
 from __future__ import annotations
 
 from oar_conformance.db._postgres import DatabaseUnavailable
-from oar_conformance.db._schema import Database, get_database
+from oar_conformance.db._schema import Database, attach, get_database
 
-__all__ = ["Database", "DatabaseUnavailable", "get_database"]
+__all__ = ["Database", "DatabaseUnavailable", "attach", "get_database"]

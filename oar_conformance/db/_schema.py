@@ -26,6 +26,7 @@ __all__ = [
     "LEVEL_COLUMNS",
     "PROPERTY_COLUMNS",
     "Database",
+    "attach",
     "close_all",
     "create_schema",
     "get_database",
@@ -61,7 +62,6 @@ def _pristine_metadata() -> Any:
 
 def create_schema(engine: Any) -> None:
     """Create OAR3's tables and the extra resource columns in ``engine``'s empty database."""
-    _, deferred = _models()
     metadata = _pristine_metadata()
     refuse_oar_tables(engine)
     metadata.create_all(bind=engine)
@@ -72,8 +72,16 @@ def create_schema(engine: Any) -> None:
             if name not in existing:
                 kind = type_.compile(dialect=engine.dialect)
                 conn.execute(text(f"ALTER TABLE resources ADD COLUMN {name} {kind}"))
+    _map_models(engine)
+
+
+def _map_models(engine: Any) -> None:
+    """Map OAR3's reflected models (once per process) on a database holding the schema."""
+    _pristine_metadata()  # copied before reflection extends OAR3's tables, for later schemas
+    _, deferred = _models()
     deferred.prepare(engine)
     resource = __import__("oar.lib.models", fromlist=["Resource"]).Resource
+    wanted = [*LEVEL_COLUMNS, *PROPERTY_COLUMNS]
     missing = [name for name in wanted if not hasattr(resource, name)]
     if missing:
         msg = (
@@ -113,6 +121,11 @@ class Database:
             finally:
                 session.close()
                 outer.rollback()
+
+    @property
+    def url(self) -> str:
+        """The URL of this database, password included (for the kit's own workers only)."""
+        return str(self.engine.url.render_as_string(hide_password=False))
 
     def close(self) -> None:
         """Dispose of the engine and remove the database (and server) the kit made."""
@@ -156,6 +169,21 @@ def get_database(spec: str = "sqlite") -> Database:
         raise
     _OPEN[spec] = database
     return database
+
+
+def attach(spec: str, url: str) -> Database:
+    """In a worker process: the database its kit made for ``spec``, reached at ``url``.
+
+    The kit's own process created it (schema included) and removes it at exit, also when
+    the worker is killed; the worker only maps OAR3's models on it and never drops it.
+    """
+    if spec not in _OPEN:
+        from sqlalchemy import create_engine  # noqa: PLC0415
+
+        engine = create_engine(url)
+        _map_models(engine)
+        _OPEN[spec] = Database("postgresql", engine)
+    return _OPEN[spec]
 
 
 def _real_sqlite_transactions(engine: Any) -> None:

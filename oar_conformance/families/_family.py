@@ -12,10 +12,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from hypothesis import strategies as st
-
 from oar_conformance.invariant import InvariantSet
-from oar_conformance.outcome import Outcome
+from oar_conformance.outcome import Outcome, PluginError
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -54,7 +52,9 @@ class Family(Generic[ScenarioT, OutcomeT]):
     ``classify(outcome)`` counts an outcome as ``allocated``, ``empty``,
     ``unschedulable`` or ``error``; ``size(scenario)`` is the platform size the call time
     is reported against; ``render(violation, context)`` gives the counterexample and a
-    standalone reproducer. ``needs_oar3``: every check needs a genuine OAR3;
+    standalone reproducer; ``failed(error, options)`` is the outcome of an example whose
+    plugin call never answered (its worker died or was killed), which the family's
+    failed-call invariant reports. ``needs_oar3``: every check needs a genuine OAR3;
     ``needs_database``: its checks run database rounds.
     """
 
@@ -64,6 +64,7 @@ class Family(Generic[ScenarioT, OutcomeT]):
     classify: Callable[[OutcomeT], str]
     size: Callable[[ScenarioT], int]
     render: Callable[[Violation, FailureContext], tuple[str, str]]
+    failed: Callable[[PluginError, CheckOptions], OutcomeT]
     needs_oar3: bool = False
     needs_database: bool = False
 
@@ -86,6 +87,8 @@ def sized(
     One example in four is drawn on the profile's large platforms (when it has them and
     ``cap``, the family's largest platform, leaves room for them).
     """
+    from hypothesis import strategies as st  # noqa: PLC0415 - workers never draw
+
     top = profile.max_resources if cap is None else min(profile.max_resources, cap)
     strategy = make(min_resources=min(profile.min_resources, top), max_resources=top)
     if profile.large_resources and (cap is None or top < cap):

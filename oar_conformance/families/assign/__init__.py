@@ -16,6 +16,7 @@ from oar_conformance.families.assign.outcome import AssignOutcome
 from oar_conformance.families.assign.render import assign_case
 from oar_conformance.families.assign.runner import MAX_ASSIGN_RESOURCES, AssignRunner
 from oar_conformance.families.assign.scenario import AssignScenario
+from oar_conformance.outcome import PluginError
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -35,6 +36,10 @@ def _runner(func: Callable[..., Any], options: CheckOptions) -> AssignRunner:
     return AssignRunner(func, options.args, options.kwargs, options.timeout)
 
 
+def _failed(error: PluginError, options: CheckOptions) -> AssignOutcome:
+    return AssignOutcome(jobs=(), error=error)
+
+
 def _classify(outcome: AssignOutcome) -> str:
     if outcome.error is not None:
         return "error"
@@ -48,5 +53,6 @@ FAMILY: Family[AssignScenario, AssignOutcome] = Family(
     classify=_classify,
     size=platform_size,
     render=assign_case,
+    failed=_failed,
     needs_oar3=True,
 )

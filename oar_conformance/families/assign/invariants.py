@@ -37,6 +37,7 @@ from oar_conformance.families.assign.occupation import (
 from oar_conformance.hierarchy import free_region, group_problem, split_result
 from oar_conformance.invariant import InvariantSet, Severity
 from oar_conformance.model import ids_text
+from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import ASSIGN_GROUP
 from oar_conformance.violations import Breach
 
@@ -86,9 +87,7 @@ def a1_well_formed(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator
         where = f"job {failed}: " if failed is not None else ""
         yield Breach(
             where + error.summary,
-            received={"raised": "an exception", "timeout": "no answer in time"}.get(
-                error.kind, "an answer OAR3 cannot use"
-            ),
+            received=failed_call_text(error, "an answer OAR3 cannot use"),
             expected="the job's attributes set and the slot set split, without raising",
             kind=error.kind,
         )

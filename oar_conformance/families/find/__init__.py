@@ -16,6 +16,7 @@ from oar_conformance.families.find.outcome import FindOutcome
 from oar_conformance.families.find.render import find_case
 from oar_conformance.families.find.runner import FindRunner
 from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.outcome import PluginError
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -35,6 +36,10 @@ def _runner(func: Callable[..., Any], options: CheckOptions) -> FindRunner:
     return FindRunner(func, options.args, options.kwargs, options.timeout)
 
 
+def _failed(error: PluginError, options: CheckOptions) -> FindOutcome:
+    return FindOutcome(result=None, error=error)
+
+
 def _classify(outcome: FindOutcome) -> str:
     if outcome.error is not None:
         return "error"
@@ -48,4 +53,5 @@ FAMILY: Family[FindScenario, FindOutcome] = Family(
     classify=_classify,
     size=platform_size,
     render=find_case,
+    failed=_failed,
 )

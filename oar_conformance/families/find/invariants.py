@@ -20,6 +20,7 @@ from oar_conformance.hierarchy import (
 )
 from oar_conformance.invariant import InvariantSet, Severity
 from oar_conformance.model import ids_text
+from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import FIND_GROUP
 from oar_conformance.violations import Breach
 
@@ -202,9 +203,7 @@ def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator
     if error is not None:
         yield Breach(
             error.summary,
-            received={"raised": "an exception", "timeout": "no answer in time"}.get(
-                error.kind, "a value of the wrong type"
-            ),
+            received=failed_call_text(error, "a value of the wrong type"),
             expected="a ProcSet (empty for 'no allocation')",
             kind=error.kind,
         )

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from oar_conformance.invariant import InvariantSet
+from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import METASCHED_GROUP
 from oar_conformance.violations import Breach
 
@@ -113,11 +114,10 @@ def m2_no_error(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Brea
         return
     failed = next((i for i, c in enumerate(outcome.calls, 1) if c.error or c.session_error), None)
     where = f"call {failed}: " if failed is not None else ""
-    received = {
-        "raised": "an exception",
-        "timeout": "no answer in time",
-        "session": "a session that no longer answers SELECT 1",
-    }.get(error.kind, error.kind)
+    received = failed_call_text(
+        error,
+        "a session that no longer answers SELECT 1" if error.kind == "session" else error.kind,
+    )
     yield Breach(
         f"{where}{error.summary} (on {outcome.db})",
         received=received,

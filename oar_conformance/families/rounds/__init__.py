@@ -17,6 +17,7 @@ from oar_conformance.families.rounds.invariants import INVARIANTS
 from oar_conformance.families.rounds.outcome import RoundOutcome
 from oar_conformance.families.rounds.render import round_case
 from oar_conformance.families.rounds.scenario import RoundScenario
+from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, plugin_args_text
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "RoundOutcome",
     "RoundScenario",
     "classify_round",
+    "failed_round",
     "round_runner",
     "round_scenarios",
 ]
@@ -62,6 +64,13 @@ def round_runner(func: Callable[..., Any], options: CheckOptions) -> RoundRunner
     return RoundRunner(RoundPlugin(group, func, args), options.db, options.timeout)
 
 
+def failed_round(error: PluginError, options: CheckOptions) -> RoundOutcome:
+    """A round whose plugin never answered: no gantt, the error (R1's, or M2's)."""
+    kind = "sqlite" if options.db == "sqlite" else "postgresql"
+    group = options.group or METASCHED_GROUP
+    return RoundOutcome(calls=(), gantt=(), states=(), error=error, db=kind, group=group)
+
+
 def classify_round(outcome: RoundOutcome) -> str:
     """Allocated when the plugin's own jobs (or, for metasched and sort, any job) got placed."""
     if outcome.error is not None:
@@ -78,6 +87,7 @@ FAMILY: Family[RoundScenario, RoundOutcome] = Family(
     classify=classify_round,
     size=platform_size,
     render=round_case,
+    failed=failed_round,
     needs_oar3=True,
     needs_database=True,
 )

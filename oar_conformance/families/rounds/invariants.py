@@ -109,9 +109,10 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
         if outcome.group != METASCHED_GROUP:
             yield Breach(
                 f"the round failed (on {outcome.db}): {error.summary}",
-                received={"timeout": "a plugin call with no answer in time"}.get(
-                    error.kind, "a round ended by an exception"
-                ),
+                received={
+                    "timeout": "a plugin call with no answer in time",
+                    "died": "the plugin's process ended",
+                }.get(error.kind, "a round ended by an exception"),
                 expected="a round that completes and leaves a schedule",
                 kind="round-failed",
             )

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from oar_conformance.families._family import Family
 from oar_conformance.families.sort.invariants import INVARIANTS
-from oar_conformance.families.sort.outcome import SortOutcome
+from oar_conformance.families.sort.outcome import Answer, SortOutcome
 from oar_conformance.families.sort.render import sort_case
 from oar_conformance.families.sort.runner import SortRunner
 from oar_conformance.families.sort.scenario import SortScenario
+from oar_conformance.outcome import PluginError
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -43,6 +44,10 @@ def _runner(func: Callable[..., Any], options: CheckOptions) -> SortRunner:
     return SortRunner(func, options.timeout)
 
 
+def _failed(error: PluginError, options: CheckOptions) -> SortOutcome:
+    return SortOutcome(answer=Answer(None, error))
+
+
 def _classify(outcome: SortOutcome) -> str:
     if outcome.error is not None:
         return "error"
@@ -61,4 +66,5 @@ FAMILY: Family[SortScenario, SortOutcome] = Family(
     classify=_classify,
     size=_size,
     render=sort_case,
+    failed=_failed,
 )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from oar_conformance.families.sort.outcome import jids_text, permutation_problems, swapped_twins
 from oar_conformance.invariant import InvariantSet, Severity
+from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import SORT_GROUP
 from oar_conformance.violations import Breach
 
@@ -168,7 +169,7 @@ def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach
     where = f" (inputs with {', '.join(edges)})" if edges else ""
     yield Breach(
         f"{error.summary}{where}",
-        received="an exception" if error.kind == "raised" else "no answer in time",
+        received=failed_call_text(error, "no answer in time"),
         expected="a list of job ids (waiting_jids itself is a valid answer)",
         kind=error.kind,
     )
