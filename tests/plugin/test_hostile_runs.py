@@ -1,0 +1,151 @@
+"""Hostile plugins through the two front ends: exit 1 with JUnit and reports, and a real
+Ctrl-C still stops the run and leaves no worker behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TIMEOUT = 180.0
+WORKER_MARK = "oar_conformance.worker"
+
+
+def _cli(cwd: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "oar_conformance.cli", *args]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+
+
+def _descendants(root: int) -> list[int]:
+    """Processes whose parent chain leads to ``root`` (workers run in sessions of their own,
+    so a process group would not find them)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found = []
+    for pid in parents:
+        up = parents.get(pid)
+        while up and up != root:
+            up = parents.get(up)
+        if up == root:
+            found.append(pid)
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _workers_of(root: int) -> list[int]:
+    return [pid for pid in _descendants(root) if WORKER_MARK.encode() in _cmdline(pid)]
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("hostile_exits", "exit code 3"),
+        ("hostile_holds_gil", "no answer within 1 s"),
+        ("hostile_starts_thread", "left a thread behind"),
+    ],
+)
+def test_check_exits_1_with_junit_and_report(tmp_path: Path, name: str, says: str) -> None:
+    done = subprocess.run(
+        _cli(
+            tmp_path,
+            "check",
+            "--plugin",
+            f"find:{name}",
+            "--invariant",
+            "F6",
+            "--profile",
+            "quick",
+            "--seed",
+            "1",
+            "--timeout",
+            "1",
+            "--junit",
+            "out/junit.xml",
+            "--report",
+            "out",
+        ),
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    junit = (tmp_path / "out" / "junit.xml").read_text(encoding="utf-8")
+    assert "<failure" in junit
+    assert says in junit
+    assert (tmp_path / "out" / f"find_func_{name}_F6.md").is_file()
+    assert (tmp_path / "out" / f"test_find_func_{name}_F6.py").is_file()
+
+
+def test_the_pytest_form_reports_a_crash_as_a_failure(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--oar-plugin=oar.find_func:hostile_segfaults",
+        "--oar-invariant=F6",
+        "--oar-profile=quick",
+        "--oar-seed=1",
+        "--junitxml=junit.xml",
+        timeout=TIMEOUT,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*killed by SIGSEGV*"])
+    assert "<failure" in (pytester.path / "junit.xml").read_text(encoding="utf-8")
+
+
+def test_a_real_ctrl_c_stops_the_run_and_removes_the_workers(tmp_path: Path) -> None:
+    """The plugin blocks with SIGALRM ignored; Ctrl-C must still end the run promptly."""
+    run = subprocess.Popen(
+        _cli(
+            tmp_path,
+            "check",
+            "--plugin",
+            "find:hostile_ignores_alarm",
+            "--invariant",
+            "F6",
+            "--profile",
+            "quick",
+            "--timeout",
+            "120",
+        ),
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _workers_of(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    started = _workers_of(run.pid)
+    assert started, "no worker started"
+    time.sleep(1.0)
+    run.send_signal(signal.SIGINT)
+    output, _ = run.communicate(timeout=60)
+    assert run.returncode == 130, output
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in started)
