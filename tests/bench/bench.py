@@ -48,7 +48,7 @@ from oar_conformance.profiles import Profile, get_profile
 from oar_conformance.stats import RunStats
 
 SEVERAL_GROUPS_UP_TO = 4_096
-SECTIONS = ("find", "power", "scale", "health", "rounds")
+SECTIONS = ("find", "isolation", "power", "scale", "health", "rounds")
 SIZES = {"small": (12, 16), "medium": (1_800, 2_000), "large": (60_000, 65_000)}
 FAULTS = {
     FIND: [
@@ -172,6 +172,68 @@ def throughput(examples: dict[str, int]) -> list[dict[str, Any]]:
         ],
     )
     print("targets: small >= 300 ex/s; overhead <= 1.0 on medium")
+    return rows
+
+
+def isolation(examples: int, rounds: int) -> list[dict[str, Any]]:
+    """What running plugins in worker processes costs: checks with isolation on and off.
+
+    Small find checks (F1, 12-16 resources) and database rounds (R1 of the no-op
+    metasched sample, sqlite), each timed after a warm-up that starts the worker; the
+    difference per example is the cost of isolation per call (find) and per round. A
+    worker's start (a fresh interpreter, the kit and the plugin imported) is timed too.
+    """
+    from oar_conformance.families.find.outcome import FindOutcome  # noqa: PLC0415
+    from oar_conformance.worker import IsolatedRunner  # noqa: PLC0415
+
+    cases = [(FIND, default_find_plugin(), "F1", 12, 16, examples, {})]
+    if oar3.status().available:
+        cases.append((METASCHED, "sample_noop", "R1", 1, 16, rounds, {"db": "sqlite"}))
+    rows: list[dict[str, Any]] = []
+    for group, name, inv_id, low, high, n, extra in cases:
+        profile = Profile("bench-isolation", n, high, "bench", min_resources=low)
+        spec = PluginSpec(group, name)
+        walls = {}
+        for isolate in (False, True):
+            wall, plugin = timed_check(spec, get(inv_id), profile, isolate=isolate, **extra)
+            walls[isolate] = (wall, plugin.examples)
+        (off, n_off), (on, n_on) = walls[False], walls[True]
+        rows.append(
+            {
+                "plugin": f"{group}:{name}",
+                "check": inv_id,
+                "examples": n_on,
+                "in_process_per_s": n_off / off,
+                "isolated_per_s": n_on / on,
+                "cost_ms": 1000 * (on / n_on - off / n_off),
+            }
+        )
+    runner = IsolatedRunner(
+        "find", PluginSpec(FIND, "sample_first_fit"), CheckOptions(), lambda e: FindOutcome(None, e)
+    )
+    scenario = _drawn(ost.find_scenarios(max_resources=16), 1)[0]
+    start = time.perf_counter()
+    runner.run(scenario)
+    spawn = time.perf_counter() - start
+    runner.close()
+    table(
+        "Isolation: checks with plugins in worker processes (on) and in-process (off)",
+        ["plugin", "check", "examples", "off ex/s", "on ex/s", "cost per example ms"],
+        [
+            [
+                r["plugin"],
+                r["check"],
+                r["examples"],
+                f"{r['in_process_per_s']:.1f}",
+                f"{r['isolated_per_s']:.1f}",
+                f"{r['cost_ms']:.2f}",
+            ]
+            for r in rows
+        ],
+    )
+    print(f"worker start (interpreter, kit, plugin, first answer): {1000 * spawn:.0f} ms")
+    print("target: small find checks >= 300 ex/s with isolation on")
+    rows.append({"worker_start_s": spawn})
     return rows
 
 
@@ -667,6 +729,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         record.sections["throughput"] = throughput(examples)
         record.sections["families"] = families(50 if options.quick else 200)
+    if "isolation" in only:
+        record.sections["isolation"] = isolation(*((100, 20) if options.quick else (400, 60)))
     if "power" in only:
         record.sections["power"] = power(3 if options.quick else 20)
     if "scale" in only:
