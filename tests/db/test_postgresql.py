@@ -1,27 +1,41 @@
-"""PostgreSQL: M2 and R2 on a throwaway server, and nothing left behind, even on failure.
+"""PostgreSQL: M2 and R2 on a throwaway server, private to the kit, and nothing left behind.
 
 Each test that starts a server does so in a child process (as a plugin author's run
 would) or through the kit's own cleanup, then checks from outside that no server
-process, temporary directory or database remains.
+process, temporary directory or database remains, even when the kit is killed with SIGKILL;
+and that a client without the secret, over TCP or as another user, cannot get in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
+import pwd
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from _dbhelp import caught, check, needs_oar3, needs_postgresql
 
-from oar_conformance.db._postgres import DatabaseUnavailable, open_postgresql, pending_cleanups
+from oar_conformance.db import _watchdog
+from oar_conformance.db._postgres import (
+    DatabaseUnavailable,
+    _start_server,
+    find_pg_bin,
+    open_postgresql,
+    pending_cleanups,
+)
 from oar_conformance.db._schema import create_schema
 from oar_conformance.errors import UsageError
 
@@ -34,9 +48,9 @@ def _leftover_dirs(tmpdir: Path) -> set[str]:
     return set(glob.glob(os.path.join(tmpdir, "oar-conformance-pg-*")))
 
 
-def _servers(paths: set[str]) -> list[str]:
-    """Live (not zombie) processes whose command line names one of ``paths``."""
-    found = []
+def _live(paths: set[str]) -> dict[int, str]:
+    """Live (not zombie) processes whose command line names one of ``paths``, by pid."""
+    found = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -46,13 +60,37 @@ def _servers(paths: set[str]) -> list[str]:
         except OSError:
             continue
         if state != "Z" and any(p in cmdline for p in paths):
-            found.append(cmdline)
+            found[int(proc.name)] = cmdline
     return found
 
 
-def _run_child(code: str, tmpdir: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter; ``tmpdir`` is its private ``TMPDIR``."""
-    env = dict(os.environ, PYTHONPATH=str(HERE))
+def _servers(paths: set[str]) -> list[str]:
+    """Command lines of the live processes naming one of ``paths``."""
+    return list(_live(paths).values())
+
+
+def _within(seconds: float, done: Callable[[], bool]) -> float:
+    """Poll ``done`` until true; how long it took (fails after ``seconds``).
+
+    What a killed process (a kit, or a worker killed by its kit) held is removed by its
+    watchdog a moment after the kill, not at once.
+    """
+    start = time.monotonic()
+    while not done():
+        if time.monotonic() - start > seconds:
+            pytest.fail(f"still not done after {seconds} s")
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+def _run_child(
+    code: str, tmpdir: Path | None = None, path: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter; ``tmpdir`` is its private ``TMPDIR``.
+
+    ``path`` goes first on its ``PYTHONPATH`` (and so on that of the kit's workers).
+    """
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in (path, HERE) if p))
     if tmpdir is not None:
         env["TMPDIR"] = str(tmpdir)
     return subprocess.run(
@@ -112,15 +150,12 @@ def test_failing_check_leaves_no_server_directory_or_database(private_tmpdir: Pa
     assert child.returncode == 0, child.stderr[-2000:]
     made = set(json.loads(child.stdout.strip().splitlines()[-1]))
     assert made, "the child should have started a server"
-    assert not _leftover_dirs(tmp_path)
-    assert _servers(made) == []
+    _within(20, lambda: not _leftover_dirs(tmp_path) and _servers(made) == [])
 
 
 @needs_oar3
 def test_given_server_gets_its_temporary_database_dropped() -> None:
     from sqlalchemy import create_engine, text  # noqa: PLC0415
-
-    from oar_conformance.db._postgres import _start_server  # noqa: PLC0415
 
     open_before = pending_cleanups()
     url, stop = _start_server()
@@ -144,8 +179,6 @@ def test_given_server_gets_its_temporary_database_dropped() -> None:
 
 @needs_oar3
 def test_refuses_a_database_that_holds_oar_tables() -> None:
-    from oar_conformance.db._postgres import _start_server  # noqa: PLC0415
-
     open_before = pending_cleanups()
     url, stop = _start_server()
     try:
@@ -173,18 +206,21 @@ def test_unreachable_server_is_a_clear_error() -> None:
 
 
 @needs_oar3
-def test_r2_without_postgresql_is_skipped_with_a_reason() -> None:
+def test_r2_without_postgresql_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    """No initdb: a ``sitecustomize`` hides it from the child and the workers it may start."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import oar_conformance.db._postgres as pg\npg.find_pg_bin = lambda: None\n"
+    )
     child = _run_child(
         """
-        import oar_conformance.db._postgres as pg
         from oar_conformance.errors import CheckSkipped
         from _dbhelp import check
-        pg.find_pg_bin = lambda: None
         try:
             check("sample_noop", "R2")
         except CheckSkipped as exc:
             print("SKIPPED:", exc)
-        """
+        """,
+        path=tmp_path,
     )
     assert child.returncode == 0, child.stderr[-2000:]
     assert "SKIPPED: R2 needs a PostgreSQL server and none could be started" in child.stdout
@@ -220,4 +256,304 @@ def test_pytest_form_with_xdist_checks_a_find_plugin_in_postgresql_rounds(
         ],
         consecutive=False,
     )
+    _within(20, lambda: not _leftover_dirs(private_tmpdir))
+
+
+_KIT = """
+    import time
+    from sqlalchemy.engine import make_url
+    from oar_conformance.db._postgres import open_postgresql
+    engine, drop = open_postgresql(None)
+    print(make_url(engine.url).query["host"], flush=True)
+    time.sleep(300)
+"""
+
+
+def _start_kit(tmpdir: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A kit process in a session of its own with a server in ``tmpdir``; its directory."""
+    kit = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(_KIT)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(HERE), TMPDIR=str(tmpdir)),
+        start_new_session=True,
+    )
+    assert kit.stdout is not None
+    ready, _, _ = select.select([kit.stdout], [], [], 120)
+    line = kit.stdout.readline().strip() if ready else ""
+    if not line:
+        os.killpg(kit.pid, signal.SIGKILL)
+        _, err = kit.communicate()
+        pytest.fail(f"the kit did not start a server: {err[-2000:]}")
+    return kit, Path(line)
+
+
+def _kill_group(kit: subprocess.Popen[str]) -> None:
+    """SIGKILL to the kit and every process of its group (not the watchdog: own session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(kit.pid, signal.SIGKILL)
+    kit.communicate()
+
+
+def _postmasters(root: Path) -> list[int]:
+    """Pids of the live postmasters naming ``root`` (their children show other titles)."""
+    found = _live({str(root)}).items()
+    return [pid for pid, line in found if Path(line.split()[0]).name == "postgres"]
+
+
+def _gone(root: Path) -> bool:
+    """No directory ``root`` any more, and no process (server, watchdog) naming it."""
+    return not root.exists() and not _live({str(root)})
+
+
+def _wipe(root: Path) -> None:
+    """Teardown of a test that failed halfway: stop the server of ``root``, delete it."""
+    if root.exists():
+        bindir = find_pg_bin()
+        data = (root / "data").stat() if (root / "data").exists() else root.stat()
+        pg_ctl = None if bindir is None else bindir / "pg_ctl"
+        _watchdog.remove_server_dir(root, pg_ctl, data.st_uid, data.st_gid)
+
+
+def _tcp_accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            return True
+    except ConnectionRefusedError:
+        return False
+
+
+@pytest.fixture
+def private_server(
+    private_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Path]]:
+    """A server started in this process in a private TMPDIR: its URL and directory."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmpdir))
+    url, stop = _start_server()
+    root = Path(str(make_url(url).query["host"]))
+    try:
+        yield url, root
+    finally:
+        stop()
+    assert not root.exists()
+    assert _live({str(root)}) == {}, "the watchdog outlived the cleanup"
+
+
+def test_server_is_private_and_wants_the_secret(
+    private_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the unix socket in a 0700 directory, and no way in without the password."""
+    import psycopg2  # noqa: PLC0415
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.exc import OperationalError  # noqa: PLC0415
+
+    url, root = private_server
+    address = make_url(url)
+    port = int(str(address.query["port"]))
+    assert address.password
+    info = root.stat()
+    assert info.st_mode & 0o777 == 0o700
+    owner = pwd.getpwnam("nobody").pw_uid if os.geteuid() == 0 else os.geteuid()
+    assert info.st_uid == owner
+    assert (root / f".s.PGSQL.{port}").is_socket()
+    secret = address.password.encode()
+    files = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not [p for p in files if secret in p.read_bytes()], "the password was left in a file"
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        listen = conn.execute(text("SELECT current_setting('listen_addresses')")).scalar()
+        rules = conn.execute(text("SELECT DISTINCT auth_method FROM pg_hba_file_rules")).all()
+    engine.dispose()
+    assert listen == ""
+    assert rules == [("scram-sha-256",)]
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", os.devnull)
+    where = {"host": str(root), "port": port, "user": "oar", "dbname": "postgres"}
+    with pytest.raises(psycopg2.OperationalError, match="no password supplied"):
+        psycopg2.connect(**where)
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        psycopg2.connect(**where, password="not-the-secret")
+    wrong = create_engine(address.set(password="not-the-secret"))
+    with pytest.raises(OperationalError, match="password authentication failed"):
+        wrong.connect()
+    wrong.dispose()
+
+
+def test_no_tcp_listener(private_tmpdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's port (PostgreSQL's default) stays closed on 127.0.0.1 while it runs."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    if _tcp_accepts(5432):
+        pytest.skip("another program accepts TCP connections on 127.0.0.1:5432")
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmpdir))
+    url, stop = _start_server()
+    try:
+        port = int(str(make_url(url).query["port"]))
+        assert not _tcp_accepts(port)
+        assert not _tcp_accepts(5432)
+    finally:
+        stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="running a client as another user needs root")
+def test_another_user_cannot_reach_the_socket(private_server: tuple[str, Path]) -> None:
+    """``daemon``, even knowing the password, is stopped at the server's directory."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    bindir = find_pg_bin()
+    assert bindir is not None
+    psql = bindir / "psql"
+    if not psql.exists():
+        pytest.skip(f"no psql next to initdb in {bindir} to play the other user's client")
+    try:
+        other = pwd.getpwnam("daemon")
+    except KeyError:
+        pytest.skip("no user 'daemon' to play another user")
+    url, root = private_server
+    address = make_url(url)
+    command = [str(psql), "-X", "-w", "-h", str(root), "-p", str(address.query["port"])]
+    command += ["-U", "oar", "-d", "postgres", "-c", "SELECT 1"]
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGPASSWORD": str(address.password)}
+
+    def psql_as(uid: int | None, gid: int | None) -> subprocess.CompletedProcess[str]:
+        groups = None if uid is None else []
+        return subprocess.run(
+            command,
+            env=env,
+            user=uid,
+            group=gid,
+            extra_groups=groups,
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    mine = psql_as(None, None)
+    assert mine.returncode == 0, mine.stderr
+    theirs = psql_as(other.pw_uid, other.pw_gid)
+    assert theirs.returncode != 0
+    assert "Permission denied" in theirs.stderr, theirs.stderr
+
+
+def test_sigkill_of_the_kit_leaves_no_server_or_directory(private_tmpdir: Path) -> None:
+    """SIGKILL to the kit's whole process group: the watchdog, in its own session, cleans up."""
+    kit, root = _start_kit(private_tmpdir)
+    try:
+        assert (root / "data" / "postmaster.pid").exists()
+        assert _postmasters(root)
+        watchdogs = [pid for pid, line in _live({str(root)}).items() if "_watchdog" in line]
+        assert len(watchdogs) == 1
+        assert os.getsid(watchdogs[0]) != os.getsid(kit.pid)
+    finally:
+        _kill_group(kit)
+    try:
+        _within(20, lambda: _gone(root))
+    finally:
+        _wipe(root)
     assert not _leftover_dirs(private_tmpdir)
+
+
+_FORKING_KIT = """
+    import os, sys, time
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from oar_conformance.db._postgres import _start_server
+    url, stop = _start_server()
+    if os.fork() == 0:
+        sys.exit(0)
+    os.wait()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    engine.dispose()
+    lingering = os.fork()
+    if lingering == 0:
+        time.sleep(300)
+        os._exit(0)
+    print(make_url(url).query["host"], lingering, flush=True)
+    time.sleep(300)
+"""
+
+
+def test_forked_children_neither_stop_the_server_nor_keep_it(private_tmpdir: Path) -> None:
+    """A fork exiting normally leaves the server up; one still running does not hold it."""
+    kit = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(_FORKING_KIT)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(HERE), TMPDIR=str(private_tmpdir)),
+        start_new_session=True,
+    )
+    assert kit.stdout is not None
+    root = Path()
+    try:
+        ready, _, _ = select.select([kit.stdout], [], [], 120)
+        words = kit.stdout.readline().split() if ready else []
+        if len(words) != 2:
+            os.killpg(kit.pid, signal.SIGKILL)
+            pytest.fail(f"the kit did not start a server: {kit.communicate()[1][-2000:]}")
+        root, lingering = Path(words[0]), int(words[1])
+        os.kill(kit.pid, signal.SIGKILL)
+        _within(20, lambda: _gone(root))
+        assert Path(f"/proc/{lingering}").exists(), "the forked child should still run"
+    finally:
+        _kill_group(kit)
+        if root != Path():
+            _wipe(root)
+
+
+def test_new_server_removes_what_dead_runs_left(
+    private_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dead owner: directory (and server) removed; live owner or a fresh unstamped one: kept."""
+    stale_kit, stale = _start_kit(private_tmpdir)
+    try:
+        watchdog = [pid for pid, line in _live({str(stale)}).items() if "_watchdog" in line]
+        for pid in watchdog:
+            os.kill(pid, signal.SIGKILL)
+        _within(20, lambda: not [p for p in watchdog if p in _live({str(stale)})])
+    finally:
+        _kill_group(stale_kit)
+    try:
+        assert _postmasters(stale), "the server of the killed run should still run"
+
+        def plant(name: str) -> Path:
+            folder = private_tmpdir / f"{_watchdog.PREFIX}{name}"
+            folder.mkdir(mode=0o700)
+            return folder
+
+        dead = plant("dead")
+        sleeper = subprocess.Popen(["sleep", "60"])
+        _watchdog.write_stamp(dead, sleeper.pid)
+        sleeper.kill()
+        sleeper.wait()
+        live = plant("live")
+        _watchdog.write_stamp(live)
+        fresh = plant("unstamped-fresh")
+        old = plant("unstamped-old")
+        an_hour_ago = time.time() - 3600
+        os.utime(old, (an_hour_ago, an_hour_ago))
+
+        monkeypatch.setattr(tempfile, "tempdir", str(private_tmpdir))
+        _, stop = _start_server()
+        try:
+            assert not stale.exists()
+            assert not _live({str(stale)})
+            assert not dead.exists()
+            assert not old.exists()
+            assert live.exists()
+            assert fresh.exists()
+        finally:
+            stop()
+        assert _leftover_dirs(private_tmpdir) == {str(live), str(fresh)}
+    finally:
+        _wipe(stale)
