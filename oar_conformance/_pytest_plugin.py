@@ -186,6 +186,7 @@ def _isolation(config: pytest.Config, file_settings: Any) -> tuple[bool, int]:
 
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
     from oar_conformance.catalogue import by_group, family_of, get  # noqa: PLC0415
+    from oar_conformance.config import shown_db  # noqa: PLC0415
     from oar_conformance.driver import CheckOptions  # noqa: PLC0415
     from oar_conformance.errors import UsageError  # noqa: PLC0415
     from oar_conformance.plugins import parse_plugin_args, resolve  # noqa: PLC0415
@@ -222,7 +223,7 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     stats = RunStats()
     db = str(_pick(config, OPT_DB, "oar_db", file_settings.db or "sqlite"))
     if db not in {"sqlite", "postgresql"} and not db.startswith(("postgresql://", "postgres://")):
-        msg = f"db={db!r} must be sqlite, postgresql or a postgresql:// URL"
+        msg = f"db={shown_db(db)!r} must be sqlite, postgresql or a postgresql:// URL"
         raise UsageError(msg)
     isolate, memory_limit = _isolation(config, file_settings)
     options = CheckOptions(
@@ -275,11 +276,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if state is None:
         return None
     from oar_conformance import oar3  # noqa: PLC0415
+    from oar_conformance.config import shown_db  # noqa: PLC0415
 
     found = oar3.status()
     return [
         f"oar-conformance: seed={state.seed} profile={state.options.profile.name} "
-        f"strict={state.strict} db={state.options.db} "
+        f"strict={state.strict} db={shown_db(state.options.db)} "
         f"plugins={', '.join(map(str, state.specs))}",
         f"oar-conformance: OAR3 {found.version}"
         if found.available

@@ -21,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["KEYS", "Settings", "parse_size", "read_pyproject"]
+__all__ = ["KEYS", "Settings", "parse_size", "read_pyproject", "shown_db"]
 
 KEYS = {
     "plugins": "list of NAME or GROUP:NAME to check",
@@ -70,6 +70,14 @@ def parse_size(value: object, key: str = "memory-limit") -> int:
         msg = f"{key}={value!r} is not a size: give bytes or a number with K, M, G or T, e.g. 4GiB"
         raise UsageError(msg)
     return int(float(found.group(1)) * _UNITS[found.group(2).upper()])
+
+
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def shown_db(spec: str) -> str:
+    """``spec`` as it may be printed: a URL's password replaced by ``***``."""
+    return _PASSWORD.sub(r"\1***@", spec)
 
 
 def _typed(key: str, value: Any, kind: type | tuple[type, ...], hint: str) -> Any:

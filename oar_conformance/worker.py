@@ -9,8 +9,8 @@ children behind, or floods its output cannot take the run down: the worker is ki
 a failed call of the plugin, reported by its family's failed-call invariant.
 
 Per plugin, a *zygote* (``python -m oar_conformance.worker``, a fresh interpreter in a
-session of its own) imports the kit, OAR3 when the family needs it, and the plugin, then
-forks one worker at a time on request, so a replacement costs milliseconds, not an
+session of its own) imports the kit, OAR3 when installed, and the plugin, then forks a
+worker on request for any family and options, so a replacement costs milliseconds, not an
 interpreter start. Each worker runs in a session of its own (no terminal Ctrl-C reaches
 it, so a ``KeyboardInterrupt`` there is the plugin's), under the memory limit, with its
 output in a file whose tail is shown on failure, and dies with the zygote, which dies
@@ -87,23 +87,21 @@ def _picklable(exc: BaseException) -> BaseException:
 def _zygote(control: Connection, fds: socket.socket) -> None:
     """Import the kit, OAR3 and the plugin once, then fork a worker per request.
 
-    Requests on ``control``: ``("fork", log)`` with the worker's socket sent on ``fds``
-    (answer ``("forked", pid)``), ``("wait", pid, seconds)`` (answer ``("status", code)``,
-    an exit code, ``-signal``, or ``None`` if it still runs). EOF ends the zygote and
-    everything it forked.
+    Requests on ``control``: ``("fork", log, family, options)`` with the worker's socket
+    sent on ``fds`` (answer ``("forked", pid)``), ``("wait", pid, seconds)`` (answer
+    ``("status", code)``: an exit code, ``-signal``, or ``None`` if it still runs). EOF
+    ends the zygote and everything it forked.
     """
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    family, spec, options = control.recv()
-    _limit_memory(options.memory_limit)
+    spec, memory_limit = control.recv()
+    _limit_memory(memory_limit)
     from oar_conformance import oar3  # noqa: PLC0415 - imported in the zygote only
     from oar_conformance.catalogue import families  # noqa: PLC0415
     from oar_conformance.plugins import load  # noqa: PLC0415
 
     try:
-        chosen = next(f for f in families() if f.name == family)
-        if chosen.needs_oar3:
-            oar3.status()  # import OAR3 under isolation before the plugin imports it
+        oar3.status()  # import OAR3, if installed, under isolation before the plugin does
         func = load(spec)
     except BaseException as exc:
         control.send(("raise", _picklable(exc)))
@@ -118,13 +116,15 @@ def _zygote(control: Connection, fds: socket.socket) -> None:
                 return
             children.reap()
             if message[0] == "fork":
+                _, log, family, options = message
                 _, sent, _, _ = socket.recv_fds(fds, 1, 1)
                 pid = os.fork()
                 if pid == 0:
                     control.close()
                     fds.close()
                     try:
-                        _worker(Connection(sent[0]), message[1], chosen.runner(func, options))
+                        chosen = next(f for f in families() if f.name == family)
+                        _worker(Connection(sent[0]), log, chosen.runner(func, options))
                     finally:
                         os._exit(0)
                 os.close(sent[0])
@@ -251,7 +251,7 @@ class _Zygote:
     log: Path
 
     @classmethod
-    def start(cls, family: str, spec: PluginSpec, options: CheckOptions) -> _Zygote:
+    def start(cls, spec: PluginSpec, memory_limit: int) -> _Zygote:
         ours, theirs = socket.socketpair()
         fd_ours, fd_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         log = _temporary_log("zygote")
@@ -275,7 +275,7 @@ class _Zygote:
         theirs.close()
         fd_theirs.close()
         zygote = cls(process, Connection(ours.detach()), fd_ours, log)
-        zygote.control.send((family, spec, replace(options, stats=None, example_database=None)))
+        zygote.control.send((spec, memory_limit))
         return zygote
 
     def ready(self) -> tuple[str, Any]:
@@ -291,10 +291,12 @@ class _Zygote:
             error = PluginError("died", _death(self.process.returncode), _tail(self.log))
             return "lost", error
 
-    def fork(self) -> _Worker:
+    def fork(self, family: str, options: CheckOptions) -> _Worker:
+        """A new worker running ``family``'s runner for the plugin with ``options``."""
         ours, theirs = socket.socketpair()
         log = _temporary_log("worker")
-        self.control.send(("fork", str(log)))
+        plain = replace(options, stats=None, example_database=None)
+        self.control.send(("fork", str(log), family, plain))
         socket.send_fds(self.fds, [b"w"], [theirs.fileno()])
         theirs.close()
         kind, pid = self.control.recv()
@@ -360,7 +362,6 @@ class IsolatedRunner:
     rounds: bool = False
     """The family runs database rounds: the kit's process creates the PostgreSQL databases
     (so a killed worker leaves none behind) and the worker attaches to them."""
-    _zygote: _Zygote | None = field(default=None, repr=False)
     _worker: _Worker | None = field(default=None, repr=False)
 
     def _wait(self, worker: _Worker) -> tuple[str, Any]:
@@ -391,21 +392,19 @@ class IsolatedRunner:
             return kind, value
 
     def _start(self) -> tuple[str, Any]:
-        """A ready worker, starting the zygote first if needed (or again if it ended)."""
-        if self._zygote is not None:
-            try:
-                self._worker = self._zygote.fork()
-            except (EOFError, OSError):
-                self._close_zygote()
-        if self._zygote is None:
-            zygote = _Zygote.start(self.family, self.spec, self.options)
-            _RUNNERS.add(self)
-            self._zygote = zygote
-            kind, value = zygote.ready()
+        """A ready worker, forked from the plugin's zygote (started, or again, if needed)."""
+        for attempt in range(2):
+            kind, zygote = _zygote_for(self.spec, self.options.memory_limit)
             if kind != "ready":
-                self._close_zygote()
-                return kind, value
-            self._worker = zygote.fork()
+                return kind, zygote
+            _RUNNERS.add(self)
+            try:
+                self._worker = zygote.fork(self.family, self.options)
+                break
+            except (EOFError, OSError):  # the zygote ended: start another once
+                _drop_zygote(zygote)
+                if attempt:
+                    raise
         assert self._worker is not None
         return self._wait(self._worker)
 
@@ -454,27 +453,45 @@ class IsolatedRunner:
         return worker.kill() if worker is not None else None
 
     def close(self) -> None:
-        """Stop the worker and the zygote; a later ``run`` starts them again."""
+        """Stop the worker; a later ``run`` forks another."""
         if self._worker is not None:
             with contextlib.suppress(OSError, ValueError):
                 self._worker.conn.send(None)
             self._discard()
-        self._close_zygote()
-
-    def _close_zygote(self) -> None:
-        zygote, self._zygote = self._zygote, None
-        if zygote is not None:
-            zygote.stop()
 
 
+_ZYGOTES: dict[tuple[str, int], _Zygote] = {}
 _RUNNERS: set[IsolatedRunner] = set()
+
+
+def _zygote_for(spec: PluginSpec, memory_limit: int) -> tuple[str, Any]:
+    """``("ready", zygote)`` for plugin ``spec``, or why it could not load the plugin."""
+    key = (str(spec), memory_limit)
+    zygote = _ZYGOTES.get(key)
+    if zygote is None:
+        zygote = _Zygote.start(spec, memory_limit)
+        kind, value = zygote.ready()
+        if kind != "ready":
+            zygote.stop()
+            return kind, value
+        _ZYGOTES[key] = zygote
+    return "ready", zygote
+
+
+def _drop_zygote(zygote: _Zygote) -> None:
+    for key, known in list(_ZYGOTES.items()):
+        if known is zygote:
+            del _ZYGOTES[key]
+    zygote.stop()
 
 
 def shutdown_workers() -> None:
     """Stop every worker and zygote of this process (also run at exit)."""
     for runner in list(_RUNNERS):
         runner.close()
-        _RUNNERS.discard(runner)
+    _RUNNERS.clear()
+    for zygote in list(_ZYGOTES.values()):
+        _drop_zygote(zygote)
 
 
 atexit.register(shutdown_workers)

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Integer, String, inspect, text
 
+from oar_conformance.config import shown_db
 from oar_conformance.db._tables import refuse_oar_tables
 from oar_conformance.errors import UsageError
 
@@ -160,7 +161,7 @@ def get_database(spec: str = "sqlite") -> Database:
         engine, cleanup = open_postgresql(None if spec == "postgresql" else spec)
         database = Database("postgresql", engine, cleanup)
     else:
-        msg = f"db={spec!r} is not 'sqlite', 'postgresql' or a postgresql:// URL"
+        msg = f"db={shown_db(spec)!r} is not 'sqlite', 'postgresql' or a postgresql:// URL"
         raise UsageError(msg)
     try:
         create_schema(database.engine)
