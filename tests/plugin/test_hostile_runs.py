@@ -149,3 +149,32 @@ def test_a_real_ctrl_c_stops_the_run_and_removes_the_workers(tmp_path: Path) -> 
     while any(Path(f"/proc/{pid}").exists() for pid in started) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in started)
+
+
+def test_without_isolation_the_plugin_runs_in_the_kit_s_own_process(tmp_path: Path) -> None:
+    """--no-isolate is for pdb: a plugin that exits then takes the run down with it."""
+    done = subprocess.run(
+        _cli(
+            tmp_path,
+            "check",
+            "--plugin",
+            "find:hostile_exits",
+            "--invariant",
+            "F6",
+            "--profile",
+            "quick",
+            "--seed",
+            "1",
+            "--no-isolate",
+            "--junit",
+            "out/junit.xml",
+        ),
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert not (tmp_path / "out" / "junit.xml").exists()

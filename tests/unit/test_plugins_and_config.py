@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from oar_conformance.catalogue import registered
-from oar_conformance.config import parse, read_pyproject
+from oar_conformance.config import parse, parse_size, read_pyproject, shown_db
 from oar_conformance.errors import PluginLoadError, UsageError
 from oar_conformance.plugins import (
     PluginSpec,
@@ -100,6 +100,36 @@ def test_pyproject_settings(tmp_path: Path) -> None:
     assert settings.seed == 4
     assert settings.timeout == 2.0
     assert settings.plugin_args == "a:k=v"
+
+
+def test_isolation_settings() -> None:
+    settings = parse({"isolate": False, "memory-limit": "2GiB"})
+    assert settings.isolate is False
+    assert settings.memory_limit == 2 * 1024**3
+    assert parse({}).isolate is None
+    assert parse({"memory-limit": 0}).memory_limit == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("4GiB", 4 * 1024**3), ("512M", 512 * 1024**2), ("1.5g", 1536 * 1024**2), ("1000", 1000)],
+)
+def test_sizes(text: str, expected: int) -> None:
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["lots", "-1G", "4 PB", True])
+def test_a_bad_size_is_a_usage_error_naming_it(bad: object) -> None:
+    with pytest.raises(UsageError, match=r"memory-limit=.* is not a size"):
+        parse_size(bad)
+
+
+def test_passwords_are_hidden_when_a_database_is_shown() -> None:
+    assert (
+        shown_db("postgresql://oar:s3cret@db.example/oar") == "postgresql://oar:***@db.example/oar"
+    )
+    assert shown_db("postgresql://oar@db.example/oar") == "postgresql://oar@db.example/oar"
+    assert shown_db("sqlite") == "sqlite"
 
 
 def test_pyproject_errors_name_the_key(tmp_path: Path) -> None:
