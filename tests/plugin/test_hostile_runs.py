@@ -16,8 +16,22 @@ TIMEOUT = 180.0
 WORKER_MARK = "oar_conformance.worker"
 
 
-def _cli(cwd: Path, *args: str) -> list[str]:
+def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "oar_conformance.cli", *args]
+
+
+def _check_f6(cwd: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``oar-conformance check`` of F6 alone on hostile sample ``name`` (quick, seed 1)."""
+    check = ("check", "--plugin", f"find:{name}", "--invariant", "F6", "--profile", "quick")
+    return subprocess.run(
+        _cli(*check, "--seed", "1", *args),
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
 
 
 def _env() -> dict[str, str]:
@@ -65,31 +79,8 @@ def _workers_of(root: int) -> list[int]:
     ],
 )
 def test_check_exits_1_with_junit_and_report(tmp_path: Path, name: str, says: str) -> None:
-    done = subprocess.run(
-        _cli(
-            tmp_path,
-            "check",
-            "--plugin",
-            f"find:{name}",
-            "--invariant",
-            "F6",
-            "--profile",
-            "quick",
-            "--seed",
-            "1",
-            "--timeout",
-            "1",
-            "--junit",
-            "out/junit.xml",
-            "--report",
-            "out",
-        ),
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
+    done = _check_f6(
+        tmp_path, name, "--timeout", "1", "--junit", "out/junit.xml", "--report", "out"
     )
     assert done.returncode == 1, done.stdout + done.stderr
     junit = (tmp_path / "out" / "junit.xml").read_text(encoding="utf-8")
@@ -119,7 +110,6 @@ def test_a_real_ctrl_c_stops_the_run_and_removes_the_workers(tmp_path: Path) -> 
     """The plugin blocks with SIGALRM ignored; Ctrl-C must still end the run promptly."""
     run = subprocess.Popen(
         _cli(
-            tmp_path,
             "check",
             "--plugin",
             "find:hostile_ignores_alarm",
@@ -153,28 +143,6 @@ def test_a_real_ctrl_c_stops_the_run_and_removes_the_workers(tmp_path: Path) -> 
 
 def test_without_isolation_the_plugin_runs_in_the_kit_s_own_process(tmp_path: Path) -> None:
     """--no-isolate is for pdb: a plugin that exits then takes the run down with it."""
-    done = subprocess.run(
-        _cli(
-            tmp_path,
-            "check",
-            "--plugin",
-            "find:hostile_exits",
-            "--invariant",
-            "F6",
-            "--profile",
-            "quick",
-            "--seed",
-            "1",
-            "--no-isolate",
-            "--junit",
-            "out/junit.xml",
-        ),
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    done = _check_f6(tmp_path, "hostile_exits", "--no-isolate", "--junit", "out/junit.xml")
     assert done.returncode == 3, done.stdout + done.stderr
     assert not (tmp_path / "out" / "junit.xml").exists()
