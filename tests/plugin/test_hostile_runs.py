@@ -26,7 +26,7 @@ def _check_f6(cwd: Path, name: str, *args: str) -> subprocess.CompletedProcess[s
     return subprocess.run(
         _cli(*check, "--seed", "1", *args),
         cwd=cwd,
-        env=_env(),
+        env=_env(cwd),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -34,8 +34,12 @@ def _check_f6(cwd: Path, name: str, *args: str) -> subprocess.CompletedProcess[s
     )
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+def _env(tmp: Path) -> dict[str, str]:
+    """The environment of a run, its temporary files in ``tmp`` (a run killed by its
+    plugin, as with --no-isolate, cannot remove them)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    env["TMPDIR"] = str(tmp)
+    return env
 
 
 def _descendants(root: int) -> list[int]:
@@ -121,7 +125,7 @@ def test_a_real_ctrl_c_stops_the_run_and_removes_the_workers(tmp_path: Path) -> 
             "120",
         ),
         cwd=tmp_path,
-        env=_env(),
+        env=_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
