@@ -13,8 +13,8 @@ session of its own) imports the kit, OAR3 when installed, and the plugin, then f
 worker on request for any family and options, so a replacement costs milliseconds, not an
 interpreter start. Each worker runs in a session of its own (no terminal Ctrl-C reaches
 it, so a ``KeyboardInterrupt`` there is the plugin's), under the memory limit, with its
-output in a file whose tail is shown on failure, and dies with the zygote, which dies
-with the kit (``PR_SET_PDEATHSIG``).
+output in an unnamed file (nothing is left on disk) whose tail is shown on failure, and
+dies with the zygote, which dies with the kit (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from oar_conformance import _guard
 from oar_conformance.options import CheckOptions
@@ -87,8 +87,8 @@ def _picklable(exc: BaseException) -> BaseException:
 def _zygote(control: Connection, fds: socket.socket) -> None:
     """Import the kit, OAR3 and the plugin once, then fork a worker per request.
 
-    Requests on ``control``: ``("fork", log, family, options)`` with the worker's socket
-    sent on ``fds`` (answer ``("forked", pid)``), ``("wait", pid, seconds)`` (answer
+    Requests on ``control``: ``("fork", family, options)`` with the worker's socket and
+    output file sent on ``fds`` (answer ``("forked", pid)``), ``("wait", pid, seconds)`` (answer
     ``("status", code)``: an exit code, ``-signal``, or ``None`` if it still runs). EOF
     ends the zygote and everything it forked.
     """
@@ -116,18 +116,19 @@ def _zygote(control: Connection, fds: socket.socket) -> None:
                 return
             children.reap()
             if message[0] == "fork":
-                _, log, family, options = message
-                _, sent, _, _ = socket.recv_fds(fds, 1, 1)
+                _, family, options = message
+                _, sent, _, _ = socket.recv_fds(fds, 1, 2)
                 pid = os.fork()
                 if pid == 0:
                     control.close()
                     fds.close()
                     try:
                         chosen = next(f for f in families() if f.name == family)
-                        _worker(Connection(sent[0]), log, chosen.runner(func, options))
+                        _worker(Connection(sent[0]), sent[1], chosen.runner(func, options))
                     finally:
                         os._exit(0)
-                os.close(sent[0])
+                for fd in sent:
+                    os.close(fd)
                 children.running.add(pid)
                 control.send(("forked", pid))
             elif message[0] == "wait":
@@ -170,14 +171,13 @@ class _Children:
                 os.killpg(pid, signal.SIGKILL)
 
 
-def _worker(conn: Connection, log: str, runner: Any) -> None:
+def _worker(conn: Connection, log: int, runner: Any) -> None:
     """A forked worker: its own session and output, then answer scenarios until EOF."""
     os.setsid()
     _die_with_parent()
-    out = os.open(log, os.O_WRONLY | os.O_APPEND)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.close(out)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
     _guard.serve_in_worker(lambda started: conn.send(("call", started)))
     conn.send(("ready", None))
     while True:
@@ -205,16 +205,14 @@ def _worker(conn: Connection, log: str, runner: Any) -> None:
 # -- in the kit --------------------------------------------------------------------------
 
 
-def _tail(log: Path) -> str:
+def _tail(log: BinaryIO) -> str:
     """The last lines the worker (so the plugin) wrote to stdout and stderr."""
     try:
-        with log.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - _TAIL_BYTES))
-            text = handle.read().decode("utf-8", errors="replace")
-    except OSError:
+        size = os.fstat(log.fileno()).st_size
+        raw = os.pread(log.fileno(), _TAIL_BYTES, max(0, size - _TAIL_BYTES))
+    except (OSError, ValueError):
         return ""
+    text = raw.decode("utf-8", errors="replace")
     lines = text.splitlines()[-_TAIL_LINES:]
     if not lines:
         return ""
@@ -235,10 +233,9 @@ def _death(exitcode: int | None) -> str:
     return f"the plugin ended its process with exit code {exitcode}"
 
 
-def _temporary_log(kind: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f"oar-conformance-{kind}-", suffix=".log")
-    os.close(fd)
-    return Path(name)
+def _output_file() -> BinaryIO:
+    """A file for a process's output with no name on disk: nothing to leave behind."""
+    return tempfile.TemporaryFile(prefix="oar-conformance-output-")
 
 
 @dataclass(eq=False)
@@ -248,30 +245,29 @@ class _Zygote:
     process: subprocess.Popen[bytes]
     control: Connection
     fds: socket.socket
-    log: Path
+    log: BinaryIO
 
     @classmethod
     def start(cls, spec: PluginSpec, memory_limit: int) -> _Zygote:
         ours, theirs = socket.socketpair()
         fd_ours, fd_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        log = _temporary_log("zygote")
+        log = _output_file()
         path = os.pathsep.join(p for p in sys.path if p and Path(p).is_dir())
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "oar_conformance.worker",
-                    str(theirs.fileno()),
-                    str(fd_theirs.fileno()),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=out,
-                pass_fds=(theirs.fileno(), fd_theirs.fileno()),
-                start_new_session=True,
-                env=dict(os.environ, PYTHONPATH=path),
-            )
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "oar_conformance.worker",
+                str(theirs.fileno()),
+                str(fd_theirs.fileno()),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            pass_fds=(theirs.fileno(), fd_theirs.fileno()),
+            start_new_session=True,
+            env=dict(os.environ, PYTHONPATH=path),
+        )
         theirs.close()
         fd_theirs.close()
         zygote = cls(process, Connection(ours.detach()), fd_ours, log)
@@ -294,10 +290,10 @@ class _Zygote:
     def fork(self, family: str, options: CheckOptions) -> _Worker:
         """A new worker running ``family``'s runner for the plugin with ``options``."""
         ours, theirs = socket.socketpair()
-        log = _temporary_log("worker")
+        log = _output_file()
         plain = replace(options, stats=None, example_database=None)
-        self.control.send(("fork", str(log), family, plain))
-        socket.send_fds(self.fds, [b"w"], [theirs.fileno()])
+        self.control.send(("fork", family, plain))
+        socket.send_fds(self.fds, [b"w"], [theirs.fileno(), log.fileno()])
         theirs.close()
         kind, pid = self.control.recv()
         assert kind == "forked"
@@ -323,15 +319,14 @@ class _Zygote:
                 os.killpg(self.process.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(5)
-        with contextlib.suppress(OSError):
-            self.log.unlink()
+        self.log.close()
 
 
 @dataclass(eq=False)
 class _Worker:
     pid: int
     conn: Connection
-    log: Path
+    log: BinaryIO
     zygote: _Zygote
 
     def kill(self) -> int | None:
@@ -340,8 +335,7 @@ class _Worker:
             os.killpg(self.pid, signal.SIGKILL)
         code = self.zygote.status(self.pid, 5)
         self.conn.close()
-        with contextlib.suppress(OSError):
-            self.log.unlink()
+        self.log.close()
         return code
 
 
