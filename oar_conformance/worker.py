@@ -53,6 +53,10 @@ _GRACE = 2.0
 _STARTUP_LIMIT = 120.0
 """Seconds a zygote may take to import the kit, OAR3 and the plugin."""
 
+_ANSWER_LIMIT = 10.0
+"""Seconds a zygote may take to answer a fork or a status request; past it, it is stopped
+and a new one starts (the kit never waits on a zygote without a bound)."""
+
 _TAIL_LINES = 20
 _TAIL_BYTES = 4096
 
@@ -295,6 +299,9 @@ class _Zygote:
         self.control.send(("fork", family, plain))
         socket.send_fds(self.fds, [b"w"], [theirs.fileno(), log.fileno()])
         theirs.close()
+        if not self.control.poll(_ANSWER_LIMIT):
+            msg = f"the plugin's zygote did not fork a worker within {_ANSWER_LIMIT:g} s"
+            raise OSError(msg)
         kind, pid = self.control.recv()
         assert kind == "forked"
         return _Worker(pid, Connection(ours.detach()), log, self)
@@ -303,6 +310,8 @@ class _Zygote:
         """The exit code of worker ``pid`` (``-signal`` when killed), once it ended."""
         try:
             self.control.send(("wait", pid, seconds))
+            if not self.control.poll(seconds + _ANSWER_LIMIT):
+                return None
             kind, code = self.control.recv()
         except (EOFError, OSError):
             return None

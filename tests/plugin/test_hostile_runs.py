@@ -137,7 +137,12 @@ def test_a_real_ctrl_c_stops_the_run_and_removes_the_workers(tmp_path: Path) -> 
     assert started, "no worker started"
     time.sleep(1.0)
     run.send_signal(signal.SIGINT)
-    output, _ = run.communicate(timeout=60)
+    try:
+        output, _ = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        alive = [(pid, _cmdline(pid)) for pid in [run.pid, *_descendants(run.pid)]]
+        run.kill()
+        pytest.fail(f"the run did not stop within 60 s of Ctrl-C; still running: {alive}")
     assert run.returncode == 130, output
     deadline = time.monotonic() + 10
     while any(Path(f"/proc/{pid}").exists() for pid in started) and time.monotonic() < deadline:
