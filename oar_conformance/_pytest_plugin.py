@@ -36,19 +36,6 @@ OPT_MEMORY = "--oar-memory-limit"
 _STATE = pytest.StashKey["_RunState"]()
 
 
-_INTERRUPTS: list[str] = []
-
-
-def pytest_keyboard_interrupt(excinfo: Any) -> None:
-    """A real Ctrl-C: the run stops (workers and databases are removed at exit)."""
-    _INTERRUPTS.append(str(excinfo.value))
-
-
-def interrupted() -> bool:
-    """Whether the last run in this process was stopped by Ctrl-C."""
-    return bool(_INTERRUPTS)
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("oar-conformance", "OAR3 plugin conformance")
     group.addoption(

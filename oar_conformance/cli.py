@@ -10,10 +10,12 @@ import, in which case the plugin's own import error and traceback are printed.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from oar_conformance.errors import UsageError
 
@@ -168,26 +170,41 @@ def _check(options: argparse.Namespace) -> int:
 def _run_pytest(args: list[str], *, verbose: bool) -> int:
     import pytest  # noqa: PLC0415
 
-    with tempfile.TemporaryDirectory(prefix="oar-conformance-") as empty:
-        ini = Path(empty) / "pytest.ini"
-        ini.write_text("[pytest]\n", encoding="utf-8")
-        code = pytest.main(
-            [
-                "-c",
-                str(ini),
-                "--rootdir",
-                str(Path.cwd()),
-                "-p",
-                "no:cacheprovider",
-                "-v" if verbose else "-q",
-                "-rfEsx",
-                *args,
-                empty,
-            ]
-        )
-    from oar_conformance import _pytest_plugin  # noqa: PLC0415
+    interrupted: list[int] = []
 
-    if _pytest_plugin.interrupted():
+    def on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+        """Remember a real Ctrl-C, then interrupt as Python does."""
+        interrupted.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        with tempfile.TemporaryDirectory(prefix="oar-conformance-") as empty:
+            ini = Path(empty) / "pytest.ini"
+            ini.write_text("[pytest]\n", encoding="utf-8")
+            code = pytest.main(
+                [
+                    "-c",
+                    str(ini),
+                    "--rootdir",
+                    str(Path.cwd()),
+                    "-p",
+                    "no:cacheprovider",
+                    "-v" if verbose else "-q",
+                    "-rfEsx",
+                    *args,
+                    empty,
+                ]
+            )
+    except Exception:
+        # pytest's own report of an interrupted run may fail (a traceback entry with no
+        # line number); the run was stopped all the same.
+        if interrupted:
+            return EXIT_INTERRUPTED
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
         return EXIT_INTERRUPTED
     return {0: EXIT_OK, 1: EXIT_VIOLATION}.get(int(code), EXIT_USAGE)
 
