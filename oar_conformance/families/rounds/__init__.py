@@ -3,8 +3,8 @@
 Scenarios are the rows of a database (resources, queues, running and waiting jobs); the
 runner loads them into a database the kit created, configures the plugin as a site
 configures its group and runs OAR3's meta-scheduler (needs OAR3). R1 judges the gantt,
-R2 compares sqlite with PostgreSQL. The metasched family reuses these scenarios, this
-runner and this renderer.
+R2 compares sqlite with PostgreSQL. The metasched family is this record with its own
+invariants.
 """
 
 from __future__ import annotations
@@ -26,21 +26,13 @@ if TYPE_CHECKING:
     from oar_conformance.families.rounds.runner import RoundRunner
     from oar_conformance.options import CheckOptions
 
-__all__ = [
-    "FAMILY",
-    "RoundOutcome",
-    "RoundScenario",
-    "classify_round",
-    "failed_round",
-    "round_runner",
-    "round_scenarios",
-]
+__all__ = ["FAMILY", "RoundOutcome", "RoundScenario"]
 
 MAX_ROUND_RESOURCES = 16
 """Largest platform of a round: a round runs OAR3's whole meta-scheduler on a database."""
 
 
-def round_scenarios(options: CheckOptions) -> SearchStrategy[RoundScenario]:
+def _round_scenarios(options: CheckOptions) -> SearchStrategy[RoundScenario]:
     """Rounds for the plugin's group: with ``find=``/``assign=`` jobs for those groups."""
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
 
@@ -49,7 +41,7 @@ def round_scenarios(options: CheckOptions) -> SearchStrategy[RoundScenario]:
     return ost.round_scenarios(max_resources=top, plugin_jobs=per_job)
 
 
-def round_runner(func: Callable[..., Any], options: CheckOptions) -> RoundRunner:
+def _round_runner(func: Callable[..., Any], options: CheckOptions) -> RoundRunner:
     """The plugin configured for its group, its arguments written back as ``a:b:key=value``.
 
     A find or assign plugin gets them in its job type (``find=NAME:a:b:key=value``), a
@@ -64,14 +56,14 @@ def round_runner(func: Callable[..., Any], options: CheckOptions) -> RoundRunner
     return RoundRunner(RoundPlugin(group, func, args), options.db, options.timeout)
 
 
-def failed_round(error: PluginError, options: CheckOptions) -> RoundOutcome:
+def _failed_round(error: PluginError, options: CheckOptions) -> RoundOutcome:
     """A round whose plugin never answered: no gantt, the error (R1's, or M2's)."""
     kind = "sqlite" if options.db == "sqlite" else "postgresql"
     group = options.group or METASCHED_GROUP
     return RoundOutcome(calls=(), gantt=(), states=(), error=error, db=kind, group=group)
 
 
-def classify_round(outcome: RoundOutcome) -> str:
+def _classify_round(outcome: RoundOutcome) -> str:
     """Allocated when the plugin's own jobs (or, for metasched and sort, any job) got placed."""
     if outcome.error is not None:
         return "error"
@@ -82,12 +74,12 @@ def classify_round(outcome: RoundOutcome) -> str:
 
 FAMILY: Family[RoundScenario, RoundOutcome] = Family(
     invariants=INVARIANTS,
-    scenarios=round_scenarios,
-    runner=round_runner,
-    classify=classify_round,
+    scenarios=_round_scenarios,
+    runner=_round_runner,
+    classify=_classify_round,
     size=platform_size,
     render=round_case,
-    failed=failed_round,
+    failed=_failed_round,
     needs_oar3=True,
     needs_database=True,
 )
