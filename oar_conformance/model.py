@@ -48,6 +48,8 @@ __all__ = [
     "Moldable",
     "Platform",
     "Queue",
+    "ResourceRow",
+    "ResourceTable",
     "count_text",
     "ids_text",
     "intervals",
@@ -62,6 +64,8 @@ BEST = -2
 HALF_BEST = -3
 """Count meaning "half (rounded down) of the free blocks of the level" (``host=HALF_BEST``)."""
 SPECIAL_COUNTS = {ALL: "ALL", BEST: "BEST", HALF_BEST: "HALF_BEST"}
+OARSUB_NAMES = {"network_address": "nodes"}
+"""Levels ``oarsub -l`` spells otherwise: ``nodes`` is OAR3's ``OARSUB_NODES_RESOURCES``."""
 
 Ids = frozenset[int]
 
@@ -143,21 +147,97 @@ class Level(_ShortRepr):
         return f"Level({self.name!r}, [{' | '.join(ids_text(b) for b in self.blocks)}])"
 
 
+Value = str | int
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    """One row of OAR3's ``resources`` table: its id, node, type, state and other columns.
+
+    ``values`` holds the hierarchy label columns (``cpu``, ``core``, ``switch``, ...) and
+    the property columns (``color``, ``mem``, ...) by column name.
+    """
+
+    resource_id: int
+    network_address: str
+    type: str = "default"
+    state: str = "Alive"
+    values: Mapping[str, Value] = field(default_factory=dict)
+
+    def column(self, name: str) -> Value:
+        """The value of column ``name``, as an ``ORDER BY`` or a label reads it."""
+        if name in ("resource_id", "id"):
+            return self.resource_id
+        if name in ("network_address", "type", "state"):
+            value: Value = getattr(self, name)
+            return value
+        return self.values[name]
+
+
+@dataclass(frozen=True)
+class ResourceTable(_ShortRepr):
+    """OAR3's ``resources`` rows with the two settings that turn them into ``hy``.
+
+    ``labels`` is ``HIERARCHY_LABELS`` (e.g. ``("resource_id", "network_address")``),
+    ``order`` is ``SCHEDULER_RESOURCE_ORDER``; ``properties`` names the property columns
+    requests may compare (besides ``type``); ``request_levels`` the levels requests may
+    name (what a site's admission rules let through; empty: every label).
+    """
+
+    rows: tuple[ResourceRow, ...]
+    labels: tuple[str, ...] = ("resource_id", "network_address")
+    order: str = "resource_id ASC"
+    properties: tuple[str, ...] = ()
+    request_levels: tuple[str, ...] = ()
+
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the rows use, OAR3's own first."""
+        extra = sorted({k for row in self.rows for k in row.values})
+        return ("resource_id", "network_address", "type", "state", *extra)
+
+    def __repr__(self) -> str:
+        return (
+            f"ResourceTable({len(self.rows)} rows, labels={','.join(self.labels)!r}, "
+            f"order={self.order!r})"
+        )
+
+
 @dataclass(frozen=True)
 class Platform(_ShortRepr):
     """Resources, their hierarchy (levels from the top down) and their properties.
 
     Every level partitions the resources, and each block of a level lies inside exactly
-    one block of the level above, as in an OAR resources table.
+    one block of the level above, as in an OAR resources table. Resource ids are what a
+    plugin sees: with a ``table`` they are OAR3's positions in ``SCHEDULER_RESOURCE_ORDER``
+    (``resource_ids`` maps them back to the table's ``resource_id``). ``hy_order`` is the
+    order of ``hy``'s keys (OAR3's: ``HIERARCHY_LABELS`` with ``resource_id`` last);
+    empty means the levels' order. A ``type`` property, when present, gives each
+    resource's type: a group without an expression only gets ``default`` resources.
     """
 
     levels: tuple[Level, ...]
     properties: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    hy_order: tuple[str, ...] = ()
+    resource_ids: Mapping[int, int] = field(default_factory=dict, compare=False)
+    table: ResourceTable | None = field(default=None, compare=False)
 
     @cached_property
     def resources(self) -> Ids:
         """All resource ids of the platform."""
         return frozenset().union(*self.levels[0].blocks) if self.levels else frozenset()
+
+    @cached_property
+    def default_resources(self) -> Ids:
+        """Resources of type ``default``: what a group without an expression may use."""
+        types = self.properties.get("type")
+        if not types:
+            return self.resources
+        return frozenset(rid for rid, kind in types.items() if kind == "default")
+
+    def resource_id(self, rid: int) -> int:
+        """The table's ``resource_id`` of resource ``rid`` (itself without a table)."""
+        return self.resource_ids.get(rid, rid)
 
     @cached_property
     def sorted_resources(self) -> tuple[int, ...]:
@@ -206,7 +286,8 @@ class Platform(_ShortRepr):
     @cached_property
     def hy_template(self) -> dict[str, list[ProcSet]]:
         """The ``hy`` mapping, built once; never handed to a plugin (see :meth:`hy`)."""
-        return {level.name: [to_procset(b) for b in level.blocks] for level in self.levels}
+        blocks = {level.name: [to_procset(b) for b in level.blocks] for level in self.levels}
+        return {name: blocks[name] for name in self.hy_order or blocks}
 
     def hy(self) -> dict[str, list[ProcSet]]:
         """A fresh ``hy`` mapping as OAR3 passes it: level name -> list of ProcSet blocks.
@@ -238,9 +319,15 @@ class Group(_ShortRepr):
     expression: str = ""
 
     def oarsub(self) -> str:
-        """This group in ``oarsub -l`` syntax, e.g. ``{color='red'}/host=2/core=1``."""
+        """This group in ``oarsub -l`` syntax, e.g. ``{color='red'}/nodes=2/core=1``.
+
+        ``network_address`` is spelled ``nodes``, as users write it (oarsub maps ``nodes``
+        to ``OARSUB_NODES_RESOURCES``, ``network_address`` by default).
+        """
         prefix = f"{{{self.expression}}}" if self.expression else ""
-        return prefix + "".join(f"/{name}={count_text(n)}" for name, n in self.levels)
+        return prefix + "".join(
+            f"/{OARSUB_NAMES.get(name, name)}={count_text(n)}" for name, n in self.levels
+        )
 
     def hy_res_rqt(self) -> tuple[list[tuple[str, int]], ProcSet]:
         """This group in OAR3's ``hy_res_rqts`` shape."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from oar_conformance._guard import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from oar_conformance.profiles import Profile, get_profile
+from oar_conformance.site import Site
 from oar_conformance.stats import RunStats
 
 __all__ = ["CheckOptions"]
@@ -39,3 +40,6 @@ class CheckOptions:
     debugging with pdb)."""
     memory_limit: int = DEFAULT_MEMORY_LIMIT
     """Bytes of address space the worker may use (0: no limit)."""
+    site: Site | None = None
+    """The site's platform (``[tool.oar-conformance.site]``, ``--oar-site``): scenarios
+    stay inside it; ``None``: OAR3-built platforms of every usual shape."""

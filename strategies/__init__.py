@@ -7,7 +7,8 @@ deterministically, so they scale to tens of thousands of resources; the other st
 read a given platform. Each strategy's docstring says what it generates and how its
 examples shrink.
 
-- :func:`platforms`: resource hierarchies with properties.
+- :func:`resource_tables`: rows of OAR3's ``resources`` table, with labels and order.
+- :func:`platforms`: the hierarchy OAR3 builds from such a table, with properties.
 - :func:`availability`: free resource ids of a platform (``itvs_avail``).
 - :func:`groups`, :func:`requests`: ``oarsub -l`` groups and ``+``-joined requests.
 - :func:`find_scenarios`: complete inputs of an ``oar.find_func`` plugin.
@@ -20,7 +21,7 @@ from __future__ import annotations
 from ._assign import assign_scenarios
 from ._availability import Busy, availability
 from ._jobs import jobs, moldables
-from ._platforms import COLORS, LEVEL_NAMES, MEMS, platforms
+from ._platforms import COLORS, LEVEL_NAMES, MEMS, ORDERS, platforms, resource_tables
 from ._queues import QUEUE_NAMES, queues
 from ._requests import groups, requests
 from ._rounds import round_scenarios
@@ -31,6 +32,7 @@ __all__ = [
     "COLORS",
     "LEVEL_NAMES",
     "MEMS",
+    "ORDERS",
     "QUEUE_NAMES",
     "Busy",
     "assign_scenarios",
@@ -42,6 +44,7 @@ __all__ = [
     "platforms",
     "queues",
     "requests",
+    "resource_tables",
     "round_scenarios",
     "sort_scenarios",
 ]

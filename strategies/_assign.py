@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from oar_conformance.families.assign.scenario import AssignScenario, Window
 from oar_conformance.model import Job, Platform, Queue
+from oar_conformance.site import Site
 
 from ._availability import draw_availability
 from ._jobs import MAX_JOBS, jobs
@@ -26,7 +27,11 @@ _DEPENDENCY_ONE_IN = 3
 
 
 def assign_scenarios(
-    *, min_resources: int = 1, max_resources: int = 64, max_jobs: int = 10
+    *,
+    min_resources: int = 1,
+    max_resources: int = 64,
+    max_jobs: int = 10,
+    site: Site | None = None,
 ) -> st.SearchStrategy[AssignScenario]:
     """One scheduling round: platform, occupation, and 1..``max_jobs`` waiting jobs.
 
@@ -36,7 +41,8 @@ def assign_scenarios(
     before ``now`` (still running) and two hours after, for 1 to 180 minutes. The
     waiting jobs come from :func:`jobs` in one ``default`` queue, without types
     (timesharing would let jobs share resources); one in three waits for an earlier job.
-    All times are whole minutes, so every slot boundary is too.
+    All times are whole minutes, so every slot boundary is too. With a ``site`` the
+    platform stays inside it (see :func:`platforms`).
 
     Shrinks towards ``now`` = 0, nothing already scheduled, and one job asking for one
     top-level block for one minute on a single-resource platform; a dependency shrinks
@@ -47,7 +53,8 @@ def assign_scenarios(
     check_order("min_resources", min_resources, "max_resources", max_resources)
     check_int("max_jobs", max_jobs, 1, MAX_JOBS)
     return _assign_scenarios(
-        platforms(min_resources=min_resources, max_resources=max_resources), max_jobs=max_jobs
+        platforms(min_resources=min_resources, max_resources=max_resources, site=site),
+        max_jobs=max_jobs,
     )
 
 

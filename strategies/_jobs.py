@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from hypothesis import strategies as st
 
 from oar_conformance.errors import UsageError
-from oar_conformance.model import Group, Job, Moldable, Platform, Queue
+from oar_conformance.model import Job, Moldable, Platform, Queue
 
-from ._requests import requests
+from ._requests import requests, simplest_group
 from ._shrink import plain
 from ._validate import check_int, check_order, check_platform
 
@@ -72,7 +72,7 @@ def _moldable(draw: st.DrawFn, platform: Platform, *, max_walltime: int) -> Mold
 
 
 def _plain_moldable(platform: Platform) -> Moldable:
-    return Moldable(0, 60, (Group(((platform.levels[0].name, 1),), platform.resources),))
+    return Moldable(0, 60, (simplest_group(platform),))
 
 
 def jobs(

@@ -1,12 +1,13 @@
-"""Platforms: a compact random *shape*, expanded deterministically into levels of blocks.
+"""Platforms: a compact random *shape*, expanded into rows of OAR3's ``resources`` table.
 
 Drawing per resource or per block would make a 65,000-resource platform cost 65,000
 draws (slow, and far past Hypothesis' buffer). Instead a few short cyclic patterns are
-drawn (fan-outs per level, bottom block sizes, id gaps, property values) plus the
-number of resources, and the expansion repeats the patterns until that number is
-reached. With small platforms a pattern of up to six entries still lets every block
-differ; with large ones the cost is linear in the number of resources and independent
-of the number of draws.
+drawn (fan-outs per level, node sizes, node states, property values) plus the number of
+resources, and the expansion repeats the patterns until that number is reached. The
+platform is then built from the rows as OAR3 builds it (:mod:`oar_conformance.resources`).
+With small platforms a pattern of up to six entries still lets every block differ;
+with large ones the cost is linear in the number of resources and independent of the
+number of draws.
 
 Generation time is mostly Hypothesis' cost per draw and per strategy built, so the
 strategies share the helpers defined here: strategies built once (:func:`ints`,
@@ -16,83 +17,155 @@ strategies share the helpers defined here: strategies built once (:func:`ints`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from itertools import accumulate, combinations, cycle, islice, pairwise
+from itertools import combinations, cycle, pairwise
 from math import comb, isqrt
 from typing import TYPE_CHECKING, TypeVar
 
 from hypothesis import strategies as st
 
-from oar_conformance.model import Level, Platform
+from oar_conformance.model import Platform, ResourceRow, ResourceTable
+from oar_conformance.resources import block_value, platform_of
 
 from ._validate import check_bool, check_int, check_order
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-LEVEL_NAMES = ("cluster", "switch", "host", "cpu", "core")
-"""Level names a platform may use, from the top of the hierarchy down."""
+    from oar_conformance.model import Value
+    from oar_conformance.site import Site
+
+LEVEL_NAMES = ("cluster", "switch", "network_address", "cpu", "core", "resource_id")
+"""Hierarchy labels a platform may use, from the top of the hierarchy down.
+
+``resource_id`` (one block per resource) and ``network_address`` (one block per node)
+are in every platform, as in OAR3's default ``HIERARCHY_LABELS``; the others are added
+the way sites add them.
+"""
 COLORS = ("red", "blue", "green")
 """Values of the ``color`` property."""
 MEMS = ("8", "16", "32", "64")
 """Values of the ``mem`` property (strings, as OAR's resources table hands them over)."""
+OTHER_TYPE = "licence"
+"""The type of the resources that are not ``default`` (OAR3's licence example)."""
+ORDERS = (
+    "resource_id ASC",
+    "resource_id ASC",
+    "network_address ASC, resource_id ASC",
+    "resource_id DESC",
+    "scheduler_priority ASC, state_num ASC, available_upto DESC, suspended_jobs ASC, "
+    "network_address ASC, resource_id ASC",
+)
+"""``SCHEDULER_RESOURCE_ORDER`` values drawn: OAR3's default first, the shipped one last."""
 MAX_RESOURCES = 100_000
 """Largest platform the strategies generate."""
 
 T = TypeVar("T")
 
-# Index into LEVEL_NAMES by shrinking preference: one level shrinks to "host", two to
-# host/core, so minimal examples read like ordinary requests.
-_LEVEL_PREFERENCE = (2, 4, 3, 1, 0)
+# Optional labels by shrinking preference (first: none, then core, cpu, ...).
+_OPTIONAL = ("core", "cpu", "switch", "cluster")
 _MAX_CYCLE = 6
-_MAX_BOTTOM_SIZE = 3
-_MAX_GAP = 9
+_MAX_CORE_SIZE = 3
+_MAX_NODE_SIZE = 8
+_MAX_OTHER = 3
+_NODE_STATES = ("Alive", "Alive", "Alive", "Absent", "Suspected", "Dead")
 
 
 @dataclass(frozen=True)
 class _Shape:
-    """Everything drawn for a platform; ``_expand`` turns it into a ``Platform``."""
+    """Everything drawn for a resources table; ``_expand`` writes its rows."""
 
     names: tuple[str, ...]
+    """Labels from the top down, ``resource_id`` excluded."""
     resources: int
     fanouts: tuple[tuple[int, ...], ...]
-    """For each level but the bottom one: children per block, used cyclically."""
+    """For each level but the top one: children per block, used cyclically."""
     sizes: tuple[int, ...]
-    """Resource ids per bottom block, used cyclically."""
-    gaps: tuple[int, ...]
-    """Hole before each resource id, used cyclically (``0``: no hole)."""
-    properties: tuple[tuple[str, int, tuple[str, ...]], ...]
+    """Resources per block of the lowest level, used cyclically."""
+    states: tuple[str, ...]
+    """State of each node's resources, used cyclically over nodes."""
+    late: tuple[bool, ...]
+    """Whether a node's last resource was added later (numbered after every other)."""
+    others: int
+    """Resources of type ``OTHER_TYPE`` (on a node of their own)."""
+    order: str
+    labels: tuple[str, ...]
+    """``HIERARCHY_LABELS`` as written (``resource_id`` first, as in oar.conf, or last)."""
+    properties: tuple[tuple[str, int, tuple[Value, ...]], ...]
     """``(name, level index, cyclic values per block of that level)``."""
 
 
 def platforms(
     *,
-    min_levels: int = 1,
-    max_levels: int = 5,
+    min_levels: int = 2,
+    max_levels: int = 6,
     min_resources: int = 1,
     max_resources: int = 64,
     properties: bool = True,
+    site: Site | None = None,
 ) -> st.SearchStrategy[Platform]:
-    """Platforms of ``min_levels``..``max_levels`` levels and ``min_resources``..``max_resources``.
+    """Platforms OAR3 builds from :func:`resource_tables` (see :func:`platform_of`).
 
-    Level names are an ordered subsequence of ``LEVEL_NAMES``. Every level partitions
-    the resources and each block nests in exactly one block of the level above; fan-outs
-    and bottom block sizes (1 to 3 ids) are irregular. Resource ids are positive and
-    increase in hierarchy order, sometimes with holes between them. With ``properties``
-    every resource gets a ``color`` (one of ``COLORS``) and a ``mem`` (one of ``MEMS``),
-    each set per block of some level.
-
-    Shrinks towards a single ``host`` level holding one block with the single resource
-    id 1, no holes, and one value per property.
+    Resource ids are OAR3's positions in ``SCHEDULER_RESOURCE_ORDER``, from 0, with holes
+    where rows are Suspected or Dead; a block is the set of resources sharing one value
+    of a label. Shrinks towards OAR3's default labels ``resource_id,network_address``, one
+    node holding one Alive resource, one value per property. With a ``site``, platforms
+    stay inside it (see :func:`resource_tables`).
     """
-    check_int("min_levels", min_levels, 1, len(LEVEL_NAMES))
-    check_int("max_levels", max_levels, 1, len(LEVEL_NAMES))
+    if site is not None and site.table is not None:
+        return st.just(platform_of(_site_table(site, site.table)))
+    return resource_tables(
+        min_levels=min_levels,
+        max_levels=max_levels,
+        min_resources=min_resources,
+        max_resources=max_resources,
+        properties=properties,
+        site=site,
+    ).map(platform_of)
+
+
+def resource_tables(
+    *,
+    min_levels: int = 2,
+    max_levels: int = 6,
+    min_resources: int = 1,
+    max_resources: int = 64,
+    properties: bool = True,
+    site: Site | None = None,
+) -> st.SearchStrategy[ResourceTable]:
+    """Rows of OAR3's ``resources`` table with ``HIERARCHY_LABELS`` and an order.
+
+    Labels: ``resource_id`` and ``network_address`` always (``min_levels`` >= 2), plus
+    some of ``core``, ``cpu``, ``switch`` and ``cluster``, listed with ``resource_id``
+    first (as in oar.conf) or last. ``min_resources``..``max_resources`` resources of
+    type ``default`` on nodes of irregular sizes; some nodes Absent, Suspected or Dead;
+    some nodes with a resource added later (its id after every other, so the node's
+    block is not contiguous in ``resource_id`` order); now and then a few resources of
+    type ``licence`` on a node of their own; ``SCHEDULER_RESOURCE_ORDER`` one of
+    :data:`ORDERS`. The resource bounds count the rows of type ``default``: fewer are
+    usable when nodes are down. With ``properties`` every resource has a ``color`` and a ``mem``,
+    each set per block of some level. ``cpu`` and ``core`` values are integers unique
+    across the platform, as ``oar_resources_add`` numbers them.
+
+    With a ``site`` (:class:`~oar_conformance.site.Site`), tables use its labels, order,
+    fan-outs, size range (within ``min_resources``..``max_resources`` where they meet)
+    and property values; requests drawn on them name only its ``request-levels`` and
+    compare only its ``request-properties``. A site that lists its rows gives that table.
+    """
+    check_int("min_levels", min_levels, 2, len(LEVEL_NAMES))
+    check_int("max_levels", max_levels, 2, len(LEVEL_NAMES))
     check_order("min_levels", min_levels, "max_levels", max_levels)
     check_int("min_resources", min_resources, 1, MAX_RESOURCES)
     check_int("max_resources", max_resources, 1, MAX_RESOURCES)
     check_order("min_resources", min_resources, "max_resources", max_resources)
     check_bool("properties", properties)
+    if site is not None:
+        if site.table is not None:
+            return st.just(_site_table(site, site.table))
+        return _site_shapes(site, min_resources=min_resources, max_resources=max_resources).map(
+            lambda shape: _site_table(site, _expand(shape))
+        )
     return _shapes(
         min_levels=min_levels,
         max_levels=max_levels,
@@ -176,6 +249,8 @@ def _ranked_subsets(n: int, size: int) -> tuple[tuple[int, ...], ...]:
 
 _COLOR_VALUES = st.sampled_from(COLORS)
 _MEM_VALUES = st.sampled_from(MEMS)
+_STATE_VALUES = st.sampled_from(_NODE_STATES)
+_ORDER_VALUES = st.sampled_from(ORDERS)
 
 
 @st.composite
@@ -188,20 +263,73 @@ def _shapes(
     max_resources: int,
     properties: bool,
 ) -> _Shape:
-    picked = draw_subset(draw, _LEVEL_PREFERENCE, min_levels, max_levels)
-    names = tuple(LEVEL_NAMES[i] for i in sorted(picked))
+    extra = [
+        _OPTIONAL[i]
+        for i in draw_subset(draw, range(4), min_levels - 2, max_levels - 2, small=True)
+    ]
+    names = tuple(n for n in LEVEL_NAMES[:-1] if n == "network_address" or n in extra)
     resources = draw(ints(min_resources, max_resources))
     # Wide enough fan-outs that a big platform is a few clusters, not thousands.
     max_fanout = min(32, max(2, isqrt(max_resources)))
     fanouts = tuple(draw(cycles(ints(1, max_fanout))) for _ in names[1:])
-    sizes = draw(cycles(ints(1, _MAX_BOTTOM_SIZE)))
-    gaps = draw(cycles(ints(0, _MAX_GAP))) if draw(BOOLEANS) else (0,)
-    props: list[tuple[str, int, tuple[str, ...]]] = []
+    largest = _MAX_NODE_SIZE if names[-1] == "network_address" else _MAX_CORE_SIZE
+    sizes = draw(cycles(ints(1, largest)))
+    special = draw(ints(0, 3)) == 3  # one table in four has dead nodes, late ids, licences
+    states = draw(cycles(_STATE_VALUES)) if special else ("Alive",)
+    late = draw(cycles(BOOLEANS)) if special else (False,)
+    others = draw(ints(0, _MAX_OTHER)) if special else 0
+    order = draw(_ORDER_VALUES)
+    labels = ("resource_id", *names) if draw(BOOLEANS) else (*names, "resource_id")
+    props: list[tuple[str, int, tuple[Value, ...]]] = []
     if properties:
         for name, values in (("color", _COLOR_VALUES), ("mem", _MEM_VALUES)):
-            level = draw(ints(0, len(names) - 1))
-            props.append((name, level, draw(cycles(values))))
-    return _Shape(names, resources, fanouts, sizes, gaps, tuple(props))
+            level = draw(ints(0, len(names)))
+            pattern = draw(cycles(values))
+            props.append(
+                (name, level, tuple(int(v) for v in pattern) if name == "mem" else pattern)
+            )
+    return _Shape(
+        names, resources, fanouts, sizes, states, late, others, order, labels, tuple(props)
+    )
+
+
+@st.composite
+def _site_shapes(draw: st.DrawFn, site: Site, *, min_resources: int, max_resources: int) -> _Shape:
+    """A shape inside ``site``: its labels, order and fan-outs, its property values."""
+    names = tuple(name for name, _, _ in site.levels if name != "resource_id")
+    low = max(site.resources[0], min(min_resources, site.resources[1]))
+    high = max(low, min(site.resources[1], max_resources))
+    resources = draw(ints(low, high))
+    spread = {name: (a, b) for name, a, b in site.levels}
+    fanouts = tuple(draw(cycles(ints(*spread[name]))) for name in names[1:])
+    sizes = draw(cycles(ints(*spread["resource_id"])))
+    special = draw(ints(0, 3)) == 3  # one platform in four has nodes down or late ids
+    states = draw(cycles(_STATE_VALUES)) if special else ("Alive",)
+    late = draw(cycles(BOOLEANS)) if special else (False,)
+    props: list[tuple[str, int, tuple[Value, ...]]] = []
+    for name, values in site.properties.items():
+        if name == "type":
+            continue
+        level = draw(ints(0, len(names)))
+        props.append((name, level, draw(cycles(one_of_values(tuple(values))))))
+    return _Shape(
+        names,
+        resources,
+        fanouts,
+        sizes,
+        states,
+        late,
+        0,
+        site.order,
+        site.labels,
+        tuple(props),
+    )
+
+
+def _site_table(site: Site, table: ResourceTable) -> ResourceTable:
+    """``table`` with what requests may use at ``site``."""
+    comparable = tuple(name for name in site.request_properties if name != "type")
+    return replace(table, properties=comparable, request_levels=site.request_levels)
 
 
 def _chunks(total: int, pattern: Sequence[int]) -> list[int]:
@@ -214,22 +342,55 @@ def _chunks(total: int, pattern: Sequence[int]) -> list[int]:
     return bounds
 
 
-def _expand(shape: _Shape) -> Platform:
-    """Build the platform a shape describes; linear in its number of resources."""
-    ids = list(accumulate(islice(cycle([gap + 1 for gap in shape.gaps]), shape.resources)))
-    # Each level is a list of boundaries into ``ids``, built from the bottom up: a block
-    # of level k takes the next ``fanout`` blocks of level k + 1, so nesting holds.
-    bounds = [_chunks(shape.resources, shape.sizes)]
+def _expand(shape: _Shape) -> ResourceTable:
+    """Write the rows a shape describes; linear in its number of resources."""
+    n = shape.resources
+    # Each level is a list of boundaries into positions 0..n-1, built from the bottom up:
+    # a block of level k takes the next ``fanout`` blocks of level k + 1, so nesting holds.
+    bounds = [_chunks(n, shape.sizes)]
     for fanout in reversed(shape.fanouts):
         below = bounds[0]
         bounds.insert(0, [below[i] for i in _chunks(len(below) - 1, fanout)])
-    levels = tuple(
-        Level(name, tuple(frozenset(ids[a:b]) for a, b in pairwise(level_bounds)))
-        for name, level_bounds in zip(shape.names, bounds, strict=True)
-    )
-    props: dict[str, dict[int, str]] = {}
+    columns: dict[str, list[Value]] = {}
+    for name, level_bounds in zip(shape.names, bounds, strict=True):
+        column = columns[name] = []
+        for i, (a, b) in enumerate(pairwise(level_bounds)):
+            column.extend([block_value(name, i)] * (b - a))
+    node = next((n for n in ("network_address", "host") if n in shape.names), shape.names[-1])
+    nodes = bounds[shape.names.index(node)]
+    node_names = columns.get("network_address") or [
+        block_value("network_address", i)
+        for i, (a, b) in enumerate(pairwise(nodes))
+        for _ in range(b - a)
+    ]
+    state = [""] * n
+    late = set()
+    for i, (a, b) in enumerate(pairwise(nodes)):
+        state[a:b] = [shape.states[i % len(shape.states)]] * (b - a)
+        if shape.late[i % len(shape.late)] and b - a > 1:
+            late.add(b - 1)
+    if "Alive" not in state and "Absent" not in state:
+        state[nodes[0] : nodes[1]] = ["Alive"] * (nodes[1] - nodes[0])
+    order = [p for p in range(n) if p not in late] + sorted(late)
+    rid = {p: i + 1 for i, p in enumerate(order)}
+    props: dict[str, list[Value]] = {}
     for name, level, pattern in shape.properties:
-        values = props[name] = {}
-        for i, (a, b) in enumerate(pairwise(bounds[level])):
-            values.update(dict.fromkeys(ids[a:b], pattern[i % len(pattern)]))
-    return Platform(levels, props)
+        level_bounds = bounds[level] if level < len(bounds) else list(range(n + 1))
+        column_values = props[name] = []
+        for i, (a, b) in enumerate(pairwise(level_bounds)):
+            column_values.extend([pattern[i % len(pattern)]] * (b - a))
+    labels = [name for name in shape.names if name != "network_address"]
+    rows = []
+    for p in range(n):
+        values: dict[str, Value] = {name: columns[name][p] for name in labels}
+        values.update({name: column_values[p] for name, column_values in props.items()})
+        rows.append(ResourceRow(rid[p], str(node_names[p]), "default", state[p], values))
+    for k in range(shape.others):
+        values = {name: _OTHER_VALUES[name] for name in labels}
+        values.update({name: column_values[0] for name, column_values in props.items()})
+        rows.append(ResourceRow(n + k + 1, "licence-server", OTHER_TYPE, "Alive", values))
+    comparable = (*props, "type") if shape.others else tuple(props)
+    return ResourceTable(tuple(rows), shape.labels, shape.order, comparable)
+
+
+_OTHER_VALUES: dict[str, Value] = {"cluster": "licences", "switch": "licences", "cpu": 0, "core": 0}

@@ -155,10 +155,11 @@ def draw_group(
 ) -> Group:
     """A group, drawn in place; given ``available``, counts may be derived from the free blocks."""
     if plain(draw):
-        return Group(((platform.levels[0].name, 1),), platform.resources)
-    depth = len(platform.levels)
-    names = [platform.levels[i].name for i in draw_subset(draw, range(depth), 1, depth, small=True)]
-    expression, selected = _constraints(draw, platform) if constraints else ("", platform.resources)
+        return simplest_group(platform)
+    names = _level_names(draw, platform)
+    expression, selected = (
+        _constraints(draw, platform) if constraints else ("", platform.default_resources)
+    )
     special = special_counts and len(names) == 1
     counts = [_count(draw, max_count, special=special) for _ in names]
     # Counts are drawn even when then derived, so shrinking prefers plain drawn counts.
@@ -185,19 +186,35 @@ def draw_satisfiable_group(draw: st.DrawFn, platform: Platform, available: Ids) 
     the free blocks (:func:`_fitting_counts`), never ``ALL``/``BEST``/``HALF_BEST``.
     """
     if plain(draw):
-        top, bottom = platform.levels[0], platform.levels[-1]
-        level = top if any(b <= available for b in top.blocks) else bottom
-        return Group(((level.name, 1),), platform.resources)
-    depth = len(platform.levels)
-    names = [platform.levels[i].name for i in draw_subset(draw, range(depth), 1, depth, small=True)]
+        return simplest_group(platform)
+    names = _level_names(draw, platform)
     expression, selected = _constraints(draw, platform)
     region = selected & available
     if not _any_inside(platform, names[-1], region):
-        expression, selected, region = "", platform.resources, available
+        expression, selected = "", platform.default_resources
+        region = selected & available
     if not _any_inside(platform, names[-1], region):
         names = [platform.levels[-1].name]
     counts = _fitting_counts(draw, platform, names, region)
     return Group(tuple(zip(names, counts, strict=True)), selected, expression)
+
+
+def simplest_group(platform: Platform) -> Group:
+    """``/resource_id=1`` (oarsub's default request), or the bottom level's one block."""
+    return Group(((platform.levels[-1].name, 1),), platform.default_resources)
+
+
+def _level_names(draw: st.DrawFn, platform: Platform) -> list[str]:
+    """An ordered subsequence of the levels, mostly one or two; shrinks to the bottom one.
+
+    The bottom level (``resource_id`` on OAR3 platforms) is oarsub's default request;
+    then the top (nodes with OAR3's default labels), and so on down.
+    """
+    depth = len(platform.levels)
+    preference = (depth - 1, *range(depth - 1))
+    return [
+        platform.levels[i].name for i in sorted(draw_subset(draw, preference, 1, depth, small=True))
+    ]
 
 
 def _any_inside(platform: Platform, name: str, region: Ids) -> bool:
@@ -272,7 +289,7 @@ def _constraints(draw: st.DrawFn, platform: Platform) -> tuple[str, Ids]:
     # Half of the groups have no expression, as most real requests.
     atoms = max(0, draw(ints(0, 3)) - 1) if names else 0
     if atoms == 0:
-        return "", platform.resources
+        return "", platform.default_resources
     first = _atom(draw, platform, names)
     if atoms == 1:
         return first
@@ -283,24 +300,30 @@ def _constraints(draw: st.DrawFn, platform: Platform) -> tuple[str, Ids]:
 
 
 def _expression_properties(platform: Platform) -> tuple[str, ...]:
-    """Properties expressions may compare: ``color``, and ``mem`` if its values are integers."""
+    """Properties expressions may compare: those of the platform's table (``color``,
+    ``mem``, a site's), ``type`` when it has resources of several types."""
     values = platform.property_values
-    mem_ok = all(value.isdigit() for value in values.get("mem", ()))
+    table = platform.table
+    names = table.properties if table is not None else ("color", "mem", "type")
     return tuple(
-        name for name in ("color", "mem") if values.get(name) and (name != "mem" or mem_ok)
+        name for name in names if values.get(name) and (name != "type" or len(values[name]) > 1)
     )
 
 
 def _atom(draw: st.DrawFn, platform: Platform, names: tuple[str, ...]) -> tuple[str, Ids]:
-    """One comparison on a property: ``color='red'`` or ``mem>=16``."""
+    """One comparison on a property: ``color='red'``, ``type='licence'`` or ``mem>=16``.
+
+    A property whose values are all numbers is compared (``<``, ``>=``, ...), any other
+    tested for equality.
+    """
     name = draw(one_of_values(names))
     values = platform.property_values[name]
-    if name == "color":
-        color = draw(one_of_values(values))
-        return f"color='{color}'", platform.with_property("color", color)
+    if not all(value.isdigit() for value in values):
+        value = draw(one_of_values(values))
+        return f"{name}='{value}'", platform.with_property(name, value)
     op = draw(_OPERATORS)
-    threshold = draw(one_of_values(tuple(sorted(int(mem) for mem in values))))
+    threshold = draw(one_of_values(tuple(sorted(int(v) for v in values))))
     compare = _COMPARISONS[op]
-    mems = platform.properties[name]
-    selected = frozenset(rid for rid, mem in mems.items() if compare(int(mem), threshold))
-    return f"mem{op}{threshold}", selected
+    column = platform.properties[name]
+    selected = frozenset(rid for rid, v in column.items() if compare(int(v), threshold))
+    return f"{name}{op}{threshold}", selected

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
 from oar_conformance.model import Job, Platform, Queue
+from oar_conformance.site import Site
 
 from ._availability import availability
 from ._jobs import MAX_JOBS, jobs
@@ -26,7 +27,11 @@ _EPOCH = 86_400
 
 
 def round_scenarios(
-    *, max_resources: int = 16, max_jobs: int = 8, plugin_jobs: bool = False
+    *,
+    max_resources: int = 16,
+    max_jobs: int = 8,
+    plugin_jobs: bool = False,
+    site: Site | None = None,
 ) -> st.SearchStrategy[RoundScenario]:
     """One meta-scheduling round: platform, queues, running jobs, 0..``max_jobs`` waiting jobs.
 
@@ -39,7 +44,7 @@ def round_scenarios(
     type), with their dependencies but without ``timesharing`` (see :func:`_round_types`). With
     ``plugin_jobs`` there is at least one waiting job, the first queue is ``Active``,
     and some of the jobs (shrinking towards all) name the find or assign plugin under
-    test (``RoundScenario.plugin_jobs``).
+    test (``RoundScenario.plugin_jobs``). With a ``site`` the platform stays inside it.
 
     Shrinks towards one ``default`` queue of priority 0, ``now`` = 86400, nothing running
     and no waiting job.
@@ -47,7 +52,11 @@ def round_scenarios(
     check_int("max_resources", max_resources, 1, MAX_RESOURCES)
     check_int("max_jobs", max_jobs, 0, MAX_JOBS)
     check_bool("plugin_jobs", plugin_jobs)
-    return _round_scenarios(max_resources=max_resources, max_jobs=max_jobs, plugin_jobs=plugin_jobs)
+    return _round_scenarios(
+        platforms(max_resources=max_resources, site=site),
+        max_jobs=max_jobs,
+        plugin_jobs=plugin_jobs,
+    )
 
 
 def _queues() -> st.SearchStrategy[tuple[Queue, ...]]:
@@ -97,9 +106,13 @@ def _round_types(job: Job) -> Job:
 
 @st.composite
 def _round_scenarios(
-    draw: st.DrawFn, *, max_resources: int, max_jobs: int, plugin_jobs: bool
+    draw: st.DrawFn,
+    platform_strategy: st.SearchStrategy[Platform],
+    *,
+    max_jobs: int,
+    plugin_jobs: bool,
 ) -> RoundScenario:
-    platform = draw(platforms(max_resources=max_resources))
+    platform = draw(platform_strategy)
     queues = draw(_queues())
     if plugin_jobs:
         queues = (replace(queues[0], state="Active"), *queues[1:])

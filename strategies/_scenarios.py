@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from oar_conformance.families.find.scenario import FindScenario
 from oar_conformance.model import Group, Platform
+from oar_conformance.site import Site
 
 from ._availability import Busy, draw_availability
 from ._platforms import BOOLEANS, MAX_RESOURCES, platforms
@@ -23,6 +24,7 @@ def find_scenarios(
     max_groups: int = 3,
     special_counts: bool = True,
     satisfiable: bool = False,
+    site: Site | None = None,
 ) -> st.SearchStrategy[FindScenario]:
     """Whole ``oar.find_func`` inputs: platform, ``itvs_avail``, 1..``max_groups`` groups.
 
@@ -39,6 +41,8 @@ def find_scenarios(
     that leaves nothing usable is dropped). Use it to time checks on answers that are
     not empty, e.g. on large platforms where drawn requests rarely fit.
 
+    With a ``site`` the platform stays inside it (see :func:`platforms`).
+
     Shrinks towards one single-resource platform with everything free, one group
     ``/host=1`` without constraints, and ``beginning=False``.
     """
@@ -49,7 +53,7 @@ def find_scenarios(
     check_bool("special_counts", special_counts)
     check_bool("satisfiable", satisfiable)
     return _find_scenarios(
-        platforms(min_resources=min_resources, max_resources=max_resources),
+        platforms(min_resources=min_resources, max_resources=max_resources, site=site),
         max_groups=max_groups,
         special_counts=special_counts,
         satisfiable=satisfiable,
@@ -69,9 +73,8 @@ def _find_scenarios(
     group: st.SearchStrategy[Group]
     if satisfiable:
         available = draw_availability(draw, platform, _SOME_FREE)
-        bottom = platform.levels[-1].blocks
-        if not any(b <= available for b in bottom):
-            available |= bottom[0]
+        if not available & platform.default_resources:
+            available |= {min(platform.default_resources)}
         group = _satisfiable_groups(platform, available)
     else:
         available = draw_availability(draw, platform)

@@ -30,13 +30,41 @@ __all__ = [
     "attach",
     "close_all",
     "create_schema",
+    "declare_columns",
     "get_database",
 ]
 
-LEVEL_COLUMNS = ("cluster", "switch", "host", "cpu", "core")
-"""One ``resources`` column per hierarchy level name the strategies draw (strings)."""
+LEVEL_COLUMNS: dict[str, Any] = {
+    "cluster": String(255),
+    "switch": String(255),
+    "host": String(255),
+    "cpu": Integer(),
+    "core": Integer(),
+}
+"""One ``resources`` column per hierarchy label the strategies draw besides OAR3's own
+``resource_id`` and ``network_address`` (``cpu`` and ``core`` are numbers, as
+``oar_resources_add`` writes them)."""
 PROPERTY_COLUMNS: dict[str, Any] = {"color": String(255), "mem": Integer()}
 """Resource properties job expressions compare (``color='red'``, ``mem>=16``)."""
+
+
+_DECLARED: dict[str, Any] = {}
+"""Columns a site profile adds to ``resources`` (its own labels and properties)."""
+
+
+def declare_columns(columns: dict[str, type]) -> None:
+    """Add a site's ``resources`` columns (name -> ``int`` or ``str``) to every kit database.
+
+    Call it before the process creates its first database: OAR3 maps ``Resource`` once
+    per process, so a database created earlier would lack them (``_map_models`` says so).
+    """
+    for name, kind in columns.items():
+        if name not in LEVEL_COLUMNS and name not in PROPERTY_COLUMNS:
+            _DECLARED[name] = Integer() if kind is int else String(255)
+
+
+def _wanted() -> dict[str, Any]:
+    return LEVEL_COLUMNS | PROPERTY_COLUMNS | _DECLARED
 
 
 def _models() -> tuple[Any, Any]:
@@ -67,7 +95,7 @@ def create_schema(engine: Any) -> None:
     refuse_oar_tables(engine)
     metadata.create_all(bind=engine)
     existing = {c["name"] for c in inspect(engine).get_columns("resources")}
-    wanted: dict[str, Any] = dict.fromkeys(LEVEL_COLUMNS, String(255)) | PROPERTY_COLUMNS
+    wanted = _wanted()
     with engine.begin() as conn:
         for name, type_ in wanted.items():
             if name not in existing:
@@ -82,7 +110,7 @@ def _map_models(engine: Any) -> None:
     _, deferred = _models()
     deferred.prepare(engine)
     resource = __import__("oar.lib.models", fromlist=["Resource"]).Resource
-    wanted = [*LEVEL_COLUMNS, *PROPERTY_COLUMNS]
+    wanted = list(_wanted())
     missing = [name for name in wanted if not hasattr(resource, name)]
     if missing:
         msg = (

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
     from oar_conformance.options import CheckOptions
-    from oar_conformance.profiles import Profile
     from oar_conformance.reproducer import FailureContext
     from oar_conformance.violations import Violation
 
@@ -80,15 +79,25 @@ class Family(Generic[ScenarioT, OutcomeT]):
 
 
 def sized(
-    make: Callable[..., SearchStrategy[ScenarioT]], profile: Profile, *, cap: int | None = None
+    make: Callable[..., SearchStrategy[ScenarioT]],
+    options: CheckOptions,
+    *,
+    cap: int | None = None,
 ) -> SearchStrategy[ScenarioT]:
-    """``make(min_resources=..., max_resources=...)`` over the profile's platform sizes.
+    """``make(min_resources=..., max_resources=..., site=...)`` over the platform sizes.
 
-    One example in four is drawn on the profile's large platforms (when it has them and
-    ``cap``, the family's largest platform, leaves room for them).
+    Without a site: the profile's sizes, and one example in four on the profile's large
+    platforms (when it has them and ``cap``, the family's largest platform, leaves room
+    for them). With a site: the site's own size range (capped by ``cap``).
     """
     from hypothesis import strategies as st  # noqa: PLC0415 - workers never draw
 
+    profile, site = options.profile, options.site
+    if site is not None:
+        low, high = site.resources
+        if cap is not None:
+            low, high = min(low, cap), min(high, cap)
+        return make(min_resources=low, max_resources=high, site=site)
     top = profile.max_resources if cap is None else min(profile.max_resources, cap)
     strategy = make(min_resources=min(profile.min_resources, top), max_resources=top)
     if profile.large_resources and (cap is None or top < cap):

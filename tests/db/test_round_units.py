@@ -38,11 +38,12 @@ def _ids(invariant_id: str, scenario: RoundScenario, outcome: RoundOutcome) -> l
 def test_resource_rows_name_blocks_and_properties() -> None:
     rows = resource_rows(small_round())
     assert [r["resource_id"] for r in rows] == [1, 2, 3, 4]
-    assert [r["host"] for r in rows] == ["host0", "host0", "host1", "host1"]
-    assert [r["core"] for r in rows] == ["core0", "core1", "core2", "core3"]
+    assert [r["host"] for r in rows] == ["host-1", "host-1", "host-2", "host-2"]
+    assert [r["core"] for r in rows] == [1, 2, 3, 4]
+    assert [r["network_address"] for r in rows] == ["node-1", "node-2", "node-3", "node-4"]
     assert rows[2]["color"] == "blue"
     assert rows[2]["mem"] == 16
-    assert rows[0]["cluster"] is None
+    assert "cluster" not in rows[0]
 
 
 def test_moldable_rows_and_types_as_oarsub_stores_them() -> None:

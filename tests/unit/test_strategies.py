@@ -32,10 +32,12 @@ from oar_conformance.model import (
     Platform,
     Queue,
 )
+from oar_conformance.resources import platform_of
 from oar_conformance.strategies import (
     COLORS,
     LEVEL_NAMES,
     MEMS,
+    ORDERS,
     QUEUE_NAMES,
     availability,
     find_scenarios,
@@ -70,36 +72,39 @@ def found(strategy: st.SearchStrategy[Any], condition: Callable[[Any], bool]) ->
 
 def check_platform(platform: Platform, *, properties: bool = True) -> None:
     names = platform.level_names
-    assert names
+    assert names[-1] == "resource_id" and "network_address" in names
     assert list(names) == sorted(names, key=LEVEL_NAMES.index)
     assert len(set(names)) == len(names)
+    assert platform.table is not None and platform_of(platform.table) == platform
     resources = platform.resources
     assert resources
-    assert all(isinstance(rid, int) and rid > 0 for rid in resources)
+    assert platform.default_resources
+    assert all(isinstance(rid, int) and rid >= 0 for rid in resources)
+    assert all(len(b) == 1 for b in platform.level("resource_id").blocks)
     for depth, level in enumerate(platform.levels):
         assert all(level.blocks), f"empty block in {level}"
         assert sum(len(b) for b in level.blocks) == len(resources), f"{level} overlaps"
         assert frozenset().union(*level.blocks) == resources, f"{level} misses ids"
-        for before, after in zip(level.blocks, level.blocks[1:], strict=False):
-            assert max(before) < min(after), f"{level} not in increasing id order"
         if depth:
             above = platform.levels[depth - 1].blocks
             parent = {rid: i for i, block in enumerate(above) for rid in block}
             for block in level.blocks:
                 assert len({parent[rid] for rid in block}) == 1, f"{block} not nested"
+    assert set(platform.properties["type"]) == resources
     if properties:
-        assert set(platform.properties) == {"color", "mem"}
+        assert set(platform.properties) == {"type", "color", "mem"}
         assert set(platform.properties["color"]) == resources
         assert set(platform.properties["color"].values()) <= set(COLORS)
         assert set(platform.properties["mem"]) == resources
         assert set(platform.properties["mem"].values()) <= set(MEMS)
-        for values in platform.properties.values():
+        for name in ("color", "mem"):
+            values = platform.properties[name]
             assert any(
                 all(len({values[rid] for rid in block}) == 1 for block in level.blocks)
                 for level in platform.levels
             ), "a property is not set per block of some level"
     else:
-        assert not platform.properties
+        assert set(platform.properties) == {"type"}
 
 
 _COMPARE = {
@@ -109,20 +114,22 @@ _COMPARE = {
     ">": operator.gt,
     "<": operator.lt,
 }
-_ATOM = re.compile(r"^(?:color='(?P<color>\w+)'|mem(?P<op>>=|<=|=|>|<)(?P<mem>\d+))$")
+_ATOM = re.compile(
+    r"^(?:(?P<name>color|type)='(?P<value>\w+)'|mem(?P<op>>=|<=|=|>|<)(?P<mem>\d+))$"
+)
 
 
 def selects(platform: Platform, expression: str) -> Ids:
     """Reference evaluation of the expressions the strategies write."""
     if not expression:
-        return platform.resources
+        return platform.default_resources
     joint = " AND " if " AND " in expression else " OR "
     chosen = []
     for atom in expression.split(joint):
         match = _ATOM.match(atom)
         assert match, f"unexpected expression {expression!r}"
-        if match["color"]:
-            chosen.append(platform.with_property("color", match["color"]))
+        if match["name"]:
+            chosen.append(platform.with_property(match["name"], match["value"]))
         else:
             compare, threshold = _COMPARE[match["op"]], int(match["mem"])
             mems = platform.properties["mem"]
@@ -203,7 +210,8 @@ def test_platforms_are_nested_partitions_with_properties(platform: Platform) -> 
 def test_platforms_respect_bounds(
     data: st.DataObject, min_levels: int, extra_levels: int, low: int, spread: int
 ) -> None:
-    max_levels = min(5, min_levels + extra_levels)
+    min_levels += 1
+    max_levels = min(6, min_levels + extra_levels)
     platform = data.draw(
         platforms(
             min_levels=min_levels,
@@ -215,7 +223,9 @@ def test_platforms_respect_bounds(
     )
     check_platform(platform, properties=False)
     assert min_levels <= len(platform.levels) <= max_levels
-    assert low <= len(platform.resources) <= low + spread
+    table = platform.table
+    assert table is not None
+    assert low <= sum(row.type == "default" for row in table.rows) <= low + spread
 
 
 @FAST
@@ -254,7 +264,7 @@ def test_groups_are_well_formed(
         assert all(count > 0 for _, count in group.levels)
     if not constraints:
         assert group.expression == ""
-        assert group.constraints == platform.resources
+        assert group.constraints == platform.default_resources
 
 
 @FAST
@@ -265,7 +275,7 @@ def test_requests_hold_between_min_and_max_groups(data: st.DataObject) -> None:
     assert 2 <= len(drawn) <= 4
     for group in drawn:
         check_group(platform, group)
-        assert group.expression == ""
+        assert "color" not in group.expression and "mem" not in group.expression
 
 
 @FAST
@@ -326,8 +336,8 @@ def test_satisfiable_find_scenarios_have_an_answer_for_every_group(scenario: Fin
 
 def test_satisfiable_find_scenarios_shrink_to_one_free_resource() -> None:
     scenario = found(find_scenarios(satisfiable=True), lambda s: True)
-    assert scenario.platform.resources == scenario.available == frozenset({1})
-    assert scenario.groups == (Group((("host", 1),), frozenset({1})),)
+    assert scenario.platform.resources == scenario.available == frozenset({0})
+    assert scenario.groups == (Group((("resource_id", 1),), frozenset({0})),)
 
 
 # Corners ------------------------------------------------------------------------------
@@ -398,23 +408,52 @@ def test_reaches_single_resource_platform() -> None:
     reach(find_scenarios(), lambda s: len(s.platform.resources) == 1, within=50)
 
 
-def test_reaches_five_levels() -> None:
+def test_reaches_six_levels() -> None:
     def deep(p: Platform) -> bool:
-        return len(p.levels) == 5 and all(len(level.blocks) > 1 for level in p.levels)
+        return len(p.levels) == 6 and all(len(level.blocks) > 1 for level in p.levels)
 
-    reach(platforms(), deep, within=250)
+    reach(platforms(), deep, within=400)
+
+
+def test_reaches_oar3_default_labels_often() -> None:
+    def default(p: Platform) -> bool:
+        return p.level_names == ("network_address", "resource_id") and len(p.resources) > 5
+
+    reach(platforms(), default, within=20)
 
 
 def test_reaches_ids_with_holes() -> None:
-    reach(platforms(), lambda p: max(p.resources) > len(p.resources) > 5, within=50)
+    reach(platforms(), lambda p: max(p.resources) >= len(p.resources) > 5, within=100)
+
+
+def test_reaches_a_node_not_contiguous_in_resource_id_order() -> None:
+    def split(p: Platform) -> bool:
+        return any(max(b) - min(b) + 1 > len(b) for b in p.level("network_address").blocks)
+
+    reach(platforms(), split, within=100)
+
+
+def test_reaches_other_types_and_states() -> None:
+    def mixed(p: Platform) -> bool:
+        table = p.table
+        assert table is not None
+        states = {row.state for row in table.rows}
+        return p.default_resources < p.resources and {"Absent", "Dead"} <= states
+
+    reach(platforms(), mixed, within=300)
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_reaches_every_resource_order(order: str) -> None:
+    reach(platforms(), lambda p: p.table is not None and p.table.order == order, within=100)
 
 
 def test_reaches_irregular_fan_out() -> None:
     def irregular(p: Platform) -> bool:
-        if not {"host", "core"} <= set(p.level_names):
+        if not {"network_address", "core"} <= set(p.level_names):
             return False
-        host, core = p.level("host").blocks, p.level("core").blocks
-        return len({sum(c <= h for c in core) for h in host[:-1]}) >= 2
+        node, core = p.level("network_address").blocks, p.level("core").blocks
+        return len({sum(c <= h for c in core) for h in node[:-1]}) >= 2
 
     reach(platforms(), irregular)
 
@@ -428,9 +467,23 @@ def test_reaches_special_counts(special: int) -> None:
     reach(find_scenarios(), lambda s: any(g.levels[0][1] == special for g in s.groups), within=300)
 
 
-@pytest.mark.parametrize("prefix", ["color=", "mem<", "mem>", " AND ", " OR "])
+@pytest.mark.parametrize("prefix", ["color=", "mem<", "mem>", " AND ", " OR ", "type="])
 def test_reaches_property_constraints(prefix: str) -> None:
-    reach(find_scenarios(), lambda s: any(prefix in g.expression for g in s.groups), within=150)
+    reach(find_scenarios(), lambda s: any(prefix in g.expression for g in s.groups), within=800)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        r"^/resource_id=1$",
+        r"/nodes=1\b",
+        r"/nodes=\d/resource_id=[2-9]",
+        r"/nodes=\d/c(ore|pu)=",
+        r"\+",
+    ],
+)
+def test_reaches_requests_as_users_write_them(shape: str) -> None:
+    reach(find_scenarios(), lambda s: re.search(shape, s.oarsub()) is not None, within=300)
 
 
 def test_reaches_besteffort_jobs_with_dependencies() -> None:
@@ -446,30 +499,35 @@ def test_reaches_besteffort_jobs_with_dependencies() -> None:
 # Shrinking ----------------------------------------------------------------------------
 
 
-def test_platforms_shrink_to_one_resource_with_id_one() -> None:
+def test_platforms_shrink_to_oar3_defaults_and_one_resource() -> None:
     platform = found(platforms(), lambda p: True)
-    assert platform.level_names == ("host",)
-    assert platform.levels[0].blocks == (frozenset({1}),)
-    assert platform.properties == {"color": {1: "red"}, "mem": {1: "8"}}
+    assert platform.level_names == ("network_address", "resource_id")
+    assert platform.hy_order == ("network_address", "resource_id")
+    assert platform.levels[0].blocks == (frozenset({0}),)
+    assert platform.properties == {"type": {0: "default"}, "color": {0: "red"}, "mem": {0: "8"}}
+    assert platform.table is not None and platform.table.order == "resource_id ASC"
 
 
 def test_find_scenarios_shrink_to_exactly_three_resources() -> None:
     scenario = found(find_scenarios(), lambda s: len(s.platform.resources) >= 3)
-    assert scenario.platform.resources == frozenset({1, 2, 3})
+    assert scenario.platform.resources == frozenset({0, 1, 2})
     assert scenario.available == scenario.platform.resources
-    assert scenario.groups == (Group((("host", 1),), frozenset({1, 2, 3})),)
+    assert scenario.groups == (Group((("resource_id", 1),), frozenset({0, 1, 2})),)
+    assert scenario.oarsub() == "/resource_id=1"
 
 
 def test_find_scenarios_shrink_to_the_group_that_matters() -> None:
     scenario = found(
         find_scenarios(max_resources=8), lambda s: any(g.levels[0][1] == BEST for g in s.groups)
     )
-    assert scenario.groups == (Group((("host", BEST),), frozenset({1})),)
+    assert scenario.groups == (Group((("resource_id", BEST),), frozenset({0})),)
 
 
-def test_holes_shrink_to_a_single_hole() -> None:
-    platform = found(platforms(max_resources=8), lambda p: max(p.resources) > len(p.resources))
-    assert platform.resources == frozenset({2})
+def test_holes_shrink_to_a_single_dead_resource() -> None:
+    platform = found(platforms(max_resources=8), lambda p: max(p.resources) >= len(p.resources))
+    assert platform.table is not None
+    assert len(platform.table.rows) <= 3
+    assert len(platform.resources) < len(platform.table.rows)
 
 
 def test_availability_shrinks_to_nothing_busy_or_one_busy_resource() -> None:
@@ -533,7 +591,9 @@ def test_platforms_scale_to_65000_resources() -> None:
     @settings(max_examples=4, derandomize=True, database=None, deadline=None)
     @given(platforms(min_resources=60_000, max_resources=70_000))
     def generate(platform: Platform) -> None:
-        assert 60_000 <= len(platform.resources) <= 70_000
+        assert platform.table is not None
+        assert 60_000 <= len(platform.table.rows) <= 70_000 + 3
+        assert len(platform.resources) <= len(platform.table.rows)
         seen.append(len(platform.resources))
 
     generate()
@@ -545,7 +605,8 @@ def test_find_scenarios_scale_to_65000_resources() -> None:
     @given(find_scenarios(min_resources=65_000, max_resources=65_000))
     def generate(scenario: FindScenario) -> None:
         check_platform(scenario.platform)
-        assert len(scenario.platform.resources) == 65_000
+        assert scenario.platform.table is not None
+        assert sum(r.type == "default" for r in scenario.platform.table.rows) == 65_000
         assert scenario.available <= scenario.platform.resources
         for group in scenario.groups:
             assert group.constraints == selects(scenario.platform, group.expression)

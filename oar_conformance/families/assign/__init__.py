@@ -29,7 +29,7 @@ __all__ = ["FAMILY", "AssignOutcome", "AssignRunner", "AssignScenario"]
 def _scenarios(options: CheckOptions) -> SearchStrategy[AssignScenario]:
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
 
-    return sized(ost.assign_scenarios, options.profile, cap=MAX_ASSIGN_RESOURCES)
+    return sized(ost.assign_scenarios, options, cap=MAX_ASSIGN_RESOURCES)
 
 
 def _runner(func: Callable[..., Any], options: CheckOptions) -> AssignRunner:

@@ -29,7 +29,7 @@ __all__ = ["FAMILY", "FindOutcome", "FindRunner", "FindScenario"]
 def _scenarios(options: CheckOptions) -> SearchStrategy[FindScenario]:
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
 
-    return sized(ost.find_scenarios, options.profile)
+    return sized(ost.find_scenarios, options)
 
 
 def _runner(func: Callable[..., Any], options: CheckOptions) -> FindRunner:

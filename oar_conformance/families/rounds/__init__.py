@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from oar_conformance.families.rounds.runner import RoundRunner
     from oar_conformance.options import CheckOptions
 
-__all__ = ["FAMILY", "RoundOutcome", "RoundScenario"]
+__all__ = ["FAMILY", "RoundOutcome", "RoundScenario", "declare_site_columns"]
 
 MAX_ROUND_RESOURCES = 16
 """Largest platform of a round: a round runs OAR3's whole meta-scheduler on a database."""
@@ -36,9 +36,18 @@ def _round_scenarios(options: CheckOptions) -> SearchStrategy[RoundScenario]:
     """Rounds for the plugin's group: with ``find=``/``assign=`` jobs for those groups."""
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
 
+    declare_site_columns(options)
     top = max(1, min(options.profile.max_resources, MAX_ROUND_RESOURCES))
     per_job = (options.group or METASCHED_GROUP) in JOB_TYPE_SELECTORS
-    return ost.round_scenarios(max_resources=top, plugin_jobs=per_job)
+    return ost.round_scenarios(max_resources=top, plugin_jobs=per_job, site=options.site)
+
+
+def declare_site_columns(options: CheckOptions) -> None:
+    """Give the kit's databases the columns of the site's labels and properties."""
+    if options.site is not None:
+        from oar_conformance.db._schema import declare_columns  # noqa: PLC0415
+
+        declare_columns(options.site.columns())
 
 
 def _round_runner(func: Callable[..., Any], options: CheckOptions) -> RoundRunner:
@@ -51,6 +60,7 @@ def _round_runner(func: Callable[..., Any], options: CheckOptions) -> RoundRunne
     from oar_conformance.families.rounds.oar_round import RoundPlugin  # noqa: PLC0415
     from oar_conformance.families.rounds.runner import RoundRunner  # noqa: PLC0415
 
+    declare_site_columns(options)
     group = options.group or METASCHED_GROUP
     args = plugin_args_text(options.args, options.kwargs)
     return RoundRunner(RoundPlugin(group, func, args), options.db, options.timeout)

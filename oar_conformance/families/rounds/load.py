@@ -1,7 +1,7 @@
 """Scenario -> rows: resources, queues, running and waiting jobs, as OAR3 stores them.
 
-Resources keep the platform's ids (``resource_id``), one string column per hierarchy
-level naming the block (``host3``), and the ``color``/``mem`` properties. Jobs are
+Resources are the platform's own table (the rows it was built from, as OAR3 builds it),
+so the round sees the labels, order, states and types the plugin's calls were drawn on. Jobs are
 written with OAR3's own ``insert_job`` (moldables, resource groups with their property
 SQL, descriptions, types), so the rows are exactly those ``oarsub`` would leave. Running
 jobs also get their ``assigned_moldable_job`` and ``assigned_resources`` rows, which is
@@ -14,40 +14,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from oar_conformance.db._schema import LEVEL_COLUMNS
 from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.model import Job
+from oar_conformance.resources import table_of, table_rows
 
-__all__ = ["HIERARCHY_LABELS", "load", "moldable_rows", "resource_rows", "types_of"]
-
-HIERARCHY_LABELS = ",".join(("resource_id", "network_address", *LEVEL_COLUMNS))
-"""OAR3's ``HIERARCHY_LABELS`` for a kit database: every level column is usable."""
+__all__ = ["load", "moldable_rows", "resource_rows", "types_of"]
 
 
 def resource_rows(scenario: RoundScenario) -> list[dict[str, Any]]:
-    """One ``resources`` row per platform resource, in id order."""
-    platform = scenario.platform
-    where: dict[int, dict[str, Any]] = {rid: {} for rid in platform.resources}
-    for level in platform.levels:
-        for index, block in enumerate(level.blocks):
-            for rid in block:
-                where[rid][level.name] = f"{level.name}{index}"
-    rows = []
-    for rid in sorted(where):
-        row: dict[str, Any] = dict.fromkeys(LEVEL_COLUMNS)
-        row.update(where[rid])
-        color = platform.properties.get("color", {}).get(rid)
-        mem = platform.properties.get("mem", {}).get(rid)
-        row.update(
-            resource_id=rid,
-            type="default",
-            state="Alive",
-            network_address=where[rid].get("host", f"node{rid}"),
-            color=color,
-            mem=int(mem) if mem is not None and mem.isdigit() else None,
-        )
-        rows.append(row)
-    return rows
+    """The platform's ``resources`` rows (:func:`~oar_conformance.resources.table_of`)."""
+    return table_rows(table_of(scenario.platform))
 
 
 def types_of(job: Job) -> list[str]:
@@ -120,7 +96,10 @@ def load(
         )
         session.execute(
             models.AssignedResource.__table__.insert(),
-            [{"moldable_job_id": mld_id, "resource_id": rid} for rid in sorted(running.ids)],
+            [
+                {"moldable_job_id": mld_id, "resource_id": scenario.platform.resource_id(rid)}
+                for rid in sorted(running.ids)
+            ],
         )
     for job in scenario.jobs:
         types = types_of(job)

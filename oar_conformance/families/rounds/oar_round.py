@@ -34,11 +34,12 @@ from sqlalchemy import func, select, text
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
-from oar_conformance.families.rounds.load import HIERARCHY_LABELS, load
+from oar_conformance.families.rounds.load import load
 from oar_conformance.families.rounds.outcome import Call, GanttEntry, RoundResult
 from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, SORT_GROUP
+from oar_conformance.resources import table_of
 
 __all__ = [
     "PLUGIN_NAME",
@@ -155,11 +156,12 @@ def round_config(scenario: RoundScenario, plugin: RoundPlugin | None) -> Any:
     """
     from oar.lib.configuration import Configuration  # noqa: PLC0415 - OAR3 is optional
 
+    table = table_of(scenario.platform)
     config = Configuration()
     config.update(
         {
-            "HIERARCHY_LABELS": HIERARCHY_LABELS,
-            "SCHEDULER_RESOURCE_ORDER": "resource_id ASC",
+            "HIERARCHY_LABELS": ",".join(table.labels),
+            "SCHEDULER_RESOURCE_ORDER": table.order,
             "SCHEDULER_JOB_SECURITY_TIME": str(scenario.job_security_time),
             "QUOTAS": "no",
             "JOB_PRIORITY": "FIFO",
@@ -308,9 +310,10 @@ def read_gantt(
     query = select(GanttJobsPrediction.moldable_id, GanttJobsPrediction.start_time)
     starts = {int(m): int(s) for m, s in session.execute(query)}
     ids: dict[int, set[int]] = {}
+    ours = {rid: own for own, rid in scenario.platform.resource_ids.items()}
     rows = session.execute(select(GanttJobsResource.moldable_id, GanttJobsResource.resource_id))
     for mld_id, rid in rows:
-        ids.setdefault(int(mld_id), set()).add(int(rid))
+        ids.setdefault(int(mld_id), set()).add(ours.get(int(rid), int(rid)))
     running = {r.id: r for r in scenario.running}
     entries = []
     for mld_id, start in starts.items():
