@@ -32,6 +32,7 @@ OPT_REPORT = "--oar-report"
 OPT_DB = "--oar-db"
 OPT_NO_ISOLATE = "--oar-no-isolate"
 OPT_MEMORY = "--oar-memory-limit"
+OPT_SITE = "--oar-site"
 
 _STATE = pytest.StashKey["_RunState"]()
 
@@ -93,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SIZE",
         help="memory a plugin's worker process may use, e.g. 4GiB (default) or 0 for no limit",
     )
+    group.addoption(
+        OPT_SITE,
+        metavar="FILE",
+        help="site profile (TOML): generate platforms and requests inside the site's own "
+        "hierarchy, properties and sizes (see 'oar-conformance site')",
+    )
     parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
     parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
     parser.addini("oar_strict", "fail on advisory invariants too", type="bool", default=None)
@@ -105,6 +112,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "oar_isolate", "false to call plugins in pytest's own process", type="bool", default=None
     )
     parser.addini("oar_memory_limit", "memory a plugin's worker process may use, e.g. 4GiB")
+    parser.addini("oar_site", "site profile (TOML file) to generate platforms inside")
 
 
 class _RunState:
@@ -171,6 +179,16 @@ def _isolation(config: pytest.Config, file_settings: Any) -> tuple[bool, int]:
     return isolate, DEFAULT_MEMORY_LIMIT if memory is None else parse_size(memory)
 
 
+def _site(config: pytest.Config, file_settings: Any) -> Any:
+    """The site profile: ``--oar-site``, else the ``oar_site`` ini, else the pyproject table."""
+    site_file = _pick(config, OPT_SITE, "oar_site", None)
+    if not site_file:
+        return file_settings.site
+    from oar_conformance.site import read_site  # noqa: PLC0415
+
+    return read_site(Path(site_file))
+
+
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
     from oar_conformance.catalogue import by_group, family_of, get  # noqa: PLC0415
     from oar_conformance.config import shown_db  # noqa: PLC0415
@@ -223,6 +241,7 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         db=db,
         isolate=isolate,
         memory_limit=memory_limit,
+        site=_site(config, file_settings),
     )
     selected = {i.upper() for i in config.getoption(OPT_INVARIANT)}
     rounds = any(
@@ -266,6 +285,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     from oar_conformance.config import shown_db  # noqa: PLC0415
 
     found = oar3.status()
+    site = state.options.site
     return [
         f"oar-conformance: seed={state.seed} profile={state.options.profile.name} "
         f"strict={state.strict} db={shown_db(state.options.db)} "
@@ -273,6 +293,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         f"oar-conformance: OAR3 {found.version}"
         if found.available
         else f"oar-conformance: {found.skip_line}",
+        f"oar-conformance: {site.describe()}"
+        if site is not None
+        else "oar-conformance: platforms as OAR3 builds them (no site profile)",
     ]
 
 

@@ -1,5 +1,7 @@
 """The ``oar-conformance`` command: ``list`` installed plugins, ``check`` one or more.
 
+``site`` writes a site profile from an ``oar.conf`` and/or an OAR database (read only).
+
 ``check`` runs the very same tests as ``pytest --oar-plugin`` (it drives pytest in-process
 on an empty folder, so only the conformance checks run). Exit status: 0 when every check
 passes, 1 on any violation, 2 when nothing could be checked: a usage error (unknown plugin
@@ -85,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SIZE",
         help="memory a plugin's worker process may use, e.g. 4GiB (default); 0: no limit",
     )
+    check.add_argument(
+        "--site",
+        metavar="FILE",
+        type=Path,
+        help="site profile (TOML, see 'oar-conformance site'): platforms and requests stay "
+        "inside the site (default: [tool.oar-conformance.site], else OAR3-built platforms)",
+    )
     check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     invariants = sub.add_parser("invariants", help="list the invariant catalogue")
     invariants.add_argument(
@@ -92,7 +101,39 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one section per invariant: statement, severity, why OAR3 needs it",
     )
+    site = sub.add_parser(
+        "site", help="write a site profile (TOML) from oar.conf and/or OAR's database"
+    )
+    site.add_argument(
+        "--from-conf", metavar="FILE", help="OAR configuration, e.g. /etc/oar/oar.conf"
+    )
+    site.add_argument(
+        "--from-db",
+        metavar="URL",
+        help="OAR's database, read only: postgresql://USER:PASSWORD@HOST/oar or sqlite:///PATH",
+    )
+    site.add_argument(
+        "--labels", help="HIERARCHY_LABELS (default: from --from-conf, else OAR3's default)"
+    )
+    site.add_argument(
+        "-o", dest="output", metavar="FILE", type=Path, help="write to FILE (default: stdout)"
+    )
     return parser
+
+
+def _site(options: argparse.Namespace) -> int:
+    from oar_conformance.site_sources import make_profile  # noqa: PLC0415
+
+    text = make_profile(options.from_conf, options.from_db, options.labels)
+    if options.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        options.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        msg = f"cannot write {str(options.output)!r} ({exc.strerror}); give a writable -o FILE"
+        raise UsageError(msg) from None
+    return EXIT_OK
 
 
 def _list() -> int:
@@ -156,6 +197,11 @@ def _check(options: argparse.Namespace) -> int:
         args.append("--oar-no-isolate")
     if options.memory_limit is not None:
         args.append(f"--oar-memory-limit={options.memory_limit}")
+    if options.site is not None:
+        from oar_conformance.site import read_site  # noqa: PLC0415
+
+        read_site(options.site)  # a bad profile is one line and exit 2, before any check
+        args.append(f"--oar-site={options.site.resolve()}")
     args += [f"--oar-invariant={i}" for i in options.invariant]
     if options.junit:
         args += [f"--junitxml={options.junit.resolve()}", "-o", "junit_family=xunit2"]
@@ -217,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list()
         if options.command == "invariants":
             return _invariants(options.markdown)
+        if options.command == "site":
+            return _site(options)
         return _check(options)
     except UsageError as exc:
         print(f"oar-conformance: error: {exc}", file=sys.stderr)

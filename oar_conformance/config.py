@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from oar_conformance.errors import UsageError
+from oar_conformance.site import Site
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +37,7 @@ KEYS = {
     "report": "folder for counterexample reports (Markdown, JSON, reproducer tests)",
     "isolate": "false to call plugins in the kit's own process (for debugging with pdb)",
     "memory-limit": "memory a plugin's worker process may use, e.g. '4GiB' (0: no limit)",
+    "site": "the site's platform: a table (hierarchy-labels, fanout, ...) or a TOML file path",
 }
 
 
@@ -55,6 +57,7 @@ class Settings:
     memory_limit: int | None = None
     plugin_args_by_plugin: Mapping[str, str] = field(default_factory=dict)
     skip: Mapping[str, str] = field(default_factory=dict)
+    site: Site | None = None
 
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -89,8 +92,10 @@ def _typed(key: str, value: Any, kind: type | tuple[type, ...], hint: str) -> An
     return value
 
 
-def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Settings:
-    """Validate a ``[tool.oar-conformance]`` table."""
+def parse(
+    table: Mapping[str, Any], where: str = "[tool.oar-conformance]", root: Path | None = None
+) -> Settings:
+    """Validate a ``[tool.oar-conformance]`` table (``root``: where a site file path starts)."""
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
         known = ", ".join(KEYS)
@@ -142,7 +147,17 @@ def parse(table: Mapping[str, Any], where: str = "[tool.oar-conformance]") -> Se
         if "isolate" in table
         else None,
         memory_limit=parse_size(table["memory-limit"]) if "memory-limit" in table else None,
+        site=_site(table["site"], where, root) if "site" in table else None,
     )
+
+
+def _site(value: Any, where: str, root: Path | None) -> Site:
+    """``site``: a table, or the path of a TOML site file (relative to ``root``)."""
+    from oar_conformance.site import parse_site, read_site  # noqa: PLC0415
+
+    if isinstance(value, str):
+        return read_site((root or Path.cwd()) / value)
+    return parse_site(value, f"{where[:-1]}.site]" if where.endswith("]") else where)
 
 
 def read_pyproject(path: Path) -> Settings:
@@ -155,4 +170,4 @@ def read_pyproject(path: Path) -> Settings:
         msg = f"{path} is not valid TOML ({exc}); fix it or run from another folder"
         raise UsageError(msg) from None
     table = data.get("tool", {}).get("oar-conformance", {})
-    return parse(table, f"{path} [tool.oar-conformance]")
+    return parse(table, f"{path} [tool.oar-conformance]", path.parent)

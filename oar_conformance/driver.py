@@ -32,6 +32,7 @@ from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import Outcome
 from oar_conformance.plugins import PluginSpec, load, resolve
 from oar_conformance.stats import PluginStats, RunStats
+from oar_conformance.tally import Tally
 from oar_conformance.violations import Violation
 from oar_conformance.worker import IsolatedRunner
 
@@ -182,6 +183,7 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
     needs = invariant.needs
     reports_errors = "errors" in needs
     lost = _LostCalls(stats, (str(spec), invariant.family), reports_errors)
+    tally = invariant.tally(options) if invariant.tally is not None else None
 
     def hangs() -> bool:
         return not reports_errors and stats.timeouts >= HANG_LIMIT
@@ -197,6 +199,8 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
         )
         if outcome.error is not None:
             lost.note(invariant, scenario, outcome)
+        if tally is not None:
+            tally.add(scenario, outcome)
         for violation in invariant.check(scenario, outcome):
             raise ConformanceFailure(violation)
 
@@ -222,6 +226,20 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
         raise ConformanceFailure(stop.violation) from None
     if hangs():
         raise CheckSkipped(_hang_message(spec, stats.timeouts))
+    if tally is not None:
+        _conclude(invariant, tally)
+
+
+def _conclude(invariant: Invariant[Any, Any], tally: Tally[Any, Any]) -> None:
+    """Report a run-level invariant's verdict on the examples it read."""
+    verdict = tally.verdict()
+    if verdict is not None:
+        raise ConformanceFailure(
+            invariant.violation(verdict.breach, verdict.scenario, verdict.outcome)
+        )
+    reason = tally.unjudged()
+    if reason is not None:
+        raise CheckSkipped(f"{invariant.id}: {reason}")
 
 
 @dataclass

@@ -12,10 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from oar_conformance.errors import UsageError
 from oar_conformance.violations import Breach, Violation
+
+if TYPE_CHECKING:
+    from oar_conformance.options import CheckOptions
+    from oar_conformance.tally import Tally
 
 __all__ = ["Check", "Invariant", "InvariantSet", "Severity"]
 
@@ -53,6 +57,9 @@ class Invariant(Generic[ScenarioT, OutcomeT]):
     rationale: str
     judge: Check[ScenarioT, OutcomeT]
     needs: frozenset[str]
+    tally: Callable[[CheckOptions], Tally[ScenarioT, OutcomeT]] | None = None
+    """For a run-level invariant: a fresh tally of a check's examples, whose verdict the
+    driver reports once the examples are done (``judge`` then yields nothing)."""
 
     @property
     def group(self) -> str:
@@ -95,6 +102,7 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
         rationale: str,
         severity: Severity = Severity.CONTRACT,
         needs: Iterable[str] = (),
+        tally: Callable[[CheckOptions], Tally[ScenarioT, OutcomeT]] | None = None,
     ) -> Callable[[Check[ScenarioT, OutcomeT]], Check[ScenarioT, OutcomeT]]:
         """Register the decorated function as the check of invariant ``id``."""
 
@@ -112,6 +120,7 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
                 rationale,
                 judge,
                 frozenset(needs),
+                tally,
             )
             return judge
 

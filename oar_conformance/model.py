@@ -329,6 +329,14 @@ class Group(_ShortRepr):
             f"/{OARSUB_NAMES.get(name, name)}={count_text(n)}" for name, n in self.levels
         )
 
+    def shape(self) -> str:
+        """This group with counts as ``N`` and any expression as ``{...}``: its kind."""
+        prefix = "{...}" if self.expression else ""
+        return prefix + "".join(
+            f"/{OARSUB_NAMES.get(name, name)}={SPECIAL_COUNTS.get(n, 'N')}"
+            for name, n in self.levels
+        )
+
     def hy_res_rqt(self) -> tuple[list[tuple[str, int]], ProcSet]:
         """This group in OAR3's ``hy_res_rqts`` shape."""
         return ([(name, n) for name, n in self.levels], to_procset(self.constraints))

@@ -216,9 +216,7 @@ def table_of(platform: Platform) -> ResourceTable:
     rows = []
     for rid in sorted(where):
         values = {name: where[rid][name] for name in names if name != "network_address"}
-        values.update(
-            {k: _number(v[rid]) for k, v in platform.properties.items() if k != "type"}
-        )
+        values.update({k: _number(v[rid]) for k, v in platform.properties.items() if k != "type"})
         node = str(where[rid].get("network_address", f"node-{rid}"))
         kind = platform.properties.get("type", {}).get(rid, "default")
         rows.append(ResourceRow(rid, node, kind, "Alive", values))

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from oar_conformance.tally import growth_exponent
+
 __all__ = ["LOW_ALLOCATION_SHARE", "PluginStats", "RunStats", "size_bucket"]
 
 LOW_ALLOCATION_SHARE = 0.10
 """Below this share of examples with an allocation, the run is flagged as weak."""
 
+_MAX_SAMPLES = 20_000
 _BUCKETS = ((16, "<=16"), (64, "17-64"), (2_048, "65-2k"), (16_384, "2k-16k"))
 
 
@@ -37,6 +40,8 @@ class PluginStats:
     errors: int = 0
     timeouts: int = 0
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    samples: list[tuple[int, float]] = field(default_factory=list)
+    """(platform size, call seconds) of the examples that answered, for the growth fit."""
 
     def record(self, *, resources: int, seconds: float, kind: str) -> None:
         """Count one example; ``kind`` is allocated, empty, unschedulable or error."""
@@ -44,6 +49,8 @@ class PluginStats:
         attr = _attr(kind)
         setattr(self, attr, getattr(self, attr) + 1)
         self.seconds[size_bucket(resources)].append(seconds)
+        if kind != "error" and len(self.samples) < _MAX_SAMPLES:
+            self.samples.append((resources, seconds))
 
     @property
     def weak(self) -> bool:
@@ -89,7 +96,9 @@ class RunStats:
                 for bucket, v in sorted(s.seconds.items(), key=lambda kv: _order(kv[0]))
             )
             if timing:
-                out.append(f"  call time by platform size: {timing}")
+                slope = growth_exponent(s.samples)
+                growth = f"; time ~ size^{slope:.2f}" if slope is not None else ""
+                out.append(f"  call time by platform size: {timing}{growth}")
         return out
 
 

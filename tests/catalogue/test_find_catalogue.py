@@ -11,14 +11,19 @@ import pytest
 from _catalogue import caught, check, needs_oar3
 
 FIND = "oar.find_func"
-CONTRACT = ["F1", "F2", "F3", "F4", "F5", "F6"]
-CORRECT = ["sample_first_fit", "sample_last_fit", "sample_disjoint_fit", "sample_nothing"]
+CONTRACT = ["F1", "F2", "F3", "F4", "F5", "F6", "F9"]
+CORRECT = ["sample_first_fit", "sample_last_fit", "sample_disjoint_fit"]
 
 
 @pytest.mark.parametrize("invariant_id", CONTRACT)
 @pytest.mark.parametrize("name", CORRECT)
 def test_correct_plugins_pass_every_contract_invariant(name: str, invariant_id: str) -> None:
     check(FIND, name, invariant_id)
+
+
+@pytest.mark.parametrize("invariant_id", CONTRACT[:-1])
+def test_a_plugin_that_never_allocates_breaks_no_safety_invariant(invariant_id: str) -> None:
+    check(FIND, "sample_nothing", invariant_id)
 
 
 @needs_oar3
@@ -33,6 +38,8 @@ def test_no_false_positive_on_oar3_default(invariant_id: str) -> None:
         ("bad_f1_ignores_busy", "F1", {}),
         ("bad_f2_one_extra_block", "F2", {}),
         ("bad_f3_first_group_only", "F3", {}),
+        ("bad_f3_resource_id_blocks", "F3", {}),
+        ("bad_f9_never_allocates", "F9", {}),
         ("bad_f4_mutates_avail", "F4", {}),
         ("bad_f5_random", "F5", {}),
         ("bad_f6_raises", "F6", {}),

@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _dbhelp import needs_oar3
 from hypothesis import HealthCheck, given, settings
 
 from oar_conformance.model import Level, Platform, ResourceRow, ResourceTable, to_procset
 from oar_conformance.resources import platform_of, table_of, table_rows
 from oar_conformance.strategies._platforms import resource_tables
-
-from _dbhelp import needs_oar3
 
 pytestmark = needs_oar3
 
@@ -26,15 +25,15 @@ TABLES = 1_000
 
 @pytest.fixture(scope="module")
 def database() -> Any:
-    from oar_conformance.db import get_database
+    from oar_conformance.db import get_database  # noqa: PLC0415 - needs SQLAlchemy
 
     return get_database("sqlite")
 
 
 def oar3_view(database: Any, table: ResourceTable) -> tuple[Any, Any, Any]:
     """OAR3's ``ResourceSet`` of ``table``: (hierarchy, usable ids, default ids)."""
-    from oar.lib.models import Resource
-    from oar.lib.resource import ResourceSet
+    from oar.lib.models import Resource  # noqa: PLC0415 - OAR3 is optional
+    from oar.lib.resource import ResourceSet  # noqa: PLC0415
 
     with database.session() as session:
         session.execute(Resource.__table__.insert(), table_rows(table))

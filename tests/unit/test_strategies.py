@@ -72,10 +72,12 @@ def found(strategy: st.SearchStrategy[Any], condition: Callable[[Any], bool]) ->
 
 def check_platform(platform: Platform, *, properties: bool = True) -> None:
     names = platform.level_names
-    assert names[-1] == "resource_id" and "network_address" in names
+    assert names[-1] == "resource_id"
+    assert "network_address" in names
     assert list(names) == sorted(names, key=LEVEL_NAMES.index)
     assert len(set(names)) == len(names)
-    assert platform.table is not None and platform_of(platform.table) == platform
+    assert platform.table is not None
+    assert platform_of(platform.table) == platform
     resources = platform.resources
     assert resources
     assert platform.default_resources
@@ -275,7 +277,8 @@ def test_requests_hold_between_min_and_max_groups(data: st.DataObject) -> None:
     assert 2 <= len(drawn) <= 4
     for group in drawn:
         check_group(platform, group)
-        assert "color" not in group.expression and "mem" not in group.expression
+        assert "color" not in group.expression
+        assert "mem" not in group.expression
 
 
 @FAST
@@ -505,7 +508,8 @@ def test_platforms_shrink_to_oar3_defaults_and_one_resource() -> None:
     assert platform.hy_order == ("network_address", "resource_id")
     assert platform.levels[0].blocks == (frozenset({0}),)
     assert platform.properties == {"type": {0: "default"}, "color": {0: "red"}, "mem": {0: "8"}}
-    assert platform.table is not None and platform.table.order == "resource_id ASC"
+    assert platform.table is not None
+    assert platform.table.order == "resource_id ASC"
 
 
 def test_find_scenarios_shrink_to_exactly_three_resources() -> None:

@@ -1,4 +1,4 @@
-"""Find invariants F1-F8: what one answer of an ``oar.find_func`` plugin must satisfy.
+"""Find invariants F1-F10: what the answers of an ``oar.find_func`` plugin must satisfy.
 
 Every check has the signature ``check(scenario: FindScenario, outcome: FindOutcome)`` and
 yields violations; each reads plain ids only. Checks other than F6 say nothing about a call
@@ -9,6 +9,7 @@ is reported under one id.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from oar_conformance.families.find.outcome import FindOutcome
 from oar_conformance.families.find.scenario import FindScenario
@@ -22,7 +23,11 @@ from oar_conformance.invariant import InvariantSet, Severity
 from oar_conformance.model import ids_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import FIND_GROUP
+from oar_conformance.tally import Case, CostTally, VacuityTally, call_budget
 from oar_conformance.violations import Breach
+
+if TYPE_CHECKING:
+    from oar_conformance.options import CheckOptions
 
 __all__ = ["INVARIANTS"]
 
@@ -256,3 +261,68 @@ def f8_finds_when_default_does(scenario: FindScenario, outcome: FindOutcome) -> 
         expected=f"an allocation, e.g. OAR3's default {ids_text(outcome.reference)}",
         kind="missed",
     )
+
+
+def _servable(scenario: FindScenario, outcome: FindOutcome) -> bool:
+    """Whether the reference allocates: OAR3's default, or the kit's search without OAR3."""
+    if outcome.reference is not None:
+        return bool(outcome.reference)
+    return all(
+        has_selection(scenario.platform, group, region, region)
+        for group in scenario.groups
+        for region in [group.constraints & scenario.available]
+    )
+
+
+def _vacuity_case(scenario: FindScenario, outcome: FindOutcome) -> Case | None:
+    if outcome.error is not None:
+        return None
+    shape = "+".join(g.shape() for g in scenario.groups)
+    size = len(scenario.platform.resources)
+    reference = "the kit's own search" if outcome.reference is None else "OAR3's default find"
+    return (shape, _servable(scenario, outcome), bool(outcome.result), size, reference)
+
+
+def _vacuity(options: CheckOptions) -> VacuityTally[FindScenario, FindOutcome]:
+    return VacuityTally(_vacuity_case)
+
+
+@INVARIANTS.register(
+    "F9",
+    slug="not-vacuous",
+    title="allocates on at least 10% of the examples OAR3's default serves",
+    rationale=(
+        "A plugin that answers 'no allocation' to nearly everything passes every safety "
+        "check vacuously: the run looks green and tested nothing. A plugin meant to refuse "
+        "most requests says so in the skip table, with its reason."
+    ),
+    needs=("reference?",),
+    tally=_vacuity,
+)
+def f9_not_vacuous(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
+    return iter(())
+
+
+def _timed(scenario: FindScenario, outcome: FindOutcome) -> tuple[int, float] | None:
+    if outcome.error is not None:
+        return None
+    return (len(scenario.platform.resources), outcome.seconds)
+
+
+def _cost(options: CheckOptions) -> CostTally[FindScenario, FindOutcome]:
+    return CostTally(_timed, *call_budget(options))
+
+
+@INVARIANTS.register(
+    "F10",
+    slug="cost-at-site-size",
+    title="a call at the site's largest size stays within the per-call budget",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "OAR3 calls find for every job and moldable of a round; a plugin fine on 64 "
+        "resources and quadratic in the platform stalls the scheduler at the site's size."
+    ),
+    tally=_cost,
+)
+def f10_cost_at_site_size(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
+    return iter(())

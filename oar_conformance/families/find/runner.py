@@ -88,7 +88,8 @@ class FindRunner:
         return result, error, mutated, call.seconds
 
     def run(self, scenario: FindScenario, needs: Collection[str] = ()) -> FindOutcome:
-        """Observe the plugin on ``scenario``; ``needs`` asks for a repeat and/or reference."""
+        """Observe the plugin on ``scenario``; ``needs`` asks for a repeat and/or reference
+        (``reference?``: OAR3's default answer when OAR3 is installed)."""
         result, error, mutated, seconds = self._call(scenario)
         repeat: frozenset[int] | None = None
         repeat_error: PluginError | None = None
@@ -98,7 +99,8 @@ class FindRunner:
                     repeat, repeat_error, _, _ = self._call(scenario)
                 if repeat_error is not None or repeat != result:
                     break
-        reference = reference_find(scenario) if "reference" in needs else None
+        wanted = "reference" in needs or ("reference?" in needs and oar3.status().available)
+        reference = reference_find(scenario) if wanted else None
         return FindOutcome(
             result=result,
             error=error,

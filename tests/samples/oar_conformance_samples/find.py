@@ -173,3 +173,43 @@ def gives_up_when_busy(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     if itvs_avail != everything:
         return ProcSet()
     return _fit(itvs_avail, hy_res_rqts, hy)
+
+
+def resource_id_blocks(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
+    """Breaks F3: a contiguous-block policy that only serves ``/resource_id=N`` requests.
+
+    It takes the first N contiguous free ids for the first group and forgets the others;
+    any other request gets no allocation. On platforms without a ``resource_id`` level it
+    never allocates, so it passed every check before platforms were OAR3's own.
+    """
+    levels, constraints = hy_res_rqts[0]
+    if [name for name, _ in levels] != ["resource_id"] or levels[0][1] < 1:
+        return ProcSet()
+    wanted = levels[0][1]
+    for itv in (itvs_avail & constraints).intervals():
+        if itv.sup - itv.inf + 1 >= wanted:
+            return ProcSet((itv.inf, itv.inf + wanted - 1))
+    return ProcSet()
+
+
+def site_cpu_core(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
+    """Correct on a ``network_address/cpu/core`` site: reads those levels directly.
+
+    Written for one site, as site plugins are: ``hy["cpu"]`` raises KeyError on a
+    platform without a cpu level (F6 without the site's profile).
+    """
+    nodes, cpus, cores = hy["network_address"], hy["cpu"], hy["core"]
+    if not (nodes and cpus and cores):
+        return ProcSet()
+    return _fit(itvs_avail, hy_res_rqts, hy)
+
+
+def quadratic(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
+    """Breaks F10: correct answers, but its time grows with the square of the platform.
+
+    It compares every pair of resources (here: sleeps for as long as that would take), fine
+    on 64 resources and far too slow at a site's size.
+    """
+    size = len(ProcSet().union(*(b for blocks in hy.values() for b in blocks)))
+    time.sleep(3e-7 * size * size)
+    return _fit(itvs_avail, hy_res_rqts, hy)

@@ -1,0 +1,231 @@
+"""Run-level judgements: what a whole check's examples show that no single one does.
+
+A per-example check cannot see that a plugin allocated almost nothing, or that its call
+time explodes with the platform. A :class:`Tally` reads every example of a check (plain
+values only) and gives at most one verdict at the end: a breach with the example that
+shows it best. Families build their run-level invariants from the two tallies here.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from oar_conformance.violations import Breach
+
+if TYPE_CHECKING:
+    from oar_conformance.options import CheckOptions
+
+__all__ = [
+    "DEFAULT_CALL_BUDGET",
+    "LARGE_PLATFORM",
+    "MIN_SERVABLE",
+    "VACUITY_SHARE",
+    "Case",
+    "CostTally",
+    "Tally",
+    "VacuityTally",
+    "Verdict",
+    "call_budget",
+    "curve_text",
+    "growth_exponent",
+]
+
+VACUITY_SHARE = 0.10
+"""Below this share of servable examples with an allocation, a check is vacuous."""
+MIN_SERVABLE = 10
+"""Servable examples a check needs before it can call a plugin vacuous."""
+DEFAULT_CALL_BUDGET = 2.0
+"""Seconds one call may take at the site's largest size when the site gives no budget."""
+LARGE_PLATFORM = 65_536
+"""The size a call's cost is judged at without a site profile (thorough profile only)."""
+
+ScenarioT = TypeVar("ScenarioT")
+OutcomeT = TypeVar("OutcomeT")
+
+
+@dataclass(frozen=True)
+class Verdict(Generic[ScenarioT, OutcomeT]):
+    """A run-level breach and the example that shows it."""
+
+    breach: Breach
+    scenario: ScenarioT
+    outcome: OutcomeT
+
+
+class Tally(Protocol[ScenarioT, OutcomeT]):
+    """Reads every example of a check; gives its verdict once the examples are done."""
+
+    def add(self, scenario: ScenarioT, outcome: OutcomeT) -> None:
+        """Count one example."""
+        ...
+
+    def verdict(self) -> Verdict[ScenarioT, OutcomeT] | None:
+        """The run-level breach, or ``None`` when the check's examples show none."""
+        ...
+
+    def unjudged(self) -> str | None:
+        """Why the examples could not settle the question (``None``: they could)."""
+        ...
+
+
+Case = tuple[str, bool, bool, int, str]
+"""What a vacuity tally reads of one example: (request shape, servable, allocated, size,
+the reference that judged it servable)."""
+
+
+@dataclass
+class VacuityTally(Generic[ScenarioT, OutcomeT]):
+    """Counts, among the examples a reference serves, those the plugin served too.
+
+    ``read(scenario, outcome)`` gives the example's :data:`Case` (``None``: not counted,
+    e.g. a failed call): ``shape`` is the request's shape (counts and expressions
+    abstracted), ``servable`` whether the reference (OAR3's default, or the kit's own
+    search without OAR3) allocates; the case names that reference for the verdict.
+    """
+
+    read: Callable[[ScenarioT, OutcomeT], Case | None]
+    reference: str = "the reference"
+    servable: int = 0
+    allocated: int = 0
+    missed: Counter[str] = field(default_factory=Counter)
+    served: set[str] = field(default_factory=set)
+    example: tuple[int, Any, Any] | None = None
+
+    def add(self, scenario: ScenarioT, outcome: OutcomeT) -> None:
+        case = self.read(scenario, outcome)
+        if case is None or not case[1]:
+            return
+        shape, _, allocated, size, self.reference = case
+        self.servable += 1
+        if allocated:
+            self.allocated += 1
+            self.served.add(shape)
+            return
+        self.missed[shape] += 1
+        if self.example is None or size < self.example[0]:
+            self.example = (size, scenario, outcome)
+
+    def unjudged(self) -> str | None:
+        if self.servable >= MIN_SERVABLE:
+            return None
+        return (
+            f"only {self.servable} examples were servable by {self.reference} (at least "
+            f"{MIN_SERVABLE} are needed to judge); run more examples"
+        )
+
+    def verdict(self) -> Verdict[ScenarioT, OutcomeT] | None:
+        if self.servable < MIN_SERVABLE or self.allocated >= VACUITY_SHARE * self.servable:
+            return None
+        assert self.example is not None  # fewer allocations than servable examples
+        never = [shape for shape, _ in self.missed.most_common() if shape not in self.served]
+        share = 100 * self.allocated / self.servable
+        listed = "; ".join(never[:8]) + ("; ..." if len(never) > 8 else "")
+        breach = Breach(
+            f"allocated on {self.allocated} of the {self.servable} examples where "
+            f"{self.reference} allocates ({share:.0f}%): the safety checks passed on "
+            f"almost nothing. Request shapes never served: {listed or '-'}",
+            received=f"{self.allocated}/{self.servable} allocated ({share:.0f}%)",
+            expected=f"at least {100 * VACUITY_SHARE:.0f}% (declare a refusing policy in "
+            "[tool.oar-conformance] skip, with its reason)",
+            kind="vacuous",
+        )
+        _, scenario, outcome = self.example
+        return Verdict(breach, scenario, outcome)
+
+
+def growth_exponent(samples: Sequence[tuple[int, float]]) -> float | None:
+    """The slope of log(call time) against log(platform size), least squares.
+
+    ``None`` when the samples span less than a factor 4 of sizes (no curve to fit).
+    """
+    points = [(math.log(n), math.log(s)) for n, s in samples if n > 0 and s > 0]
+    if len(points) < 3 or max(x for x, _ in points) - min(x for x, _ in points) < math.log(4):
+        return None
+    mean_x = statistics.fmean(x for x, _ in points)
+    mean_y = statistics.fmean(y for _, y in points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+
+
+def curve_text(samples: Sequence[tuple[int, float]]) -> str:
+    """Median call time per size decade, and the fitted exponent."""
+    by_size: dict[int, list[float]] = {}
+    for n, seconds in samples:
+        by_size.setdefault(10 ** int(math.log10(max(n, 1))), []).append(seconds)
+    parts = [
+        f"{low:,}+ res: {1000 * statistics.median(v):.1f} ms" for low, v in sorted(by_size.items())
+    ]
+    slope = growth_exponent(samples)
+    fitted = f"; time ~ size^{slope:.2f}" if slope is not None else ""
+    return ", ".join(parts) + fitted
+
+
+def call_budget(options: CheckOptions) -> tuple[int, float]:
+    """(size, seconds): where a call's cost is judged and the time it may take there.
+
+    The site's largest platform and its ``call-budget``; without a site,
+    :data:`LARGE_PLATFORM` resources (reached by the thorough profile only) and
+    :data:`DEFAULT_CALL_BUDGET`.
+    """
+    site = options.site
+    if site is None:
+        return (LARGE_PLATFORM, DEFAULT_CALL_BUDGET)
+    return (site.largest, site.call_budget or DEFAULT_CALL_BUDGET)
+
+
+@dataclass
+class CostTally(Generic[ScenarioT, OutcomeT]):
+    """Call times against platform size; judges the calls at ``target`` size or above.
+
+    ``read(scenario, outcome)`` gives (platform size, call seconds), ``None`` for a call
+    that failed.
+    The verdict is a breach when the median call at sizes within half of ``target``
+    exceeds ``budget`` seconds; ``None`` when it holds or no example reached that size.
+    """
+
+    read: Callable[[ScenarioT, OutcomeT], tuple[int, float] | None]
+    target: int
+    budget: float
+    samples: list[tuple[int, float]] = field(default_factory=list)
+    slowest: tuple[float, Any, Any] | None = None
+
+    def add(self, scenario: ScenarioT, outcome: OutcomeT) -> None:
+        timed = self.read(scenario, outcome)
+        if timed is None:
+            return
+        size, seconds = timed
+        self.samples.append((size, seconds))
+        if size * 2 >= self.target and (self.slowest is None or seconds > self.slowest[0]):
+            self.slowest = (seconds, scenario, outcome)
+
+    def unjudged(self) -> str | None:
+        if self.slowest is not None:
+            return None
+        return (
+            f"no example reached {self.target:,} resources (half of it at least), so the "
+            "call time at that size was not measured; give a site profile or use the "
+            "thorough profile. Measured: " + (curve_text(self.samples) or "nothing")
+        )
+
+    def verdict(self) -> Verdict[ScenarioT, OutcomeT] | None:
+        large = [s for n, s in self.samples if n * 2 >= self.target]
+        if not large or self.slowest is None:
+            return None
+        median = statistics.median(large)
+        if median <= self.budget:
+            return None
+        breach = Breach(
+            f"a call on {self.target:,}-resource platforms takes {median:.2f} s (median of "
+            f"{len(large)}), over the budget of {self.budget:g} s. Measured: "
+            f"{curve_text(self.samples)}",
+            received=f"{median:.2f} s per call",
+            expected=f"<= {self.budget:g} s (site call-budget)",
+            kind="slow",
+        )
+        _, scenario, outcome = self.slowest
+        return Verdict(breach, scenario, outcome)
