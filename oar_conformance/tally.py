@@ -75,7 +75,7 @@ class Tally(Protocol[ScenarioT, OutcomeT]):
 
 Case = tuple[str, bool, bool, int, str]
 """What a vacuity tally reads of one example: (request shape, servable, allocated, size,
-the reference that judged it servable)."""
+the reference that judged it servable); the smallest missed example is the one shown."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from oar_conformance.families.assign.outcome import Placement
 from oar_conformance.families.assign.runner import AssignRunner
 from oar_conformance.families.assign.scenario import AssignScenario, Window
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, to_procset
+from oar_conformance.site import read_site
 
 ASSIGN = "oar.assign_func"
 ASSIGN_FAMILY = [inv for inv in by_group(ASSIGN) if inv.family == "assign"]
@@ -38,13 +40,25 @@ FAULTY = [
     ("bad_a6_short_split", "A6"),
     ("bad_a7_random", "A7"),
     ("bad_a8_gives_up_when_busy", "A8"),
+    ("bad_a9_never_schedules", "A9"),
 ]
+SITE = read_site(Path(__file__).parents[1] / "samples" / "sites" / "assign.toml")
 
 pytestmark = [pytest.mark.oar3, needs_oar3]
 
 
 def test_every_assign_invariant_has_a_faulty_sample() -> None:
-    assert sorted(iid for _, iid in FAULTY) == [inv.id for inv in ASSIGN_FAMILY]
+    found = sorted([iid for _, iid in FAULTY] + ["A10"], key=lambda i: int(i[1:]))
+    assert found == [inv.id for inv in ASSIGN_FAMILY]
+
+
+def test_quadratic_plugin_is_too_slow_at_the_sites_size() -> None:
+    failure = caught(ASSIGN, "bad_a10_quadratic", "A10", site=SITE)
+    assert "over the budget of 0.05 s" in failure.violation.message
+
+
+def test_oar3_default_is_within_the_sites_budget() -> None:
+    check(ASSIGN, "sample_oar_default", "A10", site=SITE)
 
 
 @pytest.mark.parametrize("invariant_id", CONTRACT)

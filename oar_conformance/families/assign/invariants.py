@@ -1,4 +1,4 @@
-"""Assign invariants A1-A8: what an ``oar.assign_func`` plugin must do to a schedule.
+"""Assign invariants A1-A10: what an ``oar.assign_func`` plugin must do to a schedule.
 
 Every check has the signature ``check(scenario: AssignScenario, outcome: AssignOutcome)``
 and yields violations; each reads plain values only, with its own interval arithmetic
@@ -39,6 +39,7 @@ from oar_conformance.invariant import InvariantSet, Severity
 from oar_conformance.model import ids_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import ASSIGN_GROUP
+from oar_conformance.tally import Case, CostTally, VacuityTally, call_budget
 from oar_conformance.violations import Breach
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
         Placement,
     )
     from oar_conformance.families.assign.scenario import AssignScenario
+    from oar_conformance.options import CheckOptions
 
 __all__ = ["INVARIANTS"]
 
@@ -398,3 +400,61 @@ def a8_schedules_when_default_does(
                 kind="missed",
             )
             return
+
+
+def _vacuity_case(scenario: AssignScenario, outcome: AssignOutcome) -> Case | None:
+    if outcome.error is not None or outcome.reference is None:
+        return None
+    shapes = sorted(
+        {"+".join(g.shape() for g in m.groups) for j in scenario.jobs for m in j.moldables}
+    )
+    servable = any(p.scheduled for p in outcome.reference)
+    # The smallest example is shown: fewest resources, then jobs, then booked windows.
+    size = (len(scenario.platform.resources) * 100 + len(scenario.jobs)) * 100 + len(scenario.busy)
+    return ("; ".join(shapes), servable, outcome.allocated, size, "OAR3's default assign")
+
+
+def _vacuity(options: CheckOptions) -> VacuityTally[AssignScenario, AssignOutcome]:
+    return VacuityTally(_vacuity_case)
+
+
+@INVARIANTS.register(
+    "A9",
+    slug="not-vacuous",
+    title="schedules a job on at least 10% of the examples OAR3's default schedules one",
+    rationale=(
+        "A plugin that leaves every job unschedulable passes every safety check "
+        "vacuously: the run looks green and tested nothing. A plugin meant to refuse most "
+        "jobs says so in the skip table, with its reason."
+    ),
+    needs=("reference",),
+    tally=_vacuity,
+)
+def a9_not_vacuous(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
+    return iter(())
+
+
+def _timed(scenario: AssignScenario, outcome: AssignOutcome) -> tuple[int, float] | None:
+    calls = sum(1 for r in outcome.jobs if r.called)
+    if outcome.error is not None or not calls:
+        return None
+    return (len(scenario.platform.resources), outcome.seconds / calls)
+
+
+def _cost(options: CheckOptions) -> CostTally[AssignScenario, AssignOutcome]:
+    return CostTally(_timed, *call_budget(options))
+
+
+@INVARIANTS.register(
+    "A10",
+    slug="cost-at-site-size",
+    title="a call at the site's largest size stays within the per-call budget",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "OAR3 calls assign for every job of a round; a plugin fine on 64 resources and "
+        "quadratic in the platform stalls the scheduler at the site's size."
+    ),
+    tally=_cost,
+)
+def a10_cost_at_site_size(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
+    return iter(())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import random
+import time
 
 from procset import ProcSet
 
@@ -142,4 +143,16 @@ def gives_up_when_busy(slots_set, job, hy, min_start_time, *args, **kwargs):
     if any(s.itvs != everything for s in slots_set.slots.values()):
         _unschedulable(job)
         return
+    oar_default(slots_set, job, hy, min_start_time)
+
+
+def never_schedules(slots_set, job, hy, min_start_time, *args, **kwargs):
+    """Breaks A9: leaves every job unschedulable (every safety check then holds vacuously)."""
+    _unschedulable(job)
+
+
+def quadratic(slots_set, job, hy, min_start_time, *args, **kwargs):
+    """Breaks A10 (advisory): OAR3's answers, in a time growing with the square of the platform."""
+    size = len(ProcSet().union(*(b for blocks in hy.values() for b in blocks)))
+    time.sleep(3e-6 * size * size)
     oar_default(slots_set, job, hy, min_start_time)
