@@ -126,8 +126,35 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
 
         return add
 
+    def register_tally(
+        self,
+        id: str,
+        *,
+        slug: str,
+        title: str,
+        rationale: str,
+        tally: Callable[[CheckOptions], Tally[ScenarioT, OutcomeT]],
+        severity: Severity = Severity.CONTRACT,
+        needs: Iterable[str] = (),
+    ) -> None:
+        """Register run-level invariant ``id``: judged by ``tally`` on a whole check."""
+        self.register(
+            id,
+            slug=slug,
+            title=title,
+            rationale=rationale,
+            severity=severity,
+            needs=needs,
+            tally=tally,
+        )(_no_breach)
+
     def __iter__(self) -> Iterator[Invariant[ScenarioT, OutcomeT]]:
         return iter(sorted(self._items.values(), key=lambda i: int(i.id[1:])))
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _no_breach(scenario: object, outcome: object) -> Iterator[Breach]:
+    """The per-example check of a run-level invariant: its tally judges instead."""
+    return iter(())

@@ -50,6 +50,7 @@ __all__ = [
     "Queue",
     "ResourceRow",
     "ResourceTable",
+    "copy_procset",
     "count_text",
     "ids_text",
     "intervals",
@@ -90,20 +91,42 @@ def to_procset(ids: Iterable[int]) -> ProcSet:
     are exactly ProcSet's canonical form, so they are installed directly (procset's own
     operators do the same); ``_procset_fast_path_ok`` checks that assumption once.
     """
+    procset, procint, fast = _procset_types()
+    if not fast:
+        result = procset()
+        for a, b in intervals(ids):
+            result = result | procset((a, b))
+        return result
+    result = procset.__new__(procset)
+    if isinstance(ids, frozenset | set) and ids:
+        if len(ids) == 1:  # a resource_id block: most blocks of an OAR3 platform
+            (rid,) = ids
+            result._itvs = [procint(rid, rid)]
+            return result
+        low, high = min(ids), max(ids)
+        if high - low + 1 == len(ids):  # one interval: no sort needed
+            result._itvs = [procint(low, high)]
+            return result
+    result._itvs = [procint(a, b) for a, b in intervals(ids)]
+    return result
+
+
+def copy_procset(block: ProcSet) -> ProcSet:
+    """A copy of ``block`` (as ``block.copy()``, without its constructor's overhead)."""
+    procset, _, fast = _procset_types()
+    if not fast:
+        return block.copy()
+    result = procset.__new__(procset)
+    result._itvs = block._itvs.copy()
+    return result
+
+
+@cache
+def _procset_types() -> tuple[Any, Any, bool]:
+    """``ProcSet``, ``ProcInt``, and whether the fast paths hold (imported once)."""
     from procset import ProcInt, ProcSet  # noqa: PLC0415 - keep model import cheap
 
-    result = ProcSet()
-    if _procset_fast_path_ok():
-        if isinstance(ids, frozenset | set) and ids:
-            low, high = min(ids), max(ids)
-            if high - low + 1 == len(ids):  # one interval (most blocks): no sort needed
-                result._itvs = [ProcInt(low, high)]
-                return result
-        result._itvs = [ProcInt(a, b) for a, b in intervals(ids)]
-        return result
-    for a, b in intervals(ids):
-        result = result | ProcSet((a, b))
-    return result
+    return ProcSet, ProcInt, _procset_fast_path_ok()
 
 
 @cache
@@ -285,8 +308,17 @@ class Platform(_ShortRepr):
 
     @cached_property
     def hy_template(self) -> dict[str, list[ProcSet]]:
-        """The ``hy`` mapping, built once; never handed to a plugin (see :meth:`hy`)."""
-        blocks = {level.name: [to_procset(b) for b in level.blocks] for level in self.levels}
+        """The ``hy`` mapping, built once; never handed to a plugin (see :meth:`hy`).
+
+        Levels sharing one tuple of blocks (``core`` and ``resource_id`` with one resource
+        per core) share their ProcSets here; :meth:`hy` copies them apart.
+        """
+        built: dict[int, list[ProcSet]] = {}
+        blocks = {
+            level.name: built.get(id(level.blocks))
+            or built.setdefault(id(level.blocks), [to_procset(b) for b in level.blocks])
+            for level in self.levels
+        }
         return {name: blocks[name] for name in self.hy_order or blocks}
 
     def hy(self) -> dict[str, list[ProcSet]]:
@@ -295,7 +327,9 @@ class Platform(_ShortRepr):
         Each call gives new ProcSets, so a plugin that mutates them cannot corrupt the
         template that mutation checks compare against.
         """
-        return {name: [b.copy() for b in blocks] for name, blocks in self.hy_template.items()}
+        return {
+            name: [copy_procset(b) for b in blocks] for name, blocks in self.hy_template.items()
+        }
 
     def with_property(self, name: str, value: str) -> Ids:
         """Resource ids whose property ``name`` equals ``value``."""

@@ -112,37 +112,32 @@ def _order_value(table: ResourceTable, row: ResourceRow, name: str) -> Value:
 
 
 def platform_of(table: ResourceTable) -> Platform:
-    """The platform OAR3 builds from ``table``: ids, levels, ``hy`` order and properties."""
+    """The platform OAR3 builds from ``table``: ids, levels, ``hy`` order and properties.
+
+    Column by column rather than row by row: a 65,000-row table is built in a fraction of
+    a second.
+    """
     labels = tuple(table.labels)
-    blocks: dict[str, dict[Value, list[int]]] = {label: {} for label in labels}
-    properties: dict[str, dict[int, str]] = {"type": {}}
-    properties.update({name: {} for name in table.properties if name != "type"})
-    resource_ids: dict[int, int] = {}
-    for roid, row in enumerate(order_rows(table)):
-        if row.state not in USABLE_STATES:
-            continue
-        resource_ids[roid] = row.resource_id
-        for label in labels:
-            try:
-                value = row.column(label)
-            except KeyError:
-                msg = (
-                    f"HIERARCHY_LABELS names {label!r} but resource {row.resource_id} has no "
-                    f"such column; columns: {', '.join(table.columns)}"
-                )
-                raise UsageError(msg) from None
-            blocks[label].setdefault(value, []).append(roid)
-        properties["type"][roid] = row.type
-        for name in table.properties:
-            if name != "type" and name in row.values:
-                properties[name][roid] = str(row.values[name])
-    if not resource_ids:
+    usable = [
+        (roid, row) for roid, row in enumerate(order_rows(table)) if row.state in USABLE_STATES
+    ]
+    if not usable:
         msg = f"{table!r} has no Alive or Absent resource: OAR3 would schedule nothing on it"
         raise UsageError(msg)
-    levels = {
-        label: Level(label, tuple(frozenset(ids) for ids in by_value.values()))
-        for label, by_value in blocks.items()
-    }
+    roids = [roid for roid, _ in usable]
+    resource_ids = {roid: row.resource_id for roid, row in usable}
+    properties: dict[str, dict[int, str]] = {"type": {roid: row.type for roid, row in usable}}
+    for name in table.properties:
+        if name != "type":
+            properties[name] = {
+                roid: str(row.values[name]) for roid, row in usable if name in row.values
+            }
+    levels: dict[str, Level] = {}
+    for label in labels:
+        parts = _blocks(table, label, usable, roids)
+        # A partition equal to another label's (core = resource_id) shares its tuple.
+        twin = next((lv for lv in levels.values() if lv.blocks == parts), None)
+        levels[label] = Level(label, twin.blocks if twin is not None else parts)
     hy_order = tuple(label for label in labels if label != "resource_id")
     if "resource_id" in labels:
         hy_order += ("resource_id",)
@@ -153,6 +148,29 @@ def platform_of(table: ResourceTable) -> Platform:
         resource_ids=resource_ids,
         table=table,
     )
+
+
+def _blocks(
+    table: ResourceTable, label: str, usable: list[tuple[int, ResourceRow]], roids: list[int]
+) -> tuple[frozenset[int], ...]:
+    """Label ``label``'s blocks: the usable rows sharing one value, in order of appearance."""
+    if label in ("resource_id", "id"):  # one value per row
+        return tuple(frozenset((roid,)) for roid in roids)
+    if label in ("network_address", "type", "state"):
+        values: list[Value] = [getattr(row, label) for _, row in usable]
+    else:
+        lacking = next((row for _, row in usable if label not in row.values), None)
+        if lacking is not None:
+            msg = (
+                f"HIERARCHY_LABELS names {label!r} but resource {lacking.resource_id} has no "
+                f"such column; columns: {', '.join(table.columns)}"
+            )
+            raise UsageError(msg)
+        values = [row.values[label] for _, row in usable]
+    by_value: dict[Value, list[int]] = {}
+    for value, roid in zip(values, roids, strict=True):
+        by_value.setdefault(value, []).append(roid)
+    return tuple(frozenset(ids) for ids in by_value.values())
 
 
 def top_down(levels: Iterable[Level], labels: Sequence[str]) -> tuple[str, ...]:

@@ -7,12 +7,20 @@ call time grows with the platform (a slow find stalls the whole scheduling cycle
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from oar_conformance.tally import growth_exponent
-
-__all__ = ["LOW_ALLOCATION_SHARE", "PluginStats", "RunStats", "size_bucket"]
+__all__ = [
+    "LOW_ALLOCATION_SHARE",
+    "PluginStats",
+    "RunStats",
+    "curve_text",
+    "growth_exponent",
+    "size_bucket",
+]
 
 LOW_ALLOCATION_SHARE = 0.10
 """Below this share of examples with an allocation, the run is flagged as weak."""
@@ -105,3 +113,30 @@ class RunStats:
 def _order(label: str) -> int:
     labels = [b for _, b in _BUCKETS] + [">16k"]
     return labels.index(label)
+
+
+def growth_exponent(samples: Sequence[tuple[int, float]]) -> float | None:
+    """The slope of log(call time) against log(platform size), least squares.
+
+    ``None`` when the samples span less than a factor 4 of sizes (no curve to fit).
+    """
+    points = [(math.log(n), math.log(s)) for n, s in samples if n > 0 and s > 0]
+    if len(points) < 3 or max(x for x, _ in points) - min(x for x, _ in points) < math.log(4):
+        return None
+    mean_x = statistics.fmean(x for x, _ in points)
+    mean_y = statistics.fmean(y for _, y in points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+
+
+def curve_text(samples: Sequence[tuple[int, float]]) -> str:
+    """Median call time per size decade, and the fitted exponent."""
+    by_size: dict[int, list[float]] = {}
+    for n, seconds in samples:
+        by_size.setdefault(10 ** int(math.log10(max(n, 1))), []).append(seconds)
+    parts = [
+        f"{low:,}+ res: {1000 * statistics.median(v):.1f} ms" for low, v in sorted(by_size.items())
+    ]
+    slope = growth_exponent(samples)
+    fitted = f"; time ~ size^{slope:.2f}" if slope is not None else ""
+    return ", ".join(parts) + fitted

@@ -8,19 +8,21 @@ shows it best. Families build their run-level invariants from the two tallies he
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from oar_conformance.stats import curve_text
 from oar_conformance.violations import Breach
 
 if TYPE_CHECKING:
     from oar_conformance.options import CheckOptions
 
 __all__ = [
+    "COST_SLUG",
+    "COST_TITLE",
     "DEFAULT_CALL_BUDGET",
     "LARGE_PLATFORM",
     "MIN_SERVABLE",
@@ -31,8 +33,8 @@ __all__ = [
     "VacuityTally",
     "Verdict",
     "call_budget",
-    "curve_text",
-    "growth_exponent",
+    "costs",
+    "vacuity",
 ]
 
 VACUITY_SHARE = 0.10
@@ -138,31 +140,22 @@ class VacuityTally(Generic[ScenarioT, OutcomeT]):
         return Verdict(breach, scenario, outcome)
 
 
-def growth_exponent(samples: Sequence[tuple[int, float]]) -> float | None:
-    """The slope of log(call time) against log(platform size), least squares.
-
-    ``None`` when the samples span less than a factor 4 of sizes (no curve to fit).
-    """
-    points = [(math.log(n), math.log(s)) for n, s in samples if n > 0 and s > 0]
-    if len(points) < 3 or max(x for x, _ in points) - min(x for x, _ in points) < math.log(4):
-        return None
-    mean_x = statistics.fmean(x for x, _ in points)
-    mean_y = statistics.fmean(y for _, y in points)
-    spread = sum((x - mean_x) ** 2 for x, _ in points)
-    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+COST_SLUG = "cost-at-site-size"
+COST_TITLE = "a call at the site's largest size stays within the per-call budget"
 
 
-def curve_text(samples: Sequence[tuple[int, float]]) -> str:
-    """Median call time per size decade, and the fitted exponent."""
-    by_size: dict[int, list[float]] = {}
-    for n, seconds in samples:
-        by_size.setdefault(10 ** int(math.log10(max(n, 1))), []).append(seconds)
-    parts = [
-        f"{low:,}+ res: {1000 * statistics.median(v):.1f} ms" for low, v in sorted(by_size.items())
-    ]
-    slope = growth_exponent(samples)
-    fitted = f"; time ~ size^{slope:.2f}" if slope is not None else ""
-    return ", ".join(parts) + fitted
+def costs(
+    read: Callable[[ScenarioT, OutcomeT], tuple[int, float] | None],
+) -> Callable[[CheckOptions], CostTally[ScenarioT, OutcomeT]]:
+    """The tally factory of a cost invariant (F10, A10) reading call times with ``read``."""
+    return lambda options: CostTally(read, *call_budget(options))
+
+
+def vacuity(
+    read: Callable[[ScenarioT, OutcomeT], Case | None],
+) -> Callable[[CheckOptions], VacuityTally[ScenarioT, OutcomeT]]:
+    """The tally factory of a vacuity invariant (F9, A9) reading cases with ``read``."""
+    return lambda options: VacuityTally(read)
 
 
 def call_budget(options: CheckOptions) -> tuple[int, float]:

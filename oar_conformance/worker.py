@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from oar_conformance import _guard
+from oar_conformance.model import Platform
 from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import PluginSpec
@@ -422,7 +423,8 @@ class IsolatedRunner:
                     return self.failed(value)
             assert self._worker is not None
             try:
-                self._worker.conn.send((scenario, needs, self._databases(needs)))
+                sent = scenario if self.rounds else _lean(scenario)
+                self._worker.conn.send((sent, needs, self._databases(needs)))
                 break
             except OSError:  # it ended between two examples (stopped, or a plugin thread)
                 self._discard()
@@ -505,3 +507,16 @@ if __name__ == "__main__":
         Connection(int(sys.argv[1])),
         socket.socket(fileno=int(sys.argv[2])),
     )
+
+
+def _lean(scenario: Any) -> Any:
+    """``scenario`` without what a plugin call never reads: its platform's table and ids.
+
+    The rows OAR3 built the platform from are for rounds (and reports); a find or assign
+    call gets ``hy`` and ids only, and pickling 65,000 rows per example would cost more
+    than the call.
+    """
+    platform = getattr(scenario, "platform", None)
+    if not isinstance(platform, Platform) or platform.table is None:
+        return scenario
+    return replace(scenario, platform=replace(platform, table=None, resource_ids={}))

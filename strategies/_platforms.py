@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from hypothesis import strategies as st
 
 from oar_conformance.model import Platform, ResourceRow, ResourceTable
-from oar_conformance.resources import block_value, platform_of
+from oar_conformance.resources import USABLE_STATES, block_value, platform_of
 
 from ._validate import check_bool, check_int, check_order
 
@@ -104,6 +104,7 @@ def platforms(
     max_resources: int = 64,
     properties: bool = True,
     site: Site | None = None,
+    down: bool = True,
 ) -> st.SearchStrategy[Platform]:
     """Platforms OAR3 builds from :func:`resource_tables` (see :func:`platform_of`).
 
@@ -114,13 +115,14 @@ def platforms(
     stay inside it (see :func:`resource_tables`).
     """
     if site is not None and site.table is not None:
-        return st.just(platform_of(_site_table(site, site.table)))
+        return st.just(platform_of(_site_table(site, site.table, down=down)))
     return resource_tables(
         min_levels=min_levels,
         max_levels=max_levels,
         min_resources=min_resources,
         max_resources=max_resources,
         properties=properties,
+        down=down,
         site=site,
     ).map(platform_of)
 
@@ -133,6 +135,7 @@ def resource_tables(
     max_resources: int = 64,
     properties: bool = True,
     site: Site | None = None,
+    down: bool = True,
 ) -> st.SearchStrategy[ResourceTable]:
     """Rows of OAR3's ``resources`` table with ``HIERARCHY_LABELS`` and an order.
 
@@ -144,7 +147,9 @@ def resource_tables(
     block is not contiguous in ``resource_id`` order); now and then a few resources of
     type ``licence`` on a node of their own; ``SCHEDULER_RESOURCE_ORDER`` one of
     :data:`ORDERS`. The resource bounds count the rows of type ``default``: fewer are
-    usable when nodes are down. With ``properties`` every resource has a ``color`` and a ``mem``,
+    usable when nodes are down. Without ``down`` nodes are Alive or Absent only (rounds:
+    OAR3 maps a Suspected or Dead row that a job's expression matches to resource 0, see
+    the README). With ``properties`` every resource has a ``color`` and a ``mem``,
     each set per block of some level. ``cpu`` and ``core`` values are integers unique
     across the platform, as ``oar_resources_add`` numbers them.
 
@@ -162,16 +167,18 @@ def resource_tables(
     check_bool("properties", properties)
     if site is not None:
         if site.table is not None:
-            return st.just(_site_table(site, site.table))
-        return _site_shapes(site, min_resources=min_resources, max_resources=max_resources).map(
-            lambda shape: _site_table(site, _expand(shape))
+            return st.just(_site_table(site, site.table, down=down))
+        shapes = _site_shapes(
+            site, min_resources=min_resources, max_resources=max_resources, down=down
         )
+        return shapes.map(lambda shape: _site_table(site, _expand(shape), down=down))
     return _shapes(
         min_levels=min_levels,
         max_levels=max_levels,
         min_resources=min_resources,
         max_resources=max_resources,
         properties=properties,
+        down=down,
     ).map(_expand)
 
 
@@ -250,6 +257,7 @@ def _ranked_subsets(n: int, size: int) -> tuple[tuple[int, ...], ...]:
 _COLOR_VALUES = st.sampled_from(COLORS)
 _MEM_VALUES = st.sampled_from(MEMS)
 _STATE_VALUES = st.sampled_from(_NODE_STATES)
+_UP_VALUES = st.sampled_from(_NODE_STATES[:4])
 _ORDER_VALUES = st.sampled_from(ORDERS)
 
 
@@ -262,6 +270,7 @@ def _shapes(
     min_resources: int,
     max_resources: int,
     properties: bool,
+    down: bool,
 ) -> _Shape:
     extra = [
         _OPTIONAL[i]
@@ -275,7 +284,7 @@ def _shapes(
     largest = _MAX_NODE_SIZE if names[-1] == "network_address" else _MAX_CORE_SIZE
     sizes = draw(cycles(ints(1, largest)))
     special = draw(ints(0, 3)) == 3  # one table in four has dead nodes, late ids, licences
-    states = draw(cycles(_STATE_VALUES)) if special else ("Alive",)
+    states = draw(cycles(_STATE_VALUES if down else _UP_VALUES)) if special else ("Alive",)
     late = draw(cycles(BOOLEANS)) if special else (False,)
     others = draw(ints(0, _MAX_OTHER)) if special else 0
     order = draw(_ORDER_VALUES)
@@ -294,7 +303,9 @@ def _shapes(
 
 
 @st.composite
-def _site_shapes(draw: st.DrawFn, site: Site, *, min_resources: int, max_resources: int) -> _Shape:
+def _site_shapes(
+    draw: st.DrawFn, site: Site, *, min_resources: int, max_resources: int, down: bool
+) -> _Shape:
     """A shape inside ``site``: its labels, order and fan-outs, its property values."""
     names = tuple(name for name, _, _ in site.levels if name != "resource_id")
     low = max(site.resources[0], min(min_resources, site.resources[1]))
@@ -304,7 +315,7 @@ def _site_shapes(draw: st.DrawFn, site: Site, *, min_resources: int, max_resourc
     fanouts = tuple(draw(cycles(ints(*spread[name]))) for name in names[1:])
     sizes = draw(cycles(ints(*spread["resource_id"])))
     special = draw(ints(0, 3)) == 3  # one platform in four has nodes down or late ids
-    states = draw(cycles(_STATE_VALUES)) if special else ("Alive",)
+    states = draw(cycles(_STATE_VALUES if down else _UP_VALUES)) if special else ("Alive",)
     late = draw(cycles(BOOLEANS)) if special else (False,)
     props: list[tuple[str, int, tuple[Value, ...]]] = []
     for name, values in site.properties.items():
@@ -326,10 +337,12 @@ def _site_shapes(draw: st.DrawFn, site: Site, *, min_resources: int, max_resourc
     )
 
 
-def _site_table(site: Site, table: ResourceTable) -> ResourceTable:
-    """``table`` with what requests may use at ``site``."""
-    comparable = tuple(name for name in site.request_properties if name != "type")
-    return replace(table, properties=comparable, request_levels=site.request_levels)
+def _site_table(site: Site, table: ResourceTable, *, down: bool) -> ResourceTable:
+    """``table`` with what requests may use at ``site`` (without ``down``: no row down)."""
+    rows = table.rows if down else tuple(r for r in table.rows if r.state in USABLE_STATES)
+    return replace(
+        table, rows=rows, properties=site.request_properties, request_levels=site.request_levels
+    )
 
 
 def _chunks(total: int, pattern: Sequence[int]) -> list[int]:
@@ -371,8 +384,9 @@ def _expand(shape: _Shape) -> ResourceTable:
             late.add(b - 1)
     if "Alive" not in state and "Absent" not in state:
         state[nodes[0] : nodes[1]] = ["Alive"] * (nodes[1] - nodes[0])
-    order = [p for p in range(n) if p not in late] + sorted(late)
-    rid = {p: i + 1 for i, p in enumerate(order)}
+    rid = [0] * n
+    for i, p in enumerate([p for p in range(n) if p not in late] + sorted(late)):
+        rid[p] = i + 1
     props: dict[str, list[Value]] = {}
     for name, level, pattern in shape.properties:
         level_bounds = bounds[level] if level < len(bounds) else list(range(n + 1))
@@ -380,15 +394,17 @@ def _expand(shape: _Shape) -> ResourceTable:
         for i, (a, b) in enumerate(pairwise(level_bounds)):
             column_values.extend([pattern[i % len(pattern)]] * (b - a))
     labels = [name for name in shape.names if name != "network_address"]
-    rows = []
-    for p in range(n):
-        values: dict[str, Value] = {name: columns[name][p] for name in labels}
-        values.update({name: column_values[p] for name, column_values in props.items()})
-        rows.append(ResourceRow(rid[p], str(node_names[p]), "default", state[p], values))
+    keys = (*labels, *props)
+    cells = zip(*(columns[name] for name in labels), *props.values(), strict=True)
+    values = [dict(zip(keys, row, strict=True)) for row in cells] if keys else [{}] * n
+    rows = [
+        ResourceRow(r, str(node), "default", st, v)
+        for r, node, st, v in zip(rid, node_names, state, values, strict=True)
+    ]
     for k in range(shape.others):
-        values = {name: _OTHER_VALUES[name] for name in labels}
-        values.update({name: column_values[0] for name, column_values in props.items()})
-        rows.append(ResourceRow(n + k + 1, "licence-server", OTHER_TYPE, "Alive", values))
+        other = {name: _OTHER_VALUES[name] for name in labels}
+        other.update({name: column_values[0] for name, column_values in props.items()})
+        rows.append(ResourceRow(n + k + 1, "licence-server", OTHER_TYPE, "Alive", other))
     comparable = (*props, "type") if shape.others else tuple(props)
     return ResourceTable(tuple(rows), shape.labels, shape.order, comparable)
 

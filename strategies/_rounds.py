@@ -35,7 +35,8 @@ def round_scenarios(
 ) -> st.SearchStrategy[RoundScenario]:
     """One meta-scheduling round: platform, queues, running jobs, 0..``max_jobs`` waiting jobs.
 
-    The platform comes from :func:`platforms` (1..``max_resources`` resources). One to
+    The platform comes from :func:`platforms` (1..``max_resources`` resources, nodes
+    Alive or Absent). One to
     four queues have priorities 0..3, often shared, and are mostly ``Active``. ``now`` is
     a whole minute from 86400 on. Up to three jobs are running at ``now`` on disjoint
     resources, started up to an hour before and ending after ``now``, in queues other
@@ -53,7 +54,8 @@ def round_scenarios(
     check_int("max_jobs", max_jobs, 0, MAX_JOBS)
     check_bool("plugin_jobs", plugin_jobs)
     return _round_scenarios(
-        platforms(max_resources=max_resources, site=site),
+        # No node down: OAR3 would hand jobs a wrong resource (see platforms()).
+        platforms(max_resources=max_resources, site=site, down=False),
         max_jobs=max_jobs,
         plugin_jobs=plugin_jobs,
     )

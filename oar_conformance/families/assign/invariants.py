@@ -39,7 +39,7 @@ from oar_conformance.invariant import InvariantSet, Severity
 from oar_conformance.model import ids_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import ASSIGN_GROUP
-from oar_conformance.tally import Case, CostTally, VacuityTally, call_budget
+from oar_conformance.tally import COST_SLUG, COST_TITLE, Case, costs, vacuity
 from oar_conformance.violations import Breach
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
         Placement,
     )
     from oar_conformance.families.assign.scenario import AssignScenario
-    from oar_conformance.options import CheckOptions
 
 __all__ = ["INVARIANTS"]
 
@@ -414,11 +413,7 @@ def _vacuity_case(scenario: AssignScenario, outcome: AssignOutcome) -> Case | No
     return ("; ".join(shapes), servable, outcome.allocated, size, "OAR3's default assign")
 
 
-def _vacuity(options: CheckOptions) -> VacuityTally[AssignScenario, AssignOutcome]:
-    return VacuityTally(_vacuity_case)
-
-
-@INVARIANTS.register(
+INVARIANTS.register_tally(
     "A9",
     slug="not-vacuous",
     title="schedules a job on at least 10% of the examples OAR3's default schedules one",
@@ -428,10 +423,8 @@ def _vacuity(options: CheckOptions) -> VacuityTally[AssignScenario, AssignOutcom
         "jobs says so in the skip table, with its reason."
     ),
     needs=("reference",),
-    tally=_vacuity,
+    tally=vacuity(_vacuity_case),
 )
-def a9_not_vacuous(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
-    return iter(())
 
 
 def _timed(scenario: AssignScenario, outcome: AssignOutcome) -> tuple[int, float] | None:
@@ -441,20 +434,14 @@ def _timed(scenario: AssignScenario, outcome: AssignOutcome) -> tuple[int, float
     return (len(scenario.platform.resources), outcome.seconds / calls)
 
 
-def _cost(options: CheckOptions) -> CostTally[AssignScenario, AssignOutcome]:
-    return CostTally(_timed, *call_budget(options))
-
-
-@INVARIANTS.register(
+INVARIANTS.register_tally(
     "A10",
-    slug="cost-at-site-size",
-    title="a call at the site's largest size stays within the per-call budget",
+    slug=COST_SLUG,
+    title=COST_TITLE,
     severity=Severity.ADVISORY,
     rationale=(
         "OAR3 calls assign for every job of a round; a plugin fine on 64 resources and "
         "quadratic in the platform stalls the scheduler at the site's size."
     ),
-    tally=_cost,
+    tally=costs(_timed),
 )
-def a10_cost_at_site_size(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
-    return iter(())

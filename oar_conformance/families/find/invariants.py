@@ -23,11 +23,11 @@ from oar_conformance.invariant import InvariantSet, Severity
 from oar_conformance.model import ids_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import FIND_GROUP
-from oar_conformance.tally import Case, CostTally, VacuityTally, call_budget
+from oar_conformance.tally import COST_SLUG, COST_TITLE, Case, costs, vacuity
 from oar_conformance.violations import Breach
 
 if TYPE_CHECKING:
-    from oar_conformance.options import CheckOptions
+    pass
 
 __all__ = ["INVARIANTS"]
 
@@ -283,11 +283,7 @@ def _vacuity_case(scenario: FindScenario, outcome: FindOutcome) -> Case | None:
     return (shape, _servable(scenario, outcome), bool(outcome.result), size, reference)
 
 
-def _vacuity(options: CheckOptions) -> VacuityTally[FindScenario, FindOutcome]:
-    return VacuityTally(_vacuity_case)
-
-
-@INVARIANTS.register(
+INVARIANTS.register_tally(
     "F9",
     slug="not-vacuous",
     title="allocates on at least 10% of the examples OAR3's default serves",
@@ -297,10 +293,8 @@ def _vacuity(options: CheckOptions) -> VacuityTally[FindScenario, FindOutcome]:
         "most requests says so in the skip table, with its reason."
     ),
     needs=("reference?",),
-    tally=_vacuity,
+    tally=vacuity(_vacuity_case),
 )
-def f9_not_vacuous(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
-    return iter(())
 
 
 def _timed(scenario: FindScenario, outcome: FindOutcome) -> tuple[int, float] | None:
@@ -309,20 +303,14 @@ def _timed(scenario: FindScenario, outcome: FindOutcome) -> tuple[int, float] | 
     return (len(scenario.platform.resources), outcome.seconds)
 
 
-def _cost(options: CheckOptions) -> CostTally[FindScenario, FindOutcome]:
-    return CostTally(_timed, *call_budget(options))
-
-
-@INVARIANTS.register(
+INVARIANTS.register_tally(
     "F10",
-    slug="cost-at-site-size",
-    title="a call at the site's largest size stays within the per-call budget",
+    slug=COST_SLUG,
+    title=COST_TITLE,
     severity=Severity.ADVISORY,
     rationale=(
         "OAR3 calls find for every job and moldable of a round; a plugin fine on 64 "
         "resources and quadratic in the platform stalls the scheduler at the site's size."
     ),
-    tally=_cost,
+    tally=costs(_timed),
 )
-def f10_cost_at_site_size(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
-    return iter(())
