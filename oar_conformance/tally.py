@@ -97,6 +97,8 @@ class VacuityTally(Generic[ScenarioT, OutcomeT]):
     missed: Counter[str] = field(default_factory=Counter)
     served: set[str] = field(default_factory=set)
     example: tuple[int, Any, Any] | None = None
+    verb: str = "allocated"
+    """What the plugin did on an example that counts (``scheduled a job`` for assign)."""
 
     def add(self, scenario: ScenarioT, outcome: OutcomeT) -> None:
         case = self.read(scenario, outcome)
@@ -128,10 +130,10 @@ class VacuityTally(Generic[ScenarioT, OutcomeT]):
         share = 100 * self.allocated / self.servable
         listed = "; ".join(never[:8]) + ("; ..." if len(never) > 8 else "")
         breach = Breach(
-            f"allocated on {self.allocated} of the {self.servable} examples where "
-            f"{self.reference} allocates ({share:.0f}%): the safety checks passed on "
+            f"{self.verb} on {self.allocated} of the {self.servable} examples where "
+            f"{self.reference} does ({share:.0f}%): the safety checks passed on "
             f"almost nothing. Request shapes never served: {listed or '-'}",
-            received=f"{self.allocated}/{self.servable} allocated ({share:.0f}%)",
+            received=f"{self.allocated}/{self.servable} {self.verb} ({share:.0f}%)",
             expected=f"at least {100 * VACUITY_SHARE:.0f}% (declare a refusing policy in "
             "[tool.oar-conformance] skip, with its reason)",
             kind="vacuous",
@@ -152,10 +154,10 @@ def costs(
 
 
 def vacuity(
-    read: Callable[[ScenarioT, OutcomeT], Case | None],
+    read: Callable[[ScenarioT, OutcomeT], Case | None], *, verb: str = "allocated"
 ) -> Callable[[CheckOptions], VacuityTally[ScenarioT, OutcomeT]]:
     """The tally factory of a vacuity invariant (F9, A9) reading cases with ``read``."""
-    return lambda options: VacuityTally(read)
+    return lambda options: VacuityTally(read, verb=verb)
 
 
 def call_budget(options: CheckOptions) -> tuple[int, float]:

@@ -24,7 +24,7 @@ def test_vacuous_below_ten_percent_lists_the_shapes_never_served() -> None:
     verdict = vacuity(cases).verdict()
     assert verdict is not None
     assert verdict.breach.kind == "vacuous"
-    assert "allocated on 1 of the 21 examples where OAR3's default find allocates" in (
+    assert "allocated on 1 of the 21 examples where OAR3's default find does" in (
         verdict.breach.message
     )
     assert "never served: /resource_id=N; /nodes=N" in verdict.breach.message
