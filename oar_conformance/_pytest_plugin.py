@@ -190,6 +190,7 @@ def _site(config: pytest.Config, file_settings: Any) -> Any:
 
 
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
+    from oar_conformance import _interrupt  # noqa: PLC0415
     from oar_conformance.catalogue import by_group, family_of, get  # noqa: PLC0415
     from oar_conformance.config import shown_db  # noqa: PLC0415
     from oar_conformance.driver import CheckOptions  # noqa: PLC0415
@@ -198,6 +199,7 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     from oar_conformance.profiles import get_profile  # noqa: PLC0415
     from oar_conformance.stats import RunStats  # noqa: PLC0415
 
+    _interrupt.reset()  # a new run: an earlier Ctrl-C of this process is done with
     for invariant_id in config.getoption(OPT_INVARIANT):
         get(invariant_id)
     specs: list[PluginSpec] = []

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.database import ExampleDatabase
 from hypothesis.strategies import SearchStrategy
 
-from oar_conformance import oar3
+from oar_conformance import _interrupt, oar3
 from oar_conformance.catalogue import by_group, family_of, get
 from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
 from oar_conformance.families import Family, Runner
@@ -189,6 +189,7 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
         return not reports_errors and stats.timeouts >= HANG_LIMIT
 
     def check(scenario: Any) -> None:
+        _interrupt.check()
         if hangs():
             return
         outcome = driver.run(scenario, needs)
@@ -221,7 +222,8 @@ def run_check(spec: PluginSpec, invariant: Invariant[Any, Any], options: CheckOp
     if hangs():
         raise CheckSkipped(_hang_message(spec, stats.timeouts))
     try:
-        test()
+        with _interrupt.catching_ctrl_c():
+            test()
     except _Unshrunk as stop:
         raise ConformanceFailure(stop.violation) from None
     if hangs():

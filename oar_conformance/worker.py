@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from oar_conformance import _guard
+from oar_conformance import _guard, _interrupt
 from oar_conformance.model import Platform
 from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
@@ -373,7 +373,7 @@ class IsolatedRunner:
         in_call = False
         while True:
             limit = self.options.timeout + _GRACE if in_call else OUTSIDE_CALL_LIMIT
-            if not worker.conn.poll(limit):
+            if not _poll(worker.conn, limit):
                 what = (
                     f"no answer within {self.options.timeout:g} s (per-call limit): the "
                     "plugin's process was killed"
@@ -520,3 +520,19 @@ def _lean(scenario: Any) -> Any:
     if not isinstance(platform, Platform) or platform.table is None:
         return scenario
     return replace(scenario, platform=replace(platform, table=None, resource_ids={}))
+
+
+_SLICE = 0.25
+"""Seconds between two looks at a lost Ctrl-C while a worker computes."""
+
+
+def _poll(conn: Connection, seconds: float) -> bool:
+    """``conn.poll(seconds)``, in slices: a Ctrl-C whose exception was lost still stops it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        _interrupt.check()
+        left = deadline - time.monotonic()
+        if conn.poll(max(0.0, min(left, _SLICE))):
+            return True
+        if left <= _SLICE:
+            return False
