@@ -320,7 +320,8 @@ def _atom(draw: st.DrawFn, platform: Platform, names: tuple[str, ...]) -> tuple[
     values = platform.property_values[name]
     if not all(value.isdigit() for value in values):
         value = draw(one_of_values(values))
-        return f"{name}='{value}'", platform.with_property(name, value)
+        quoted = value.replace("'", "''")  # SQL's escape, as oarsub users write it
+        return f"{name}='{quoted}'", platform.with_property(name, value)
     op = draw(_OPERATORS)
     threshold = draw(one_of_values(tuple(sorted(int(v) for v in values))))
     compare = _COMPARISONS[op]

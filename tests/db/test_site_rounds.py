@@ -18,7 +18,7 @@ from oar_conformance.driver import CheckOptions, run_check
 from oar_conformance.families.rounds.oar_round import round_config
 from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.plugins import FIND_GROUP, METASCHED_GROUP, PluginSpec
-from oar_conformance.site import read_site
+from oar_conformance.site import parse_site, read_site
 
 pytestmark = needs_oar3
 
@@ -49,3 +49,22 @@ def test_round_configuration_follows_the_sites_table() -> None:
 
     configured()
     assert set(seen) == {"resource_id,network_address,cpu,core"}
+
+
+def test_property_values_with_quotes_reach_oar3_escaped() -> None:
+    """``{team='o''neil'}``: the expression OAR3 runs selects what the kit expects."""
+    site = parse_site(
+        {"properties": {"team": ["o'neil", "plain"]}, "fanout": {"resource_id": [1, 3]}},
+        "quotes",
+    )
+    seen: list[str] = []
+
+    @settings(max_examples=200, database=None, deadline=None)
+    @given(ost.round_scenarios(max_resources=16, site=site))
+    def drawn(scenario: RoundScenario) -> None:
+        seen.extend(g.expression for j in scenario.jobs for m in j.moldables for g in m.groups)
+
+    drawn()
+    assert "team='o''neil'" in seen
+    quoted = CheckOptions(profile=FAST, seed=SEED, example_database=None, site=site)
+    run_check(PluginSpec(FIND_GROUP, "sample_first_fit"), get("R1"), quoted)
