@@ -112,6 +112,7 @@ def isolated_driver(
         tuple(options.kwargs.items()),
         options.db,
         options.memory_limit,
+        id(options.site),  # a round worker's databases have its site's columns
     )
     runner = _WORKERS.get(key)
     if runner is None:

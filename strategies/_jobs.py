@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from oar_conformance.errors import UsageError
 from oar_conformance.model import Job, Moldable, Platform, Queue
 
+from ._platforms import index, ints, one_of_values
 from ._requests import requests, simplest_group
 from ._shrink import plain
 from ._validate import check_int, check_order, check_platform
@@ -57,9 +59,22 @@ def moldables(
 def _moldables(
     platform: Platform, *, max_alternatives: int, max_walltime: int
 ) -> st.SearchStrategy[tuple[Moldable, ...]]:
+    key = (max_alternatives, max_walltime)
+    for cached_platform, cached_key, strategy in _RECENT:
+        if cached_platform is platform and cached_key == key:
+            return strategy
     alternative = _moldable(platform, max_walltime=max_walltime)
     drawn = st.lists(alternative, min_size=1, max_size=max_alternatives)
-    return drawn.map(lambda ms: tuple(replace(m, id=i) for i, m in enumerate(ms, start=1)))
+    strategy = drawn.map(lambda ms: tuple(replace(m, id=i) for i, m in enumerate(ms, start=1)))
+    _RECENT.appendleft((platform, key, strategy))
+    return strategy
+
+
+_RECENT: deque[tuple[Platform, tuple[int, int], st.SearchStrategy[tuple[Moldable, ...]]]] = deque(
+    maxlen=4
+)
+"""The last few :func:`_moldables` strategies, with their platform (held, so its ``id``
+stays unique): every job of a round draws its alternatives on the same platform."""
 
 
 @st.composite
@@ -67,7 +82,7 @@ def _moldable(draw: st.DrawFn, platform: Platform, *, max_walltime: int) -> Mold
     """One alternative, numbered 0 until the list it belongs to is numbered."""
     if plain(draw):
         return _plain_moldable(platform)
-    walltime = 60 * draw(st.integers(1, max_walltime // 60))
+    walltime = 60 * draw(ints(1, max_walltime // 60))
     return Moldable(0, walltime, draw(requests(platform, max_groups=2)))
 
 
@@ -120,23 +135,27 @@ def _drafts(draw: st.DrawFn, platform: Platform, queues: tuple[str, ...]) -> _Dr
         job = Job(0, (_plain_moldable(platform),), queue=queues[0], types=_types(queues[0]))
         return _Draft(1, job, ())
     alternatives = draw(_moldables(platform, max_alternatives=2, max_walltime=_JOB_WALLTIME))
-    step = draw(st.integers(1, _MAX_ID_STEP))
-    queue = draw(st.sampled_from(queues))
-    types = _types(queue) or dict(draw(st.sampled_from(TYPES)))
+    step = draw(ints(1, _MAX_ID_STEP))
+    queue = draw(one_of_values(queues))
+    types = _types(queue) or dict(TYPES[index(draw, len(TYPES))])
     back: list[int] = []
-    if draw(st.integers(0, 4)) == 4:
-        distance = st.integers(1, _MAX_DEPENDENCY_DISTANCE)
-        back = draw(st.lists(distance, min_size=1, max_size=_MAX_DEPENDENCIES, unique=True))
+    if draw(ints(0, 4)) == 4:
+        back = draw(_DEPENDENCIES)
     job = Job(
         id=0,
         moldables=alternatives,
         queue=queue,
-        user=draw(st.sampled_from(USERS)),
-        project=draw(st.sampled_from(PROJECTS)),
-        submission_time=draw(st.integers(0, _MAX_SUBMISSION)),
+        user=draw(one_of_values(USERS)),
+        project=draw(one_of_values(PROJECTS)),
+        submission_time=draw(ints(0, _MAX_SUBMISSION)),
         types=types,
     )
     return _Draft(step, job, tuple(back))
+
+
+_DEPENDENCIES = st.lists(
+    ints(1, _MAX_DEPENDENCY_DISTANCE), min_size=1, max_size=_MAX_DEPENDENCIES, unique=True
+)
 
 
 def _types(queue: str) -> dict[str, str]:
@@ -148,13 +167,13 @@ def _number(drafts: list[_Draft]) -> tuple[Job, ...]:
     """Give jobs increasing ids, moldables ids unique across jobs, and dependencies."""
     numbered: list[Job] = []
     job_id = moldable_id = 0
-    for index, draft in enumerate(drafts):
+    for position, draft in enumerate(drafts):
         job_id += draft.step
         alternatives = tuple(
             replace(m, id=moldable_id + i) for i, m in enumerate(draft.job.moldables, start=1)
         )
         moldable_id += len(alternatives)
-        dependencies = sorted({numbered[index - k].id for k in draft.back if k <= index})
+        dependencies = sorted({numbered[position - k].id for k in draft.back if k <= position})
         numbered.append(
             replace(draft.job, id=job_id, moldables=alternatives, dependencies=tuple(dependencies))
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 from hypothesis import strategies as st
 
@@ -61,6 +62,7 @@ def round_scenarios(
     )
 
 
+@cache
 def _queues() -> st.SearchStrategy[tuple[Queue, ...]]:
     queue = st.tuples(
         st.sampled_from(ROUND_QUEUE_NAMES),

@@ -55,12 +55,45 @@ _DECLARED: dict[str, Any] = {}
 def declare_columns(columns: dict[str, type]) -> None:
     """Add a site's ``resources`` columns (name -> ``int`` or ``str``) to every kit database.
 
-    Call it before the process creates its first database: OAR3 maps ``Resource`` once
-    per process, so a database created earlier would lack them (``_map_models`` says so).
+    Databases created later get them with the schema; the ones this process already has
+    get them now, and OAR3's mapped ``Resource`` model gains the attributes (OAR3 reads a
+    hierarchy label as an attribute of each resource).
     """
-    for name, kind in columns.items():
-        if name not in LEVEL_COLUMNS and name not in PROPERTY_COLUMNS:
-            _DECLARED[name] = Integer() if kind is int else String(255)
+    new = {
+        name: Integer() if kind is int else String(255)
+        for name, kind in columns.items()
+        if name not in _wanted()
+    }
+    if not new:
+        return
+    _DECLARED.update(new)
+    for database in _OPEN.values():
+        _add_columns(database.engine, new)
+    if _OPEN:
+        _map_columns(new)
+
+
+def _add_columns(engine: Any, columns: dict[str, Any]) -> None:
+    """``ALTER TABLE resources ADD COLUMN`` for each of ``columns`` the table lacks."""
+    existing = {c["name"] for c in inspect(engine).get_columns("resources")}
+    with engine.begin() as conn:
+        for name, type_ in columns.items():
+            if name not in existing:
+                kind = type_.compile(dialect=engine.dialect)
+                conn.execute(text(f"ALTER TABLE resources ADD COLUMN {name} {kind}"))
+
+
+def _map_columns(columns: dict[str, Any]) -> None:
+    """Give OAR3's already mapped ``Resource`` model the attributes of ``columns``."""
+    from sqlalchemy import Column  # noqa: PLC0415
+
+    resource = __import__("oar.lib.models", fromlist=["Resource"]).Resource
+    table = resource.__table__
+    for name, type_ in columns.items():
+        if name not in table.c:
+            column = Column(name, type_)
+            table.append_column(column)
+            resource.__mapper__.add_property(name, column)
 
 
 def _wanted() -> dict[str, Any]:
@@ -94,13 +127,7 @@ def create_schema(engine: Any) -> None:
     metadata = _pristine_metadata()
     refuse_oar_tables(engine)
     metadata.create_all(bind=engine)
-    existing = {c["name"] for c in inspect(engine).get_columns("resources")}
-    wanted = _wanted()
-    with engine.begin() as conn:
-        for name, type_ in wanted.items():
-            if name not in existing:
-                kind = type_.compile(dialect=engine.dialect)
-                conn.execute(text(f"ALTER TABLE resources ADD COLUMN {name} {kind}"))
+    _add_columns(engine, _wanted())
     _map_models(engine)
 
 
