@@ -8,7 +8,7 @@ lists of ``ProcSet`` blocks, ``hy_res_rqts``) live here too so there is one sour
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,10 @@ class _ShortRepr:
 __all__ = [
     "ALL",
     "BEST",
+    "DEFAULT_LABELS",
+    "DEFAULT_ORDER",
     "HALF_BEST",
+    "OWN_COLUMNS",
     "SPECIAL_COUNTS",
     "Group",
     "Job",
@@ -172,6 +175,13 @@ class Level(_ShortRepr):
 
 Value = str | int
 
+OWN_COLUMNS = ("resource_id", "network_address", "type", "state")
+"""``resources`` columns a :class:`ResourceRow` holds as fields (the others in ``values``)."""
+DEFAULT_LABELS = ("resource_id", "network_address")
+"""OAR3's default ``HIERARCHY_LABELS``."""
+DEFAULT_ORDER = "resource_id ASC"
+"""OAR3's default ``SCHEDULER_RESOURCE_ORDER``."""
+
 
 @dataclass(frozen=True)
 class ResourceRow:
@@ -191,7 +201,7 @@ class ResourceRow:
         """The value of column ``name``, as an ``ORDER BY`` or a label reads it."""
         if name in ("resource_id", "id"):
             return self.resource_id
-        if name in ("network_address", "type", "state"):
+        if name in OWN_COLUMNS:
             value: Value = getattr(self, name)
             return value
         return self.values[name]
@@ -208,8 +218,8 @@ class ResourceTable(_ShortRepr):
     """
 
     rows: tuple[ResourceRow, ...]
-    labels: tuple[str, ...] = ("resource_id", "network_address")
-    order: str = "resource_id ASC"
+    labels: tuple[str, ...] = DEFAULT_LABELS
+    order: str = DEFAULT_ORDER
     properties: tuple[str, ...] = ()
     request_levels: tuple[str, ...] = ()
 
@@ -217,7 +227,7 @@ class ResourceTable(_ShortRepr):
     def columns(self) -> tuple[str, ...]:
         """Every column the rows use, OAR3's own first."""
         extra = sorted({k for row in self.rows for k in row.values})
-        return ("resource_id", "network_address", "type", "state", *extra)
+        return (*OWN_COLUMNS, *extra)
 
     def __repr__(self) -> str:
         return (
@@ -359,17 +369,16 @@ class Group(_ShortRepr):
         to ``OARSUB_NODES_RESOURCES``, ``network_address`` by default).
         """
         prefix = f"{{{self.expression}}}" if self.expression else ""
-        return prefix + "".join(
-            f"/{OARSUB_NAMES.get(name, name)}={count_text(n)}" for name, n in self.levels
-        )
+        return prefix + self._spelled(count_text)
 
     def shape(self) -> str:
         """This group with counts as ``N`` and any expression as ``{...}``: its kind."""
         prefix = "{...}" if self.expression else ""
-        return prefix + "".join(
-            f"/{OARSUB_NAMES.get(name, name)}={SPECIAL_COUNTS.get(n, 'N')}"
-            for name, n in self.levels
-        )
+        return prefix + self._spelled(lambda n: SPECIAL_COUNTS.get(n, "N"))
+
+    def _spelled(self, count: Callable[[int], str]) -> str:
+        """The levels as ``oarsub -l`` spells them, each count written by ``count``."""
+        return "".join(f"/{OARSUB_NAMES.get(name, name)}={count(n)}" for name, n in self.levels)
 
     def hy_res_rqt(self) -> tuple[list[tuple[str, int]], ProcSet]:
         """This group in OAR3's ``hy_res_rqts`` shape."""

@@ -16,7 +16,15 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from oar_conformance.errors import UsageError
-from oar_conformance.model import Level, Platform, ResourceRow, ResourceTable
+from oar_conformance.model import (
+    DEFAULT_LABELS,
+    DEFAULT_ORDER,
+    OWN_COLUMNS,
+    Level,
+    Platform,
+    ResourceRow,
+    ResourceTable,
+)
 
 if TYPE_CHECKING:
     from oar_conformance.model import Value
@@ -37,10 +45,6 @@ __all__ = [
     "top_down",
 ]
 
-DEFAULT_LABELS = ("resource_id", "network_address")
-"""OAR3's default ``HIERARCHY_LABELS``."""
-DEFAULT_ORDER = "resource_id ASC"
-"""OAR3's default ``SCHEDULER_RESOURCE_ORDER``."""
 STATES = ("Alive", "Absent", "Suspected", "Dead")
 """The states of a resource row."""
 USABLE_STATES = frozenset({"Alive", "Absent"})
@@ -156,8 +160,8 @@ def _blocks(
     """Label ``label``'s blocks: the usable rows sharing one value, in order of appearance."""
     if label in ("resource_id", "id"):  # one value per row
         return tuple(frozenset((roid,)) for roid in roids)
-    if label in ("network_address", "type", "state"):
-        values: list[Value] = [getattr(row, label) for _, row in usable]
+    if label in OWN_COLUMNS:
+        values: list[Value] = [row.column(label) for _, row in usable]
     else:
         lacking = next((row for _, row in usable if label not in row.values), None)
         if lacking is not None:
@@ -202,7 +206,7 @@ def block_value(name: str, index: int) -> Value:
 def table_rows(table: ResourceTable) -> list[dict[str, Value | None]]:
     """The rows as ``resources`` column -> value (``None`` where a row has none), ready
     for one ``INSERT`` of them all."""
-    extra = table.columns[4:]
+    extra = table.columns[len(OWN_COLUMNS) :]
     return [
         {
             "resource_id": row.resource_id,

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from oar_conformance.errors import UsageError
-from oar_conformance.model import ResourceRow, ResourceTable
+from oar_conformance.model import OWN_COLUMNS, ResourceRow, ResourceTable
 from oar_conformance.resources import (
     DEFAULT_LABELS,
     DEFAULT_ORDER,
@@ -74,7 +74,6 @@ KEYS = {
 }
 MAX_SITE_RESOURCES = 100_000
 """Largest platform a site may describe (OAR3's own ``MAX_NB_RESOURCES``)."""
-_OWN_COLUMNS = ("resource_id", "network_address", "type", "state")
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class Site:
             if (name in numeric or (found and all(isinstance(v, int) for v in found)))
             else str
             for name, found in values.items()
-            if name not in _OWN_COLUMNS
+            if name not in OWN_COLUMNS
         }
 
     def describe(self) -> str:
@@ -236,7 +235,7 @@ def _properties(where: str, value: Any) -> dict[str, tuple[str | int, ...]]:
             and values
             and all(isinstance(v, str | int) and not isinstance(v, bool) for v in values)
         )
-        if not ok or name in _OWN_COLUMNS[:2]:
+        if not ok or name in OWN_COLUMNS[:2]:
             raise _fail(where, f"properties.{name}", values, "write a non-empty list of values")
         out[str(name)] = tuple(values)
     return out
@@ -305,11 +304,11 @@ def _rows(where: str, rows: Any, labels: Sequence[str], order: str) -> ResourceT
         for key, v in row.items():
             if not isinstance(v, str | int) or isinstance(v, bool):
                 raise _fail(where, f"resource {rid} {key}", v, "give a string or an integer")
-        values = {k: v for k, v in row.items() if k not in _OWN_COLUMNS}
+        values = {k: v for k, v in row.items() if k not in OWN_COLUMNS}
         columns.update(values)
         out.append(ResourceRow(rid, str(node), str(row.get("type", "default")), state, values))
     for label in labels:
-        if label in _OWN_COLUMNS:
+        if label in OWN_COLUMNS:
             continue
         lacking = [r.resource_id for r in out if label not in r.values]
         if lacking:

@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote
 
 from oar_conformance.config import shown_db
 from oar_conformance.errors import UsageError
+from oar_conformance.model import OWN_COLUMNS
 from oar_conformance.resources import (
     DEFAULT_LABELS,
     DEFAULT_ORDER,
@@ -57,7 +58,6 @@ BOOKKEEPING_COLUMNS = frozenset(
     }
 )
 """OAR3's own columns of ``resources``: neither labels nor properties of a site."""
-_OWN = ("resource_id", "network_address", "type", "state")
 _GUESS = [1, 4]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -249,11 +249,11 @@ def _site_table(
     if not rows:
         msg = f"{where}: its resources table is empty; there is no platform to describe"
         raise UsageError(msg)
-    label_columns = [n for n in labels if n not in _OWN]
+    label_columns = [n for n in labels if n not in OWN_COLUMNS]
     properties = [
         n
         for n in names
-        if n not in _OWN
+        if n not in OWN_COLUMNS
         and n not in labels
         and n not in BOOKKEEPING_COLUMNS
         and any(row[n] is not None for row in rows)
@@ -262,7 +262,7 @@ def _site_table(
     for row in rows:
         kept = {
             n: _plain(row[n])
-            for n in (*_OWN, *label_columns, *properties)
+            for n in (*OWN_COLUMNS, *label_columns, *properties)
             if n in row and row[n] is not None
         }
         out.append(kept)
