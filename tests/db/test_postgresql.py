@@ -269,10 +269,10 @@ _KIT = """
 """
 
 
-def _start_kit(tmpdir: Path) -> tuple[subprocess.Popen[str], Path]:
-    """A kit process in a session of its own with a server in ``tmpdir``; its directory."""
+def _launch(tmpdir: Path, script: str) -> tuple[subprocess.Popen[str], str]:
+    """Kit ``script`` in a session of its own, servers in ``tmpdir``; its first line."""
     kit = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(_KIT)],
+        [sys.executable, "-c", textwrap.dedent(script)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -286,6 +286,12 @@ def _start_kit(tmpdir: Path) -> tuple[subprocess.Popen[str], Path]:
         os.killpg(kit.pid, signal.SIGKILL)
         _, err = kit.communicate()
         pytest.fail(f"the kit did not start a server: {err[-2000:]}")
+    return kit, line
+
+
+def _start_kit(tmpdir: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A kit process in a session of its own with a server in ``tmpdir``; its directory."""
+    kit, line = _launch(tmpdir, _KIT)
     return kit, Path(line)
 
 
@@ -485,22 +491,12 @@ _FORKING_KIT = """
 
 def test_forked_children_neither_stop_the_server_nor_keep_it(private_tmpdir: Path) -> None:
     """A fork exiting normally leaves the server up; one still running does not hold it."""
-    kit = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(_FORKING_KIT)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(HERE), TMPDIR=str(private_tmpdir)),
-        start_new_session=True,
-    )
-    assert kit.stdout is not None
+    kit, line = _launch(private_tmpdir, _FORKING_KIT)
     root = Path()
     try:
-        ready, _, _ = select.select([kit.stdout], [], [], 120)
-        words = kit.stdout.readline().split() if ready else []
+        words = line.split()
         if len(words) != 2:
-            os.killpg(kit.pid, signal.SIGKILL)
-            pytest.fail(f"the kit did not start a server: {kit.communicate()[1][-2000:]}")
+            pytest.fail(f"the kit printed {line!r}, not its server's directory and a pid")
         root, lingering = Path(words[0]), int(words[1])
         os.kill(kit.pid, signal.SIGKILL)
         _within(20, lambda: _gone(root))
