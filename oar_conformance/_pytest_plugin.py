@@ -3,6 +3,11 @@
 Registered under ``pytest11`` so pytest loads it without importing the kit: every hook
 imports lazily, and nothing happens unless ``--oar-plugin`` (or the ``oar_plugins`` ini
 value, or ``plugins`` in ``[tool.oar-conformance]``) names a plugin.
+
+The first test of a (plugin, run) does the run for every selected invariant it feeds
+(:mod:`oar_conformance.shared_run`); the others read their verdict from it. Under
+pytest-xdist (``-n N``) the tests of one run go to the same worker, so runs, not
+invariants, are spread over the processes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ if TYPE_CHECKING:
     from oar_conformance.catalogue import Invariant
     from oar_conformance.driver import CheckOptions
     from oar_conformance.plugins import PluginSpec
+    from oar_conformance.shared_run import RunResult
     from oar_conformance.stats import RunStats
 
 OPT_PLUGIN = "--oar-plugin"
@@ -33,6 +39,7 @@ OPT_DB = "--oar-db"
 OPT_NO_ISOLATE = "--oar-no-isolate"
 OPT_MEMORY = "--oar-memory-limit"
 OPT_SITE = "--oar-site"
+OPT_ONE_BY_ONE = "--oar-one-by-one"
 
 _STATE = pytest.StashKey["_RunState"]()
 
@@ -100,6 +107,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="site profile (TOML): generate platforms and requests inside the site's own "
         "hierarchy, properties and sizes (see 'oar-conformance site')",
     )
+    group.addoption(
+        OPT_ONE_BY_ONE,
+        action="store_true",
+        default=False,
+        help="give every invariant a Hypothesis run of its own instead of one run per family "
+        "of examples (slower; to compare, or to look at one invariant's search alone)",
+    )
     parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
     parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
     parser.addini("oar_strict", "fail on advisory invariants too", type="bool", default=None)
@@ -136,6 +150,38 @@ class _RunState:
         self.reported: list[Path] = []
         self.skip: dict[str, str] = {}
         self.args_by_plugin: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {}
+        self.one_by_one = False
+        self.runs: dict[tuple[str, str], RunResult] = {}
+        self.databases_started = False
+
+    def result_for(self, item: ConformanceItem) -> RunResult:
+        """The run feeding ``item``'s invariant, done by the first test that needs it."""
+        from oar_conformance.driver import run_invariants  # noqa: PLC0415
+        from oar_conformance.shared_run import run_name  # noqa: PLC0415
+
+        run = item.invariant.id if self.one_by_one else run_name(item.invariant)
+        key = (str(item.spec), run)
+        if key not in self.runs:
+            selected = [
+                other
+                for other in item.session.items
+                if isinstance(other, ConformanceItem) and other.get_closest_marker("skip") is None
+            ]
+            mine = [
+                other
+                for other in selected
+                if other.spec == item.spec and run_name(other.invariant) == run
+            ]
+            if not self.databases_started:
+                self.databases_started = True
+                # an xdist worker is handed its runs one by one: it starts only its own
+                ahead = mine if hasattr(item.config, "workerinput") else selected
+                _start_databases(self.options.db, [i.invariant for i in ahead])
+            invariants = [item.invariant]
+            if not self.one_by_one:
+                invariants = [other.invariant for other in mine]
+            self.runs[key] = run_invariants(item.spec, invariants, item._options)
+        return self.runs[key]
 
 
 def _pick(config: pytest.Config, option: str, ini: str, fallback: Any) -> Any:
@@ -165,6 +211,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = state
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the worker process of every plugin with tests to run, while pytest reports
+    the collection (with OAR3 imported first when the plugin's first run needs it)."""
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.options.isolate or config.option.collectonly:
+        return
+    if not _runs_tests(config):
+        return
+    from oar_conformance import oar3  # noqa: PLC0415
+    from oar_conformance.driver import requires_oar3  # noqa: PLC0415
+    from oar_conformance.shared_run import run_name  # noqa: PLC0415
+    from oar_conformance.worker import prestart  # noqa: PLC0415
+
+    first: dict[PluginSpec, list[Invariant[Any, Any]]] = {}
+    for item in session.items:
+        if isinstance(item, ConformanceItem) and item.get_closest_marker("skip") is None:
+            run = first.setdefault(item.spec, [item.invariant])
+            if run_name(item.invariant) == run_name(run[0]) and item.invariant not in run:
+                run.append(item.invariant)
+    for spec, invariants in first.items():
+        needs = any(requires_oar3(i) for i in invariants) and oar3.status().available
+        prestart(spec, state.options.memory_limit, oar3_first=needs)
+
+
 def _isolation(config: pytest.Config, file_settings: Any) -> tuple[bool, int]:
     """Whether plugins run in worker processes, and the workers' memory limit."""
     from oar_conformance._guard import DEFAULT_MEMORY_LIMIT  # noqa: PLC0415
@@ -191,7 +262,7 @@ def _site(config: pytest.Config, file_settings: Any) -> Any:
 
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
     from oar_conformance import _interrupt  # noqa: PLC0415
-    from oar_conformance.catalogue import by_group, family_of, get  # noqa: PLC0415
+    from oar_conformance.catalogue import get  # noqa: PLC0415
     from oar_conformance.config import shown_db  # noqa: PLC0415
     from oar_conformance.driver import CheckOptions  # noqa: PLC0415
     from oar_conformance.errors import UsageError  # noqa: PLC0415
@@ -245,17 +316,6 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         memory_limit=memory_limit,
         site=_site(config, file_settings),
     )
-    selected = {i.upper() for i in config.getoption(OPT_INVARIANT)}
-    rounds = any(
-        family_of(inv).needs_database
-        for spec in specs
-        for inv in by_group(spec.group)
-        if not selected or inv.id in selected
-    )
-    if db != "sqlite" and rounds and _runs_tests(config):
-        from oar_conformance.db import get_database  # noqa: PLC0415
-
-        get_database(db)  # a server that cannot start is a usage error, before any test
     state = _RunState(specs, options, strict, seed, stats)
     state.skip = {
         key.upper() if "::" not in key else key: r for key, r in file_settings.skip.items()
@@ -265,10 +325,33 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     for key, text in file_settings.plugin_args_by_plugin.items():
         for spec in resolve(key):
             state.args_by_plugin[str(spec)] = parse_plugin_args(text)
+    _outputs(config, state, file_settings)
+    return state
+
+
+def _outputs(config: pytest.Config, state: _RunState, file_settings: Any) -> None:
+    """Where counterexample reports go, and whether invariants run one by one."""
     report = _pick(config, OPT_REPORT, "oar_report", file_settings.report)
     if report:
         state.report = Path(report).resolve()
-    return state
+    state.one_by_one = bool(config.getoption(OPT_ONE_BY_ONE))
+
+
+def _start_databases(db: str, chosen: list[Invariant[Any, Any]]) -> None:
+    """Start the PostgreSQL the rounds of ``chosen`` will use, while the first checks run.
+
+    A server that cannot start is a usage error when ``db`` asked for it (the first round
+    ends the session with it), and skips R2 otherwise.
+    """
+    from oar_conformance.catalogue import family_of  # noqa: PLC0415
+    from oar_conformance.db import start_database  # noqa: PLC0415
+    from oar_conformance.families.rounds.outcome import OTHER_DB  # noqa: PLC0415
+
+    rounds = [inv for inv in chosen if family_of(inv).needs_database]
+    if rounds and db != "sqlite":
+        start_database(db)
+    elif any(OTHER_DB in inv.needs for inv in rounds):
+        start_database("postgresql")
 
 
 def _runs_tests(config: pytest.Config) -> bool:
@@ -339,14 +422,46 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         return
     state.advisories.extend(output.get("oar_advisories", []))
     state.reported.extend(Path(path) for path in output.get("oar_reported", []))
+    from oar_conformance.stats import PluginStats  # noqa: PLC0415
+
     for key, counts in output.get("oar_stats", {}).items():
-        merged = state.stats.for_plugin(key)
-        for name, value in counts.items():
-            if name == "seconds":
-                for bucket, times in value.items():
-                    merged.seconds[bucket].extend(times)
-            else:
-                setattr(merged, name, getattr(merged, name) + value)
+        seconds = counts.pop("seconds", {})
+        samples = [tuple(s) for s in counts.pop("samples", [])]
+        other = PluginStats(**counts, samples=samples)
+        for bucket, times in seconds.items():
+            other.seconds[bucket].extend(times)
+        state.stats.for_plugin(key).merge(other)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``-n N`` (xdist's ``load``): keep each (plugin, run)'s tests on one worker."""
+    if config.stash.get(_STATE, None) is None or config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # noqa: PLC0415
+
+    class RunScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """xdist's scope scheduling, a kit test's scope being its (plugin, run)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _run_scope(nodeid) or str(super()._split_scope(nodeid))
+
+    return RunScheduling(config, log)
+
+
+def _run_scope(nodeid: str) -> str | None:
+    """``PLUGIN::RUN`` for a kit test's node id, ``None`` for any other test."""
+    from oar_conformance.catalogue import get  # noqa: PLC0415
+    from oar_conformance.errors import UsageError  # noqa: PLC0415
+    from oar_conformance.shared_run import run_name  # noqa: PLC0415
+
+    plugin, sep, rest = nodeid.partition("::")
+    if not sep or not plugin.startswith("oar."):
+        return None
+    try:
+        return f"{plugin}::{run_name(get(rest.split('-', 1)[0]))}"
+    except UsageError:
+        return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -404,13 +519,16 @@ class ConformanceItem(pytest.Item):
     def runtest(self) -> None:
         from oar_conformance import oar3  # noqa: PLC0415
         from oar_conformance.catalogue import Severity  # noqa: PLC0415
-        from oar_conformance.driver import requires_oar3, run_check  # noqa: PLC0415
+        from oar_conformance.db import DatabaseUnavailable  # noqa: PLC0415
+        from oar_conformance.driver import requires_oar3  # noqa: PLC0415
         from oar_conformance.errors import CheckSkipped, ConformanceFailure  # noqa: PLC0415
 
         if requires_oar3(self.invariant) and not oar3.status().available:
             pytest.skip(oar3.status().skip_line)
         try:
-            run_check(self.spec, self.invariant, self._options)
+            self._state.result_for(self).raise_for(self.invariant.id)
+        except DatabaseUnavailable as exc:  # the PostgreSQL asked for could not start
+            pytest.exit(f"oar-conformance: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
         except CheckSkipped as exc:
             pytest.skip(str(exc))
         except ConformanceFailure as exc:

@@ -12,6 +12,8 @@ import, in which case the plugin's own import error and traceback are printed.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import signal
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from oar_conformance.errors import UsageError
 __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
+_NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EXIT_INTERRUPTED = 130
 """Ctrl-C: the run stopped, its workers and databases removed (128 + SIGINT, as shells do)."""
 
@@ -94,6 +97,19 @@ def _parser() -> argparse.ArgumentParser:
         help="site profile (TOML, see 'oar-conformance site'): platforms and requests stay "
         "inside the site (default: [tool.oar-conformance.site], else OAR3-built platforms)",
     )
+    check.add_argument(
+        "-n",
+        dest="processes",
+        metavar="N",
+        help="spread the plugins' runs over N processes, or 'auto' for one per core "
+        "(pytest-xdist); results and seeds are the same as in one process",
+    )
+    check.add_argument(
+        "--one-by-one",
+        action="store_true",
+        help="one Hypothesis run per invariant instead of one per family of examples "
+        "(slower; to compare, or to look at one invariant's search alone)",
+    )
     check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     invariants = sub.add_parser("invariants", help="list the invariant catalogue")
     invariants.add_argument(
@@ -162,7 +178,6 @@ def _invariants(markdown: bool) -> int:
 
 
 def _check(options: argparse.Namespace) -> int:
-    from oar_conformance import oar3  # noqa: PLC0415
     from oar_conformance.config import read_pyproject  # noqa: PLC0415
     from oar_conformance.plugins import load, resolve  # noqa: PLC0415
 
@@ -178,7 +193,6 @@ def _check(options: argparse.Namespace) -> int:
             "plugins in [tool.oar-conformance]"
         )
         raise UsageError(msg)
-    oar3.status()  # import OAR3, if present, under isolation before a plugin imports it
     for name in names:
         for spec in resolve(name):
             load(spec)
@@ -210,7 +224,25 @@ def _check(options: argparse.Namespace) -> int:
         args.append(f"--oar-report={Path(report).resolve()}")
     if options.keyword:
         args += ["-k", options.keyword]
+    if options.one_by_one:
+        args.append("--oar-one-by-one")
+    args += _processes(options.processes)
     return _run_pytest(args, verbose=options.verbose)
+
+
+def _processes(value: str | None) -> list[str]:
+    """pytest-xdist's arguments for ``-n VALUE`` (none for one process)."""
+    if value is None:
+        return []
+    if value != "auto" and not (value.isdigit() and int(value) >= 0):
+        msg = f"-n {value!r} must be a number of processes or 'auto'"
+        raise UsageError(msg)
+    if value in {"0", "1"}:
+        return []
+    if importlib.util.find_spec("xdist") is None:
+        msg = f"-n {value} needs pytest-xdist; install it (pip install pytest-xdist) or drop -n"
+        raise UsageError(msg)
+    return ["-n", value]
 
 
 def _run_pytest(args: list[str], *, verbose: bool) -> int:
@@ -224,6 +256,11 @@ def _run_pytest(args: list[str], *, verbose: bool) -> int:
         signal.default_int_handler(signum, frame)
 
     previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    plugins = ["-p", "oar_conformance._pytest_plugin"]
+    if "-n" in args:
+        plugins += ["-p", "xdist.plugin"]
+    autoload = os.environ.get(_NO_AUTOLOAD)
+    os.environ[_NO_AUTOLOAD] = "1"  # only the checks run: other pytest plugins cost a second
     try:
         with tempfile.TemporaryDirectory(prefix="oar-conformance-") as empty:
             ini = Path(empty) / "pytest.ini"
@@ -234,6 +271,7 @@ def _run_pytest(args: list[str], *, verbose: bool) -> int:
                     str(ini),
                     "--rootdir",
                     str(Path.cwd()),
+                    *plugins,
                     "-p",
                     "no:cacheprovider",
                     "-v" if verbose else "-q",
@@ -250,6 +288,10 @@ def _run_pytest(args: list[str], *, verbose: bool) -> int:
         raise
     finally:
         signal.signal(signal.SIGINT, previous)
+        if autoload is None:
+            os.environ.pop(_NO_AUTOLOAD, None)
+        else:
+            os.environ[_NO_AUTOLOAD] = autoload
     if interrupted:
         return EXIT_INTERRUPTED
     return {0: EXIT_OK, 1: EXIT_VIOLATION}.get(int(code), EXIT_USAGE)

@@ -43,4 +43,10 @@ class ConformanceFailure(OarConformanceError, AssertionError):
 
 
 class CheckSkipped(OarConformanceError):
-    """A check could not run meaningfully (e.g. the plugin keeps hanging); says why."""
+    """A check could not run meaningfully (e.g. the plugin keeps hanging); says why.
+
+    ``need``: the observation that cannot be made here (e.g. ``"other-db"``), so that only
+    the invariants needing it are skipped and the others of the run go on.
+    """
+
+    need: str | None = None

@@ -1,17 +1,21 @@
 """Finding and isolating a genuine OAR3.
 
 OAR3 is not on the package registry (the registry's ``oar`` is an unrelated project), so
-the kit never depends on it by name: it detects it once (``oar.kao.scheduling``
-importable) and says how to install it when it is missing. OAR3 reads its configuration
-and sets up logging when its scheduler modules are imported; the kit imports them under a
-private configuration so a site's ``/etc/oar/oar.conf`` is never read, nothing is logged
-at DEBUG to the terminal, and no log file is written into the user's tree.
+the kit never depends on it by name: it detects it once (``oar.kao.scheduling`` found,
+without importing it) and says how to install it when it is missing. OAR3 reads its
+configuration and sets up logging when its scheduler modules are imported; the kit
+imports them, and plugins (which may import OAR3), under a private configuration
+(:func:`private_configuration`) so a site's ``/etc/oar/oar.conf`` is never read, nothing
+is logged at DEBUG to the terminal, and no log file is written into the user's tree.
+OAR3 (and SQLAlchemy with it) is imported only when a check needs it: a find or sort
+plugin's first example does not wait for it.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 import logging
 import os
 import tempfile
@@ -26,6 +30,7 @@ __all__ = [
     "Oar3Status",
     "import_module",
     "isolated_oar3_state",
+    "private_configuration",
     "require",
     "scheduling",
     "status",
@@ -64,24 +69,26 @@ class Oar3Status:
 
 @cache
 def status() -> Oar3Status:
-    """Detect OAR3 once per process."""
+    """Detect OAR3 once per process, without importing its scheduler (see the module)."""
     try:
         oar = importlib.import_module("oar")
     except ImportError:
         return Oar3Status(False, "", "OAR3 is not installed (no module 'oar')")
     try:
-        module = scheduling()
+        found = importlib.util.find_spec(_SCHEDULER)
     except ImportError as exc:
+        found, why = None, str(exc)
+    else:
+        why = f"no module named {_SCHEDULER!r}"
+    if found is None:
         where = getattr(oar, "__file__", "?")
         return Oar3Status(
             False,
             "",
-            f"the module 'oar' at {where} is not OAR3 ({exc}); it may be the "
+            f"the module 'oar' at {where} is not OAR3 ({why}); it may be the "
             "unrelated registry package",
         )
-    version = str(getattr(oar, "__version__", "unknown"))
-    del module
-    return Oar3Status(True, version, "")
+    return Oar3Status(True, str(getattr(oar, "__version__", "unknown")), "")
 
 
 def require() -> None:
@@ -91,30 +98,40 @@ def require() -> None:
         raise ImportError(found.skip_line)
 
 
+_SCHEDULER = "oar.kao.scheduling"
+
+
 @cache
 def scheduling() -> ModuleType:
     """Import ``oar.kao.scheduling`` under the kit's private configuration."""
-    return import_module("oar.kao.scheduling")
+    return import_module(_SCHEDULER)
 
 
 @cache
 def import_module(name: str) -> ModuleType:
     """Import OAR3 module ``name`` under the kit's private configuration, once."""
+    with private_configuration():
+        return importlib.import_module(name)
+
+
+@contextmanager
+def private_configuration() -> Iterator[None]:
+    """While inside, an import of OAR3 (by the kit or a plugin) reads the kit's own
+    configuration, not the site's; OAR3's loggers are quietened on the way out."""
     saved = os.environ.get("OARCONFFILE")
     fd, path = tempfile.mkstemp(prefix="oar-conformance-", suffix=".conf")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as conf:
             conf.write(_PRIVATE_CONFIG)
         os.environ["OARCONFFILE"] = path
-        module = importlib.import_module(name)
+        yield
     finally:
         if saved is None:
             os.environ.pop("OARCONFFILE", None)
         else:
             os.environ["OARCONFFILE"] = saved
         os.unlink(path)
-    _quiet_oar_logging()
-    return module
+        _quiet_oar_logging()
 
 
 def _quiet_oar_logging() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from oar_conformance import oar3
 from oar_conformance.errors import PluginLoadError, UsageError
 
 __all__ = [
@@ -160,7 +161,8 @@ def load(spec: PluginSpec) -> Callable[..., Any]:
     for ep in _entry_points(spec.group):
         if ep.name == spec.name:
             try:
-                func = ep.load()
+                with oar3.private_configuration():  # the plugin may import OAR3
+                    func = ep.load()
             except Exception as exc:
                 detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
                 tb = _plugin_frames(exc)

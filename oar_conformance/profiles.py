@@ -15,11 +15,13 @@ __all__ = ["PROFILES", "Profile", "get_profile"]
 
 @dataclass(frozen=True)
 class Profile:
-    """Examples per (plugin, invariant) and the platform sizes generated.
+    """Examples per run of a plugin's family and the platform sizes generated.
 
     Most examples use platforms of at most ``max_resources``; when ``large_resources`` is
     set, about one example in four uses a platform between ``max_resources`` and it, so a
     thorough run meets cluster-sized hierarchies without spending every example on them.
+    A run of database rounds draws ``round_examples`` (default: ``max_examples``): a
+    round costs a hundred plugin calls' time and calls the plugin for many jobs at once.
     """
 
     name: str
@@ -28,18 +30,37 @@ class Profile:
     description: str
     large_resources: int | None = None
     min_resources: int = 1
+    round_examples: int | None = None
+
+    def examples(self, *, rounds: bool) -> int:
+        """How many examples a run draws: ``round_examples`` for database rounds."""
+        if rounds and self.round_examples is not None:
+            return self.round_examples
+        return self.max_examples
 
 
 PROFILES = {
     p.name: p
     for p in (
-        Profile("quick", 50, 32, "50 examples per check, platforms up to 32 resources"),
-        Profile("ci", 200, 64, "200 examples per check, platforms up to 64 resources"),
+        Profile(
+            "quick",
+            50,
+            32,
+            "50 examples per family (25 rounds), platforms up to 32 resources",
+            round_examples=25,
+        ),
+        Profile(
+            "ci",
+            200,
+            64,
+            "200 examples per family (100 rounds), platforms up to 64 resources",
+            round_examples=100,
+        ),
         Profile(
             "thorough",
             1000,
             64,
-            "1000 examples per check, one in four on platforms of up to 65,536 resources",
+            "1000 examples per family, one in four on platforms of up to 65,536 resources",
             large_resources=65_536,
         ),
     )

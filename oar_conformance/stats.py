@@ -8,6 +8,7 @@ call time grows with the platform (a slow find stalls the whole scheduling cycle
 from __future__ import annotations
 
 import math
+import os
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ __all__ = [
     "RunStats",
     "curve_text",
     "growth_exponent",
+    "process_age",
     "size_bucket",
 ]
 
@@ -50,15 +52,29 @@ class PluginStats:
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     samples: list[tuple[int, float]] = field(default_factory=list)
     """(platform size, call seconds) of the examples that answered, for the growth fit."""
+    first_example: float = 0.0
+    """Seconds from the process's start to the end of its first example (0: none yet)."""
 
     def record(self, *, resources: int, seconds: float, kind: str) -> None:
         """Count one example; ``kind`` is allocated, empty, unschedulable or error."""
+        if not self.examples:
+            self.first_example = process_age()
         self.examples += 1
         attr = _attr(kind)
         setattr(self, attr, getattr(self, attr) + 1)
         self.seconds[size_bucket(resources)].append(seconds)
         if kind != "error" and len(self.samples) < _MAX_SAMPLES:
             self.samples.append((resources, seconds))
+
+    def merge(self, other: PluginStats) -> None:
+        """Add the counts of ``other`` (the same plugin, seen by another process)."""
+        for name in ("examples", "allocated", "empty", "unschedulable", "errors", "timeouts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for bucket, times in other.seconds.items():
+            self.seconds[bucket].extend(times)
+        self.samples.extend(other.samples[: max(0, _MAX_SAMPLES - len(self.samples))])
+        firsts = [t for t in (self.first_example, other.first_example) if t]
+        self.first_example = min(firsts, default=0.0)
 
     @property
     def weak(self) -> bool:
@@ -107,7 +123,23 @@ class RunStats:
                 slope = growth_exponent(s.samples)
                 growth = f"; time ~ size^{slope:.2f}" if slope is not None else ""
                 out.append(f"  call time by platform size: {timing}{growth}")
+            if s.first_example:
+                out.append(
+                    f"  first example done {s.first_example:.2f} s after its process started"
+                )
         return out
+
+
+def process_age() -> float:
+    """Seconds since this process started (Linux's ``/proc``; 0 where it cannot tell)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            up = float(uptime.read().split()[0])
+        return max(0.0, up - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _order(label: str) -> int:

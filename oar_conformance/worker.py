@@ -9,9 +9,11 @@ children behind, or floods its output cannot take the run down: the worker is ki
 a failed call of the plugin, reported by its family's failed-call invariant.
 
 Per plugin, a *zygote* (``python -m oar_conformance.worker``, a fresh interpreter in a
-session of its own) imports the kit, OAR3 when installed, and the plugin, then forks a
-worker on request for any family and options, so a replacement costs milliseconds, not an
-interpreter start. Each worker runs in a session of its own (no terminal Ctrl-C reaches
+session of its own) imports the kit and the plugin (under OAR3's private configuration),
+then forks a worker on request for any family and options, so a replacement costs
+milliseconds, not an interpreter start. It imports OAR3 once its first worker is away
+(which imports it itself if its examples need it), so the first examples do not wait for
+it and later workers have it. Each worker runs in a session of its own (no terminal Ctrl-C reaches
 it, so a ``KeyboardInterrupt`` there is the plugin's), under the memory limit, with its
 output in an unnamed file (nothing is left on disk) whose tail is shown on failure, and
 dies with the zygote, which dies with the kit (``PR_SET_PDEATHSIG``).
@@ -35,6 +37,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
+from types import ModuleType
 from typing import Any, BinaryIO
 
 from oar_conformance import _guard, _interrupt
@@ -43,7 +46,7 @@ from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import PluginSpec
 
-__all__ = ["OUTSIDE_CALL_LIMIT", "IsolatedRunner", "shutdown_workers"]
+__all__ = ["OUTSIDE_CALL_LIMIT", "IsolatedRunner", "prestart", "shutdown_workers"]
 
 OUTSIDE_CALL_LIMIT = 120.0
 """Seconds a worker may work outside plugin calls (OAR3's own code, the kit's checks)."""
@@ -99,20 +102,22 @@ def _zygote(control: Connection, fds: socket.socket) -> None:
     """
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    spec, memory_limit = control.recv()
+    spec, memory_limit, oar3_first = control.recv()
     _limit_memory(memory_limit)
     from oar_conformance import oar3  # noqa: PLC0415 - imported in the zygote only
     from oar_conformance.catalogue import families  # noqa: PLC0415
     from oar_conformance.plugins import load  # noqa: PLC0415
 
     try:
-        oar3.status()  # import OAR3, if installed, under isolation before the plugin does
         func = load(spec)
     except BaseException as exc:
         control.send(("raise", _picklable(exc)))
         return
     control.send(("ready", None))
     children = _Children()
+    prepared = oar3_first
+    if oar3_first:  # the first worker needs it at once: import it before it is asked for
+        _prepare(oar3)
     try:
         while True:
             try:
@@ -136,10 +141,21 @@ def _zygote(control: Connection, fds: socket.socket) -> None:
                     os.close(fd)
                 children.running.add(pid)
                 control.send(("forked", pid))
+                if not prepared:
+                    prepared = True
+                    _prepare(oar3)
             elif message[0] == "wait":
                 control.send(("status", children.wait(message[1], message[2])))
     finally:
         children.kill()
+
+
+def _prepare(oar3: ModuleType) -> None:
+    """Import OAR3 into the zygote while its first worker starts on the first examples,
+    so the next workers it forks have it loaded (the first imports it if it needs it)."""
+    if oar3.status().available:
+        with contextlib.suppress(Exception):  # a broken OAR3 fails where a check needs it
+            oar3.scheduling()
 
 
 @dataclass
@@ -253,7 +269,7 @@ class _Zygote:
     log: BinaryIO
 
     @classmethod
-    def start(cls, spec: PluginSpec, memory_limit: int) -> _Zygote:
+    def start(cls, spec: PluginSpec, memory_limit: int, oar3_first: bool = False) -> _Zygote:
         ours, theirs = socket.socketpair()
         fd_ours, fd_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         log = _output_file()
@@ -276,7 +292,7 @@ class _Zygote:
         theirs.close()
         fd_theirs.close()
         zygote = cls(process, Connection(ours.detach()), fd_ours, log)
-        zygote.control.send((spec, memory_limit))
+        zygote.control.send((spec, memory_limit, oar3_first))
         return zygote
 
     def ready(self) -> tuple[str, Any]:
@@ -414,6 +430,14 @@ class IsolatedRunner:
 
     def run(self, scenario: Any, needs: Collection[str] = ()) -> Any:
         """Observe the plugin on ``scenario`` in the worker."""
+        early = self.send(scenario, needs)
+        return early if early is not None else self.receive()
+
+    def send(self, scenario: Any, needs: Collection[str] = ()) -> Any | None:
+        """Hand ``scenario`` to the worker without waiting (see :meth:`receive`).
+
+        Returns the example's failed outcome at once when no worker could start.
+        """
         for attempt in range(2):
             if self._worker is None:
                 kind, value = self._start()
@@ -425,11 +449,15 @@ class IsolatedRunner:
             try:
                 sent = scenario if self.rounds else _lean(scenario)
                 self._worker.conn.send((sent, needs, self._databases(needs)))
-                break
+                return None
             except OSError:  # it ended between two examples (stopped, or a plugin thread)
                 self._discard()
                 if attempt:
                     raise
+        return None
+
+    def receive(self) -> Any:
+        """The outcome of the scenario last sent."""
         assert self._worker is not None
         kind, value = self._wait(self._worker)
         if kind == "outcome":
@@ -445,7 +473,7 @@ class IsolatedRunner:
         from oar_conformance.db import DatabaseUnavailable, get_database  # noqa: PLC0415
 
         wanted = {self.options.db}
-        if "other-db" in needs:
+        if any(need.startswith("other-db") for need in needs):
             wanted.add("postgresql" if self.options.db == "sqlite" else "sqlite")
         urls = {}
         for spec in sorted(wanted - {"sqlite"}):
@@ -466,7 +494,18 @@ class IsolatedRunner:
 
 
 _ZYGOTES: dict[tuple[str, int], _Zygote] = {}
+_STARTING: dict[tuple[str, int], _Zygote] = {}
+"""Zygotes started ahead (:func:`prestart`) whose readiness nobody has waited for yet."""
 _RUNNERS: set[IsolatedRunner] = set()
+
+
+def prestart(spec: PluginSpec, memory_limit: int, *, oar3_first: bool = False) -> None:
+    """Start plugin ``spec``'s zygote now, without waiting: it imports the kit and the
+    plugin (and OAR3 first when ``oar3_first``: the first run needs it) while the run
+    starts up, so the first example does not wait for them."""
+    key = (str(spec), memory_limit)
+    if key not in _ZYGOTES and key not in _STARTING:
+        _STARTING[key] = _Zygote.start(spec, memory_limit, oar3_first)
 
 
 def _zygote_for(spec: PluginSpec, memory_limit: int) -> tuple[str, Any]:
@@ -474,7 +513,7 @@ def _zygote_for(spec: PluginSpec, memory_limit: int) -> tuple[str, Any]:
     key = (str(spec), memory_limit)
     zygote = _ZYGOTES.get(key)
     if zygote is None:
-        zygote = _Zygote.start(spec, memory_limit)
+        zygote = _STARTING.pop(key, None) or _Zygote.start(spec, memory_limit)
         kind, value = zygote.ready()
         if kind != "ready":
             zygote.stop()
@@ -497,6 +536,8 @@ def shutdown_workers() -> None:
     _RUNNERS.clear()
     for zygote in list(_ZYGOTES.values()):
         _drop_zygote(zygote)
+    while _STARTING:
+        _STARTING.popitem()[1].stop()
 
 
 atexit.register(shutdown_workers)

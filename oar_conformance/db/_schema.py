@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Integer, String, inspect, text
 
 from oar_conformance.config import shown_db
+from oar_conformance.db import _pending
 from oar_conformance.db._tables import refuse_oar_tables
 from oar_conformance.errors import UsageError
 
@@ -199,8 +200,14 @@ def get_database(spec: str = "sqlite") -> Database:
     ``postgresql://`` URL of a server where the kit creates its own temporary database.
     Everything is removed at exit (see :mod:`oar_conformance.db._postgres`).
     """
+    _pending.wait(spec)
     if spec in _OPEN:
         return _OPEN[spec]
+    return make_database(spec)
+
+
+def make_database(spec: str) -> Database:
+    """Create the kit database for ``spec`` now (:func:`get_database` without the wait)."""
     if spec == "sqlite":
         from sqlalchemy import create_engine  # noqa: PLC0415
         from sqlalchemy.pool import StaticPool  # noqa: PLC0415

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect
-
 from oar_conformance.errors import UsageError
 
 __all__ = ["refuse_oar_tables"]
@@ -15,6 +13,8 @@ _OAR_TABLES = ("resources", "jobs", "queues", "gantt_jobs_predictions")
 
 def refuse_oar_tables(engine: Any) -> None:
     """Raise a usage error when ``engine``'s database already holds OAR tables."""
+    from sqlalchemy import inspect  # noqa: PLC0415 - the module is imported without it
+
     present = sorted(set(inspect(engine).get_table_names()) & set(_OAR_TABLES))
     if present:
         msg = (

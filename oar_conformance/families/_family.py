@@ -54,7 +54,11 @@ class Family(Generic[ScenarioT, OutcomeT]):
     standalone reproducer; ``failed(error, options)`` is the outcome of an example whose
     plugin call never answered (its worker died or was killed), which the family's
     failed-call invariant reports. ``needs_oar3``: every check needs a genuine OAR3;
-    ``needs_database``: its checks run database rounds.
+    ``needs_database``: its checks run database rounds. ``examples``: the family whose
+    examples it judges (same scenarios and runner), so one run feeds both; ``""``: its
+    own. ``beside``: ``(need, alone)``, an observation a second worker can make at the
+    same time as the first (asked for with the ``alone`` need), ``merge(first, second)``
+    putting the two outcomes together (the other database's round).
     """
 
     invariants: InvariantSet[ScenarioT, OutcomeT]
@@ -66,11 +70,20 @@ class Family(Generic[ScenarioT, OutcomeT]):
     failed: Callable[[PluginError, CheckOptions], OutcomeT]
     needs_oar3: bool = False
     needs_database: bool = False
+    examples: str = ""
+    beside: tuple[str, str] | None = None
+    merge: Callable[[OutcomeT, OutcomeT], OutcomeT] | None = None
 
     @property
     def name(self) -> str:
         """The family's name, as invariants and reports give it."""
         return self.invariants.family
+
+    @property
+    def run(self) -> str:
+        """The name of the run that draws this family's examples (shared by families
+        with the same scenarios and runner)."""
+        return self.examples or self.name
 
     @property
     def groups(self) -> tuple[str, ...]:

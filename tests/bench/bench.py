@@ -4,7 +4,8 @@ Run from the repository root (pytest does not collect this file)::
 
     python tests/bench/bench.py                 # full run, writes tests/bench/results.json
     python tests/bench/bench.py --quick         # fewer seeds and examples, for a smoke test
-    python tests/bench/bench.py --only find     # one section: find, power, scale, health, rounds
+    python tests/bench/bench.py --only find     # one section: find, isolation, power, scale,
+                                                # health, rounds, gate
 
 It prints one table per section and writes a JSON record with the machine, the date, the
 OAR3 version and every figure, so successive runs can be compared. Targets (2-core
@@ -16,12 +17,16 @@ are not charged to it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import platform
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,8 +38,14 @@ from hypothesis import strategies as st
 
 from oar_conformance import oar3
 from oar_conformance import strategies as ost
-from oar_conformance.catalogue import Invariant, by_group, get
-from oar_conformance.driver import CheckOptions, driver_for, requires_oar3, run_check
+from oar_conformance.catalogue import Invariant, by_group, family_of, get
+from oar_conformance.driver import (
+    CheckOptions,
+    driver_for,
+    requires_oar3,
+    run_check,
+    run_invariants,
+)
 from oar_conformance.errors import ConformanceFailure
 from oar_conformance.families.find.runner import FindRunner
 from oar_conformance.families.rounds.scenario import RoundScenario
@@ -45,11 +56,14 @@ from oar_conformance.plugins import METASCHED_GROUP as METASCHED
 from oar_conformance.plugins import SORT_GROUP as SORT
 from oar_conformance.plugins import PluginSpec, load
 from oar_conformance.profiles import Profile, get_profile
+from oar_conformance.shared_run import run_name
 from oar_conformance.stats import RunStats
 
 SEVERAL_GROUPS_UP_TO = 4_096
-SECTIONS = ("find", "isolation", "power", "scale", "health", "rounds")
+SECTIONS = ("find", "isolation", "power", "scale", "health", "rounds", "gate")
 SIZES = {"small": (12, 16), "medium": (1_800, 2_000), "large": (60_000, 65_000)}
+LARGE_CALL_LIMIT = 60.0
+"""Per-call limit of the large row: OAR3's default find takes seconds at 65,000 resources."""
 FAULTS = {
     FIND: [
         ("bad_f1_ignores_busy", "F1"),
@@ -72,6 +86,11 @@ FAULTS = {
         ("bad_a7_random", "A7"),
         ("bad_a8_gives_up_when_busy", "A8"),
     ],
+    METASCHED: [
+        ("bad_r1_frees_busy_resources", "R1"),
+        ("bad_m1_clears_queues", "M1"),
+        ("bad_m2_raises_on_second_group", "M2"),
+    ],
     SORT: [
         ("bad_s1_drops_last", "S1"),
         ("bad_s2_dict_order", "S2"),
@@ -82,6 +101,9 @@ FAULTS = {
     ],
 }
 
+
+ROUND_SEEDS = 5
+"""Seeds of the power table's round faults (every seed of the others)."""
 
 FAMILY_HEADER = ["family", "plugin", "check", "resources", "examples", "ex/s", "plugin ms"]
 FAMILY_HEADER += ["kit ms", "overhead"]
@@ -112,7 +134,7 @@ def default_find_plugin() -> str:
 
 
 def timed_check(
-    spec: PluginSpec, invariant: Invariant, profile: Profile, **options: Any
+    spec: PluginSpec, invariant: Invariant, profile: Profile, *, seed: int = 1, **options: Any
 ) -> tuple[float, Any]:
     """Wall time of one check and its plugin statistics, after an untimed warm-up."""
     warm = Profile(f"{profile.name}-warm-up", 5, profile.max_resources, "warm-up")
@@ -124,22 +146,33 @@ def timed_check(
     run_check(
         spec,
         invariant,
-        CheckOptions(profile=profile, seed=1, example_database=None, stats=stats, **options),
+        CheckOptions(profile=profile, seed=seed, example_database=None, stats=stats, **options),
     )
     return time.perf_counter() - start, stats.for_plugin(str(spec))
 
 
-def throughput(examples: dict[str, int]) -> list[dict[str, Any]]:
-    """Examples per second and kit overhead of the find checks at three platform sizes."""
+def throughput(examples: dict[str, int], repeats: int) -> list[dict[str, Any]]:
+    """Examples per second and kit overhead of the find checks at three platform sizes.
+
+    Each size is timed ``repeats`` times (seeds 1, 2, ...): the median and the spread are
+    shown. The large row runs with a per-call limit of :data:`LARGE_CALL_LIMIT`.
+    """
     name = default_find_plugin()
     rows: list[dict[str, Any]] = []
     for label, (low, high) in SIZES.items():
         n = examples[label]
         profile = Profile(f"bench-{label}", n, high, "bench", min_resources=low)
-        wall, plugin = timed_check(PluginSpec(FIND, name), get("F1"), profile)
-        calls = sum(sum(v) for v in plugin.seconds.values())
-        per_call = calls / plugin.examples
-        kit = (wall - calls) / plugin.examples
+        extra = {"timeout": LARGE_CALL_LIMIT} if label == "large" else {}
+        runs = []
+        for repeat in range(1, repeats + 1):
+            wall, plugin = timed_check(
+                PluginSpec(FIND, name), get("F1"), profile, seed=repeat, **extra
+            )
+            calls = sum(sum(v) for v in plugin.seconds.values())
+            n_ex = plugin.examples
+            runs.append((n_ex / wall, calls / n_ex, (wall - calls) / n_ex, plugin))
+        rates = sorted(r[0] for r in runs)
+        _, per_call, kit, plugin = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
         rows.append(
             {
                 "family": "find",
@@ -147,16 +180,21 @@ def throughput(examples: dict[str, int]) -> list[dict[str, Any]]:
                 "resources": f"{low}-{high}",
                 "plugin": name,
                 "examples": plugin.examples,
+                "repeats": repeats,
                 "allocated_share": plugin.allocated / plugin.examples,
-                "examples_per_s": plugin.examples / wall,
+                "examples_per_s": statistics.median(rates),
+                "examples_per_s_range": [rates[0], rates[-1]],
                 "plugin_ms": 1000 * per_call,
                 "kit_ms": 1000 * kit,
                 "overhead": kit / per_call if per_call else math.inf,
             }
         )
     table(
-        f"Throughput and overhead of find checks (F1, plugin {name})",
-        ["size", "resources", "examples", "allocated", "ex/s", "plugin ms", "kit ms", "overhead"],
+        f"Throughput and overhead of find checks (F1, plugin {name}, median of {repeats})",
+        [
+            *("size", "resources", "examples", "allocated", "ex/s", "range", "plugin ms"),
+            *("kit ms", "overhead"),
+        ],
         [
             [
                 r["size"],
@@ -164,6 +202,7 @@ def throughput(examples: dict[str, int]) -> list[dict[str, Any]]:
                 r["examples"],
                 f"{100 * r['allocated_share']:.0f}%",
                 f"{r['examples_per_s']:.1f}",
+                "{:.1f}-{:.1f}".format(*r["examples_per_s_range"]),
                 f"{r['plugin_ms']:.2f}",
                 f"{r['kit_ms']:.2f}",
                 f"{r['overhead']:.2f}",
@@ -291,56 +330,68 @@ def families(examples: int) -> list[dict[str, Any]]:
 
 
 def power(seeds: int) -> list[dict[str, Any]]:
-    """Examples and seconds until the first violation, then shrink time and size."""
+    """Bug-finding power of the gate's runs on the faulty catalogue (ci profile).
+
+    Each faulty plugin is run as the gate runs it: one run feeding every invariant of the
+    expected invariant's family. Found: seeds where the expected invariant failed; examples
+    and seconds until the search first saw it; for the first three seeds, the size of the
+    shrunk counterexample and the run's time with shrinking. "alone s" is the time to the
+    first violation of a run of that invariant alone (one run per invariant: the previous
+    design). Round faults use at most :data:`ROUND_SEEDS` seeds (a round costs ~0.1 s).
+    """
     rows: list[dict[str, Any]] = []
     ci = get_profile("ci")
-    for group, faults in FAULTS.items():
-        for name, inv_id in faults:
-            invariant = get(inv_id)
-            if requires_oar3(invariant) and not oar3.status().available:
-                continue
-            found, examples, seconds, shrink_s, sizes = 0, [], [], [], []
-            for seed in range(1, seeds + 1):
-                stats = RunStats()
-                options = CheckOptions(
-                    profile=ci, seed=seed, example_database=None, stats=stats, shrink=False
-                )
+    for group, name, inv_id in [(g, n, i) for g, found in FAULTS.items() for n, i in found]:
+        invariant = get(inv_id)
+        if requires_oar3(invariant) and not oar3.status().available:
+            continue
+        spec = PluginSpec(group, name)
+        run = [i for i in by_group(group) if run_name(i) == run_name(invariant)]
+        rounds_ = family_of(invariant).needs_database
+        n_seeds = min(seeds, ROUND_SEEDS) if rounds_ else seeds
+        found, examples, seconds, alone, shrink_s, sizes = 0, [], [], [], [], []
+        for seed in range(1, n_seeds + 1):
+            options = CheckOptions(profile=ci, seed=seed, example_database=None, shrink=False)
+            result = run_invariants(spec, run, options)
+            if inv_id in result.failures():
+                found += 1
+                examples.append(result.found[inv_id].examples)
+                seconds.append(result.found[inv_id].seconds)
+            start = time.perf_counter()
+            with contextlib.suppress(ConformanceFailure):
+                run_check(spec, invariant, options)
+                start = math.nan
+            alone.append(time.perf_counter() - start)
+            if seed <= 3:
                 start = time.perf_counter()
-                try:
-                    run_check(PluginSpec(group, name), invariant, options)
-                except ConformanceFailure:
-                    found += 1
-                    seconds.append(time.perf_counter() - start)
-                    examples.append(stats.for_plugin(f"{group}:{name}").examples)
-                if seed <= 3:
-                    start = time.perf_counter()
-                    try:
-                        run_check(
-                            PluginSpec(group, name),
-                            invariant,
-                            CheckOptions(profile=ci, seed=seed, example_database=None),
-                        )
-                    except ConformanceFailure as exc:
-                        shrink_s.append(time.perf_counter() - start)
-                        sizes.append(_size(exc.violation.scenario))
-            rows.append(
-                {
-                    "plugin": name,
-                    "invariant": inv_id,
-                    "found": f"{found}/{seeds}",
-                    "examples_median": statistics.median(examples) if examples else None,
-                    "examples_worst": max(examples) if examples else None,
-                    "seconds_median": statistics.median(seconds) if seconds else None,
-                    "seconds_worst": max(seconds) if seconds else None,
-                    "shrunk_worst": max(sizes, key=lambda s: (s["resources"], s["jobs"]))
-                    if sizes
-                    else None,
-                    "find_and_shrink_s_worst": max(shrink_s) if shrink_s else None,
-                }
-            )
+                shrunk = run_invariants(spec, run, replace(options, shrink=True)).failures()
+                if inv_id in shrunk:
+                    shrink_s.append(time.perf_counter() - start)
+                    sizes.append(_size(shrunk[inv_id].violation.scenario))
+        alone = [a for a in alone if not math.isnan(a)]
+        rows.append(
+            {
+                "plugin": name,
+                "invariant": inv_id,
+                "run": run_name(invariant),
+                "found": f"{found}/{n_seeds}",
+                "examples_median": statistics.median(examples) if examples else None,
+                "examples_worst": max(examples) if examples else None,
+                "seconds_median": statistics.median(seconds) if seconds else None,
+                "seconds_worst": max(seconds) if seconds else None,
+                "alone_seconds_median": statistics.median(alone) if alone else None,
+                "shrunk_worst": max(sizes, key=lambda s: (s["resources"], s["jobs"]))
+                if sizes
+                else None,
+                "run_with_shrink_s_worst": max(shrink_s) if shrink_s else None,
+            }
+        )
     table(
-        f"Bug-finding power on the faulty catalogue ({seeds} seeds, ci profile)",
-        ["plugin", "id", "found", "ex med", "ex worst", "s med", "s worst", "shrunk", "+shrink s"],
+        f"Bug-finding power of the gate's runs on the faulty catalogue ({seeds} seeds, ci)",
+        [
+            *("plugin", "id", "found", "ex med", "ex worst", "s med", "s worst", "alone s"),
+            *("shrunk", "run+shrink s"),
+        ],
         [
             [
                 r["plugin"],
@@ -350,8 +401,9 @@ def power(seeds: int) -> list[dict[str, Any]]:
                 r["examples_worst"],
                 _f(r["seconds_median"]),
                 _f(r["seconds_worst"]),
+                _f(r["alone_seconds_median"]),
                 _shape(r["shrunk_worst"]),
-                _f(r["find_and_shrink_s_worst"]),
+                _f(r["run_with_shrink_s_worst"]),
             ]
             for r in rows
         ],
@@ -361,6 +413,102 @@ def power(seeds: int) -> list[dict[str, Any]]:
         "2 jobs; shrinking < 5 s"
     )
     return rows
+
+
+GATE_PLUGINS = (
+    (FIND, "sample_oar_default", 15.0),
+    (ASSIGN, "sample_oar_default", 25.0),
+    (METASCHED, "sample_noop", 25.0),
+    (SORT, "sample_fifo", 20.0),
+)
+"""OAR3's default policies as plugins, and the gate's wall-time target for each."""
+EXAMPLE_REPOSITORY = Path(__file__).parents[2] / "ci" / "example-plugin"
+
+
+def gate(repeats: int) -> list[dict[str, Any]]:
+    """Wall time of the whole ci check, as a plugin repository's CI runs it.
+
+    ``oar-conformance check --plugin P --seed S`` in a fresh process (R1 on sqlite, R2 on
+    sqlite and a throwaway PostgreSQL), ``repeats`` times; once more with
+    ``--one-by-one``, the previous design (one Hypothesis run per invariant, R1 and R2
+    each with rounds of their own), in the same benchmark run. Also the example plugin
+    repository's own gate (``oar-conformance check`` in ``ci/example-plugin``, which
+    reads its ``[tool.oar-conformance]``), and the time from the command's start to its
+    first example done.
+    """
+    cases: list[tuple[str, list[str], Path | None, float | None]] = [
+        (f"{group}:{name}", ["--plugin", f"{group}:{name}"], None, target)
+        for group, name, target in GATE_PLUGINS
+        if oar3.status().available or group in {FIND, SORT}
+    ]
+    cases.append(("example plugin repository", [], EXAMPLE_REPOSITORY, None))
+    rows: list[dict[str, Any]] = []
+    for label, args, cwd, target in cases:
+        walls, firsts, codes = [], [], set()
+        for seed in range(1, repeats + 1):
+            wall, first, code = _timed_gate([*args, "--seed", str(seed)], cwd)
+            walls.append(wall)
+            firsts.append(first)
+            codes.add(code)
+        apart, _, apart_code = _timed_gate([*args, "--seed", "1", "--one-by-one"], cwd)
+        rows.append(
+            {
+                "plugin": label,
+                "repeats": repeats,
+                "wall_s_median": statistics.median(walls),
+                "wall_s_range": [min(walls), max(walls)],
+                "first_example_s_median": statistics.median(f for f in firsts if f is not None)
+                if any(f is not None for f in firsts)
+                else None,
+                "one_by_one_s": apart,
+                "exit_codes": sorted(codes | {apart_code}),
+                "target_s": target,
+            }
+        )
+    table(
+        f"Gate: whole ci check, sqlite + PostgreSQL (median of {repeats}; one-by-one: once)",
+        [
+            *("plugin", "wall s", "range", "first example s", "one-by-one s", "speed-up"),
+            *("target s", "exit"),
+        ],
+        [
+            [
+                r["plugin"],
+                f"{r['wall_s_median']:.1f}",
+                "{:.1f}-{:.1f}".format(*r["wall_s_range"]),
+                _f(r["first_example_s_median"]),
+                f"{r['one_by_one_s']:.1f}",
+                f"{r['one_by_one_s'] / r['wall_s_median']:.1f}x",
+                "-" if r["target_s"] is None else f"<= {r['target_s']:g}",
+                ",".join(map(str, r["exit_codes"])),
+            ]
+            for r in rows
+        ],
+    )
+    print("targets: find <= 15 s, assign <= 25 s, metasched <= 25 s, sort <= 20 s; first")
+    print("example within 1 s for find and sort plugins")
+    return rows
+
+
+def _timed_gate(args: list[str], cwd: Path | None) -> tuple[float, float | None, int]:
+    """Wall seconds of ``oar-conformance check ARGS`` in ``cwd`` (default: an empty
+    folder), the first example's time after the start as the run reports it, the exit."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    with tempfile.TemporaryDirectory(prefix="oar-conformance-gate-") as empty:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "oar_conformance.cli", "check", *args],
+            cwd=cwd or empty,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+    firsts = [float(t) for t in re.findall(r"first example done ([\d.]+) s", done.stdout)]
+    if done.returncode not in {0, 1}:
+        print(done.stdout[-2000:], done.stderr[-2000:])
+    return wall, min(firsts) if firsts else None, done.returncode
 
 
 def _f(x: float | None) -> str:
@@ -727,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
             if options.quick
             else {"small": 400, "medium": 40, "large": 4}
         )
-        record.sections["throughput"] = throughput(examples)
+        record.sections["throughput"] = throughput(examples, 1 if options.quick else 3)
         record.sections["families"] = families(50 if options.quick else 200)
     if "isolation" in only:
         record.sections["isolation"] = isolation(*((100, 20) if options.quick else (400, 60)))
@@ -741,6 +889,8 @@ def main(argv: list[str] | None = None) -> int:
         record.sections["health"] = health(16 if options.quick else 40)
     if "rounds" in only:
         record.sections["rounds"] = rounds(20 if options.quick else 100)
+    if "gate" in only:
+        record.sections["gate"] = gate(1 if options.quick else 3)
     options.json.write_text(json.dumps(record.__dict__, indent=2, default=str) + "\n")
     print(f"\nwritten: {options.json}")
     return 0

@@ -20,7 +20,8 @@ from oar_conformance.errors import CheckSkipped
 from oar_conformance.worker import shutdown_workers
 
 FIND = "oar.find_func"
-CHILD_MARK = "oar-conformance-hostile-child"
+CHILD_MARK = "oar-conformance-hostile-child " + os.environ.get("PYTEST_XDIST_WORKER", "main")
+"""The mark of the children this test process's hostile samples leave (not another's)."""
 
 
 @pytest.mark.parametrize(

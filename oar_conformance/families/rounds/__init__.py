@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from oar_conformance.families._family import Family, platform_size
 from oar_conformance.families.rounds.invariants import INVARIANTS
-from oar_conformance.families.rounds.outcome import RoundOutcome
+from oar_conformance.families.rounds.outcome import OTHER_DB, OTHER_DB_ALONE, RoundOutcome, merge
 from oar_conformance.families.rounds.render import round_case
 from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.outcome import PluginError
@@ -92,4 +92,6 @@ FAMILY: Family[RoundScenario, RoundOutcome] = Family(
     failed=_failed_round,
     needs_oar3=True,
     needs_database=True,
+    beside=(OTHER_DB, OTHER_DB_ALONE),
+    merge=merge,
 )

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import TYPE_CHECKING
 
+from oar_conformance.families.rounds.outcome import OTHER_DB
 from oar_conformance.hierarchy import split_result
 from oar_conformance.invariant import InvariantSet
 from oar_conformance.model import Group, ids_text
@@ -222,7 +223,7 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
         "only one of them accepts, or an order one of them does not guarantee, gives "
         "production a schedule nobody tested."
     ),
-    needs=("other-db",),
+    needs=(OTHER_DB,),
 )
 def r2_same_on_postgresql(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     other = outcome.other

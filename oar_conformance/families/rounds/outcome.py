@@ -6,12 +6,25 @@ these, never OAR3's objects or the session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import METASCHED_GROUP
 
-__all__ = ["Call", "GanttEntry", "RoundOutcome", "RoundResult"]
+__all__ = [
+    "OTHER_DB",
+    "OTHER_DB_ALONE",
+    "Call",
+    "GanttEntry",
+    "RoundOutcome",
+    "RoundResult",
+    "merge",
+]
+
+OTHER_DB = "other-db"
+"""R2's need: the same round on the other kind of database."""
+OTHER_DB_ALONE = "other-db alone"
+"""The other database's round only, made by a second worker beside the first."""
 
 Ids = frozenset[int]
 
@@ -99,3 +112,14 @@ class RoundOutcome:
     def scheduled(self) -> bool:
         """At least one waiting job got a place in the gantt."""
         return any(not e.running for e in self.gantt)
+
+
+def merge(first: RoundOutcome, second: RoundOutcome) -> RoundOutcome:
+    """The main round (``first``) with the other database's round made beside it.
+
+    A second worker that never answered (killed, dead) fails the example as the first
+    worker's would, so R1 or M2 reports it.
+    """
+    if second.other is None:
+        return replace(first, error=first.error or second.error)
+    return replace(first, other=second.other, other_db=second.other_db)

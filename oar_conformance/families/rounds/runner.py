@@ -25,7 +25,12 @@ from oar_conformance.db import Database, get_database
 from oar_conformance.db._postgres import DatabaseUnavailable
 from oar_conformance.errors import CheckSkipped
 from oar_conformance.families.rounds.oar_round import RoundPlugin, run_round
-from oar_conformance.families.rounds.outcome import RoundOutcome, RoundResult
+from oar_conformance.families.rounds.outcome import (
+    OTHER_DB,
+    OTHER_DB_ALONE,
+    RoundOutcome,
+    RoundResult,
+)
 from oar_conformance.families.rounds.scenario import RoundScenario
 
 __all__ = [
@@ -37,6 +42,8 @@ __all__ = [
 
 class PostgresqlUnavailable(CheckSkipped, unittest.SkipTest):
     """A check needing PostgreSQL cannot run here; a ``SkipTest`` so Hypothesis passes it on."""
+
+    need = OTHER_DB
 
 
 @cache
@@ -70,14 +77,25 @@ class RoundRunner:
             return run_round(session, scenario, self.plugin, self.timeout)
 
     def run(self, scenario: RoundScenario, needs: Collection[str] = ()) -> RoundOutcome:
-        """Observe the plugin on ``scenario``; ``needs`` may ask for the other database."""
-        database = self._database()
-        result = self._round(database, scenario)
+        """Observe the plugin on ``scenario``; ``needs`` may ask for the other database's
+        round too (``other-db``), or for it alone (``other-db alone``, see :func:`merge`)."""
         other = None
         other_kind = ""
-        if "other-db" in needs:
+        if OTHER_DB in needs or OTHER_DB_ALONE in needs:
             second = other_database(self.db if self.db == "sqlite" else "postgresql")
             other, other_kind = self._round(second, scenario), second.kind
+        if OTHER_DB_ALONE in needs:
+            assert other is not None
+            return RoundOutcome(
+                calls=(),
+                gantt=(),
+                states=(),
+                other=other,
+                other_db=other_kind,
+                group=self.plugin.group,
+            )
+        database = self._database()
+        result = self._round(database, scenario)
         return RoundOutcome(
             calls=result.calls,
             gantt=result.gantt,

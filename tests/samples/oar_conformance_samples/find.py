@@ -155,6 +155,21 @@ def raises_on_two_groups(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs
     return _fit(itvs_avail, hy_res_rqts, hy)
 
 
+_CALLS = [0]
+
+
+def fails_on_first_call(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
+    """Breaks F6 once: raises on its first call in a process, then fits first.
+
+    Replayed, the failing example no longer fails, so the kit shows it as found.
+    """
+    _CALLS[0] += 1
+    if _CALLS[0] == 1:
+        msg = "first call in this process"
+        raise RuntimeError(msg)
+    return _fit(itvs_avail, hy_res_rqts, hy)
+
+
 def returns_a_set(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     """Breaks F6: returns a plain set of ids instead of a ProcSet."""
     return set(_fit(itvs_avail, hy_res_rqts, hy))

@@ -76,7 +76,9 @@ def starts_thread(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
 def spawns_child(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     """Starts a child process that outlives the call, then raises."""
     if _several(hy_res_rqts):
-        code = f"import time; time.sleep(600)  # {CHILD_MARK}"
+        # marked with the test process it belongs to (pytest-xdist's worker, if any)
+        owner = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        code = f"import time; time.sleep(600)  # {CHILD_MARK} {owner}"
         subprocess.Popen([sys.executable, "-c", code])
         msg = "left a child process behind"
         raise RuntimeError(msg)

@@ -1,0 +1,116 @@
+"""Views of Hypothesis' example database for the kit's two kinds of runs.
+
+Every invariant keeps its saved counterexamples under its own check (``PLUGIN::ID``).
+The shared run of a plugin's examples replays all of them (read only: it never fails,
+so Hypothesis would delete them); an invariant's shrinking run starts from the example
+the shared run found, handed over as a secondary (not yet shrunk) entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from hypothesis.database import ExampleDatabase, InMemoryExampleDatabase
+
+__all__ = ["check_database", "seeded_database", "shared_database"]
+
+_SECONDARY = b".secondary"
+
+
+class _CheckDatabase(ExampleDatabase):
+    """Hypothesis' example database with the keys of one (plugin, invariant) check apart.
+
+    Every check runs the same test body, so Hypothesis gives them one key; prefixing it
+    with the check keeps each check's failing examples to itself.
+    """
+
+    def __init__(self, inner: ExampleDatabase, check: str) -> None:
+        super().__init__()
+        self._inner = inner
+        self._prefix = check.encode() + b"::"
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self._inner.save(self._prefix + key, value)
+
+    def fetch(self, key: bytes) -> Iterable[bytes]:
+        return self._inner.fetch(self._prefix + key)
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        self._inner.delete(self._prefix + key, value)
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self._inner.move(self._prefix + src, self._prefix + dest, value)
+
+
+class _SharedDatabase(ExampleDatabase):
+    """The saved examples of several checks, read only, for the run that feeds them all."""
+
+    def __init__(self, views: Sequence[ExampleDatabase]) -> None:
+        super().__init__()
+        self._views = views
+
+    def fetch(self, key: bytes) -> Iterator[bytes]:
+        seen: set[bytes] = set()
+        for view in self._views:
+            for value in view.fetch(key):
+                if value not in seen:
+                    seen.add(value)
+                    yield value
+
+    def save(self, key: bytes, value: bytes) -> None:
+        """Nothing: each invariant's own run saves its counterexample."""
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        """Nothing: an example that does not fail here may still fail its own check."""
+
+
+class _SeededDatabase(ExampleDatabase):
+    """A check's database, with one more not-yet-shrunk example offered for replay."""
+
+    def __init__(self, inner: ExampleDatabase, choices: bytes) -> None:
+        super().__init__()
+        self._inner = inner
+        self._choices = choices
+
+    def fetch(self, key: bytes) -> Iterator[bytes]:
+        if key.endswith(_SECONDARY):
+            yield self._choices
+        yield from (v for v in self._inner.fetch(key) if v != self._choices)
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self._inner.save(key, value)
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        self._inner.delete(key, value)
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self._inner.move(src, dest, value)
+
+
+def _base(value: Any) -> ExampleDatabase | None:
+    """``value`` as a database: ``"default"`` is Hypothesis' own, ``None`` none."""
+    from hypothesis import settings  # noqa: PLC0415
+
+    database: ExampleDatabase | None = settings().database if value == "default" else value
+    return database
+
+
+def check_database(value: Any, check: str) -> ExampleDatabase | None:
+    """The view of database ``value`` that one check (``PLUGIN::ID``) reads and writes."""
+    database = _base(value)
+    return None if database is None else _CheckDatabase(database, check)
+
+
+def shared_database(value: Any, checks: Sequence[str]) -> ExampleDatabase | None:
+    """A read-only view of the saved examples of every check in ``checks``."""
+    database = _base(value)
+    if database is None:
+        return None
+    return _SharedDatabase([_CheckDatabase(database, check) for check in checks])
+
+
+def seeded_database(value: Any, check: str, choices: bytes) -> ExampleDatabase:
+    """Check ``check``'s view, offering ``choices`` (an example's choice sequence) to
+    replay and shrink; in memory when the run keeps no database."""
+    return _SeededDatabase(check_database(value, check) or InMemoryExampleDatabase(), choices)

@@ -1,0 +1,454 @@
+"""One generated example feeds every selected invariant of a plugin's family.
+
+A plugin is checked in *runs*: one per family whose examples it gets (a find plugin has a
+find run and a round run; a metasched plugin's M and R invariants share one run of
+rounds). :func:`run_invariants` does one run in two steps:
+
+1. **Search.** One Hypothesis run draws the family's scenarios, calls the plugin once
+   per scenario (with every observation the selected invariants need: a repeat call,
+   OAR3's default, the other database) and judges the outcome with each invariant that
+   has not failed yet; run-level invariants (tallies) read every example. It never fails
+   itself, so it goes through the profile's examples, and stops early once every
+   per-example invariant has failed and no tally is waiting.
+2. **Shrink.** Each invariant that failed is shrunk on its own: a Hypothesis run of that
+   invariant alone starts from the example the search found (its choice sequence, offered
+   through the example database) and shrinks it as a one-invariant check would. If the
+   example no longer fails (a plugin that changed its mind), the search's example is
+   reported as found, unshrunk.
+
+Seeds are per run (search) and per invariant (shrink), so an invariant's counterexample
+is the same whichever other invariants were selected. Failed calls (hangs, dead
+workers) are handled as before: after :data:`HANG_LIMIT` lost calls only the family's
+check of failed calls keeps calling the plugin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from oar_conformance import _interrupt, oar3
+from oar_conformance._example_db import seeded_database, shared_database
+from oar_conformance.binding import (
+    Driver,
+    driver_for,
+    isolated_driver,
+    requires_oar3,
+    stable_seed,
+)
+from oar_conformance.catalogue import family_of
+from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
+from oar_conformance.invariant import Invariant
+from oar_conformance.options import CheckOptions
+from oar_conformance.plugins import PluginSpec, load
+from oar_conformance.stats import PluginStats, RunStats
+from oar_conformance.tally import Tally
+from oar_conformance.violations import Violation
+
+__all__ = [
+    "HANG_LIMIT",
+    "LOST_CALLS",
+    "RESTART_LIMIT",
+    "Found",
+    "RunResult",
+    "run_invariants",
+    "run_name",
+]
+
+_SEARCH = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
+_SHRINK = (Phase.reuse, Phase.shrink)
+"""Hypothesis phases of the two steps; ``explain`` is left out: with one generated
+argument it only adds "or any other generated value" and makes shrinking slower."""
+
+_QUIET = (HealthCheck.too_slow, HealthCheck.data_too_large)
+"""Health checks that only say plugin calls and platforms are big, which they are."""
+
+HANG_LIMIT = 3
+"""Calls lost (timeouts, dead workers) after which a plugin's other checks stop calling it;
+the check of failed calls (F6, A1, S4, M2, R1) reports them."""
+
+LOST_CALLS = frozenset({"timeout", "died"})
+"""Error kinds of calls that never answered."""
+
+RESTART_LIMIT = 100
+"""Dead workers after which a check stops shrinking and reports its latest failing example:
+each try costs a new worker process (a fork, a few milliseconds)."""
+
+
+def run_name(invariant: Invariant[Any, Any]) -> str:
+    """The run that feeds ``invariant``: its family's, or the family whose examples it
+    shares."""
+    return family_of(invariant).run
+
+
+@dataclass(frozen=True)
+class Found:
+    """When the search first saw an invariant fail: examples drawn, seconds since it began."""
+
+    examples: int
+    seconds: float
+
+
+@dataclass
+class RunResult:
+    """What one run concluded, per invariant id: passed, failed, skipped or errored.
+
+    ``raise_for(id)`` replays the verdict as a one-invariant check would end: quietly,
+    with ``ConformanceFailure``, ``CheckSkipped`` or the error that stopped the run.
+    ``found`` tells when the search first saw each failure (for the benchmark).
+    """
+
+    outcomes: dict[str, BaseException | None] = field(default_factory=dict)
+    found: dict[str, Found] = field(default_factory=dict)
+    examples: int = 0
+
+    def raise_for(self, invariant_id: str) -> None:
+        """End as the check of ``invariant_id`` ends; a usage error if it was not run."""
+        if invariant_id not in self.outcomes:
+            msg = f"invariant {invariant_id!r} was not part of this run; select it to check it"
+            raise UsageError(msg)
+        error = self.outcomes[invariant_id]
+        if error is not None:
+            raise error
+
+    def failures(self) -> dict[str, ConformanceFailure]:
+        """The invariants the plugin broke, with their (shrunk) failure."""
+        return {
+            key: value
+            for key, value in self.outcomes.items()
+            if isinstance(value, ConformanceFailure)
+        }
+
+
+def run_invariants(
+    spec: PluginSpec, invariants: Sequence[Invariant[Any, Any]], options: CheckOptions
+) -> RunResult:
+    """Check ``invariants`` (all fed by one run) on plugin ``spec``; see the module doc.
+
+    Raises ``UsageError`` when an invariant does not check ``spec``'s group or the
+    invariants belong to different runs; every other ending is in the result.
+    """
+    runs = {run_name(i) for i in invariants}
+    for invariant in invariants:
+        if spec.group not in invariant.groups:
+            msg = f"invariant {invariant.id} checks {invariant.group} plugins, not {spec}"
+            raise UsageError(msg)
+    if len(runs) > 1:
+        msg = f"invariants {[i.id for i in invariants]} come from different runs {sorted(runs)}"
+        raise UsageError(msg)
+    result = RunResult()
+    if not invariants:
+        return result
+    options = replace(options, group=spec.group)
+    selected: list[Invariant[Any, Any]] = []
+    for invariant in invariants:
+        if requires_oar3(invariant) and not oar3.status().available:
+            result.outcomes[invariant.id] = CheckSkipped(oar3.status().skip_line)
+        else:
+            selected.append(invariant)
+    if not selected:
+        return result
+    try:
+        func = load(spec)
+        if options.isolate:
+            driver = isolated_driver(selected[0], spec, options)
+        else:
+            driver = driver_for(selected[0], func, options)
+        search = _Search(spec, selected, options, driver, result)
+        with _interrupt.catching_ctrl_c():
+            search.run()
+            for invariant in selected:
+                if invariant.id in search.first:
+                    result.outcomes[invariant.id] = _shrunk(search, invariant)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # an error of the whole run ends each of its checks
+        for invariant in selected:
+            result.outcomes.setdefault(invariant.id, exc)
+    return result
+
+
+@dataclass
+class _First:
+    """The search's first failing example of one invariant."""
+
+    choices: bytes | None
+    violation: Violation
+    found: Found
+    final: bool = False
+    """Reported as is, never shrunk (a worker killed for not answering)."""
+
+
+class _Search:
+    """Step 1: one Hypothesis run judging every selected invariant on each example."""
+
+    def __init__(
+        self,
+        spec: PluginSpec,
+        invariants: list[Invariant[Any, Any]],
+        options: CheckOptions,
+        driver: Driver[Any, Any],
+        result: RunResult,
+    ) -> None:
+        self.spec = spec
+        self.options = options
+        self.driver = driver
+        self.result = result
+        self.invariants = invariants
+        self.active = [i for i in invariants if i.tally is None]
+        self.tallies: dict[str, Tally[Any, Any]] = {
+            i.id: i.tally(options) for i in invariants if i.tally is not None
+        }
+        self.needs = frozenset().union(*(i.needs for i in invariants))
+        self.first: dict[str, _First] = {}
+        self.stats: PluginStats = (options.stats or RunStats()).for_plugin(str(spec))
+        self.key = (str(spec), run_name(invariants[0]))
+        self.started = time.perf_counter()
+
+    def _errors(self) -> list[Invariant[Any, Any]]:
+        return [i for i in self.active if "errors" in i.needs]
+
+    def _hangs(self) -> bool:
+        return self.stats.timeouts >= HANG_LIMIT
+
+    def _done(self) -> bool:
+        """Nothing left to learn from more examples."""
+        if self._hangs():
+            return not self._errors()
+        return not self.active and not self.tallies
+
+    def run(self) -> None:
+        killed = _KILLED.get(self.key)
+        for invariant in self._errors():
+            if killed is not None:
+                self._fail(invariant, killed[0], killed[1], None, final=True)
+        if not self._done():
+            test = given(self.driver.strategy)(_body(self.observe))
+            if self.options.seed is not None:
+                test = seed(stable_seed(self.options.seed, self.spec, self.key[1]))(test)
+            test = settings(  # after seed(), which would drop the example database
+                max_examples=self.options.profile.examples(
+                    rounds=self.driver.family.needs_database
+                ),
+                deadline=None,
+                database=shared_database(
+                    self.options.example_database,
+                    [f"{self.spec}::{i.id}" for i in self.invariants],
+                ),
+                suppress_health_check=_QUIET,
+                phases=_SEARCH,
+            )(test)
+            with contextlib.suppress(_Stop):
+                test()
+        self._conclude()
+
+    def observe(self, scenario: Any) -> None:
+        """Judge one example with every invariant still waiting for a failure."""
+        _interrupt.check()
+        if self._done():
+            raise _Stop
+        self.result.examples += 1
+        outcome = self._run(scenario)
+        _count(self.stats, self.driver, scenario, outcome)
+        error = outcome.error
+        if error is not None and error.killed:
+            _KILLED.setdefault(self.key, (scenario, outcome))
+        for tally in self.tallies.values():
+            tally.add(scenario, outcome)
+        for invariant in list(self.active):
+            for violation in invariant.check(scenario, outcome):
+                self._fail(
+                    invariant, scenario, outcome, violation, final=bool(error and error.killed)
+                )
+                break
+        if self._done():
+            raise _Stop
+
+    def _run(self, scenario: Any) -> Any:
+        """The outcome with every need; a need that cannot be met here skips its invariants."""
+        try:
+            return self.driver.run(scenario, self.needs)
+        except CheckSkipped as exc:
+            if exc.need is None or exc.need not in self.needs:
+                raise
+            self._drop(exc.need, exc)
+        return self._run(scenario)
+
+    def _drop(self, need: str, reason: CheckSkipped) -> None:
+        """Skip the invariants needing ``need`` and stop asking for it."""
+        for invariant in self.invariants:
+            if need in invariant.needs and invariant.id not in self.first:
+                if invariant in self.active:
+                    self.active.remove(invariant)
+                self.tallies.pop(invariant.id, None)
+                self.result.outcomes[invariant.id] = reason
+        self.needs = self.needs - {need}
+
+    def _fail(
+        self,
+        invariant: Invariant[Any, Any],
+        scenario: Any,
+        outcome: Any,
+        violation: Violation | None,
+        *,
+        final: bool,
+    ) -> None:
+        if violation is None:
+            found = invariant.check(scenario, outcome)
+            if not found:
+                return
+            violation = found[0]
+        if invariant in self.active:
+            self.active.remove(invariant)
+        self.first[invariant.id] = _First(
+            None if final else _choices(),
+            violation,
+            Found(self.result.examples, time.perf_counter() - self.started),
+            final,
+        )
+        self.result.found[invariant.id] = self.first[invariant.id].found
+
+    def _conclude(self) -> None:
+        """Skipped invariants (a plugin that hangs), then the tallies' verdicts."""
+        for invariant in self.invariants:
+            key = invariant.id
+            if key in self.first or key in self.result.outcomes:
+                continue
+            if self._hangs() and "errors" not in invariant.needs:
+                self.result.outcomes[key] = CheckSkipped(_hang_message(self.spec, self.stats))
+            elif key in self.tallies:
+                self.result.outcomes[key] = _verdict(invariant, self.tallies[key])
+            else:
+                self.result.outcomes[key] = None
+
+
+def _count(stats: PluginStats, driver: Driver[Any, Any], scenario: Any, outcome: Any) -> None:
+    """Count ``outcome`` in the plugin's statistics; a lost call counts towards the hang
+    limit, a worker killed for not answering reaches it."""
+    stats.record(
+        resources=driver.resources(scenario),
+        seconds=outcome.seconds,
+        kind=driver.classify(outcome),
+    )
+    error = outcome.error
+    if error is not None and error.kind in LOST_CALLS:
+        stats.timeouts += 1
+    if error is not None and error.killed:
+        stats.timeouts = max(stats.timeouts, HANG_LIMIT)
+
+
+def _verdict(invariant: Invariant[Any, Any], tally: Tally[Any, Any]) -> BaseException | None:
+    """A run-level invariant's ending, from the examples its tally read."""
+    verdict = tally.verdict()
+    if verdict is not None:
+        return ConformanceFailure(
+            invariant.violation(verdict.breach, verdict.scenario, verdict.outcome)
+        )
+    reason = tally.unjudged()
+    return None if reason is None else CheckSkipped(f"{invariant.id}: {reason}")
+
+
+def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
+    """Step 2: ``invariant``'s failure, shrunk from the example the search found."""
+    first = search.first[invariant.id]
+    found = ConformanceFailure(first.violation)
+    if first.final or first.choices is None or not search.options.shrink:
+        return found
+    options, spec = search.options, search.spec
+    stats = search.stats
+    reports_errors = "errors" in invariant.needs
+    deaths = 0
+
+    def observe(scenario: Any) -> None:
+        nonlocal deaths
+        _interrupt.check()
+        if not reports_errors and stats.timeouts >= HANG_LIMIT:
+            return
+        outcome = search.driver.run(scenario, invariant.needs)
+        _count(stats, search.driver, scenario, outcome)
+        error = outcome.error
+        if error is not None:
+            stop = False
+            if error.killed:
+                stop = reports_errors
+            elif error.kind == "died" and reports_errors:
+                deaths += 1
+                stop = deaths >= RESTART_LIMIT
+            if stop:
+                for violation in invariant.check(scenario, outcome):
+                    raise _Unshrunk(violation)
+        for violation in invariant.check(scenario, outcome):
+            raise ConformanceFailure(violation)
+
+    check = f"{spec}::{invariant.id}"
+    test = given(search.driver.strategy)(_body(observe))
+    if options.seed is not None:
+        test = seed(stable_seed(options.seed, spec, invariant.id))(test)
+    test = settings(  # after seed(), which would drop the example database
+        max_examples=options.profile.examples(rounds=search.driver.family.needs_database),
+        deadline=None,
+        print_blob=True,
+        database=seeded_database(options.example_database, check, first.choices),
+        suppress_health_check=_QUIET,
+        phases=_SHRINK,
+    )(test)
+    try:
+        test()
+    except ConformanceFailure as exc:
+        return exc
+    except _Unshrunk as stop:
+        return ConformanceFailure(stop.violation)
+    found.add_note(
+        "(shown as found: the example did not fail again when replayed, so it was not shrunk)"
+    )
+    return found
+
+
+def _body(observe: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The test body of both steps: one source, so Hypothesis keys their saved examples
+    alike and the search replays what an invariant's shrinking saved."""
+
+    def example(scenario: Any) -> None:
+        observe(scenario)
+
+    return example
+
+
+def _choices() -> bytes | None:
+    """The current example's choice sequence (what Hypothesis replays), if it can tell."""
+    try:
+        from hypothesis.control import current_build_context  # noqa: PLC0415
+        from hypothesis.database import choices_to_bytes  # noqa: PLC0415
+
+        return choices_to_bytes(current_build_context().data.choices)
+    except Exception:  # an older or newer Hypothesis: the failure is then shown unshrunk
+        return None
+
+
+class _Stop(BaseException):
+    """Ends the search: not an ``Exception``, so Hypothesis does not take it for a bug."""
+
+
+class _Unshrunk(BaseException):
+    """Ends a shrinking run at once: not an ``Exception``, so Hypothesis does not shrink."""
+
+    def __init__(self, violation: Violation) -> None:
+        super().__init__(violation.message)
+        self.violation = violation
+
+
+_KILLED: dict[tuple[str, str], tuple[Any, Any]] = {}
+"""(plugin, run) -> the first example whose worker was killed for not answering."""
+
+
+def _hang_message(spec: PluginSpec, stats: PluginStats) -> str:
+    return (
+        f"{spec} timed out or ended its process {stats.timeouts} times, so this check "
+        "stopped calling it; the family's check of failed calls (F6, A1, S4, M2, R1) "
+        "reports that"
+    )
