@@ -220,20 +220,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     if not _runs_tests(config):
         return
-    from oar_conformance import oar3  # noqa: PLC0415
-    from oar_conformance.driver import requires_oar3  # noqa: PLC0415
-    from oar_conformance.shared_run import run_name  # noqa: PLC0415
-    from oar_conformance.worker import prestart  # noqa: PLC0415
+    from oar_conformance.binding import prestart  # noqa: PLC0415
 
-    first: dict[PluginSpec, list[Invariant[Any, Any]]] = {}
+    runs: dict[PluginSpec, list[Invariant[Any, Any]]] = {}
     for item in session.items:
         if isinstance(item, ConformanceItem) and item.get_closest_marker("skip") is None:
-            run = first.setdefault(item.spec, [item.invariant])
-            if run_name(item.invariant) == run_name(run[0]) and item.invariant not in run:
-                run.append(item.invariant)
-    for spec, invariants in first.items():
-        needs = any(requires_oar3(i) for i in invariants) and oar3.status().available
-        prestart(spec, state.options.memory_limit, oar3_first=needs)
+            runs.setdefault(item.spec, []).append(item.invariant)
+    for spec, invariants in runs.items():
+        prestart(spec, invariants, state.options.memory_limit)
 
 
 def _isolation(config: pytest.Config, file_settings: Any) -> tuple[bool, int]:

@@ -8,12 +8,11 @@ can kill (:func:`isolated_driver`, kept for the plugin's next runs).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from hypothesis.strategies import SearchStrategy
-
+from oar_conformance import oar3, worker
 from oar_conformance.catalogue import family_of
 from oar_conformance.families import Family, Runner
 from oar_conformance.invariant import Invariant
@@ -22,7 +21,17 @@ from oar_conformance.outcome import Outcome
 from oar_conformance.plugins import PluginSpec
 from oar_conformance.worker import IsolatedRunner
 
-__all__ = ["Driver", "driver_for", "isolated_driver", "requires_oar3", "stable_seed"]
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = [
+    "Driver",
+    "driver_for",
+    "isolated_driver",
+    "prestart",
+    "requires_oar3",
+    "stable_seed",
+]
 
 ScenarioT = TypeVar("ScenarioT")
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
@@ -108,6 +117,17 @@ def _worker(
 
 
 _WORKERS: dict[tuple[Any, ...], IsolatedRunner] = {}
+
+
+def prestart(
+    spec: PluginSpec, invariants: Sequence[Invariant[Any, Any]], memory_limit: int
+) -> None:
+    """Start ``spec``'s worker process ahead of its first run (of ``invariants``, in
+    order), with OAR3 imported first when that run needs it; the run then finds it
+    ready. Cheap: nothing here imports Hypothesis, OAR3 or the plugin."""
+    first = [i for i in invariants if family_of(i).run == family_of(invariants[0]).run]
+    needs = any(requires_oar3(i) for i in first) and oar3.status().available  # none: False
+    worker.prestart(spec, memory_limit, oar3_first=needs)
 
 
 def requires_oar3(invariant: Invariant[Any, Any]) -> bool:

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from oar_conformance.errors import UsageError
 
@@ -193,9 +194,10 @@ def _check(options: argparse.Namespace) -> int:
             "plugins in [tool.oar-conformance]"
         )
         raise UsageError(msg)
-    for name in names:
-        for spec in resolve(name):
-            load(spec)
+    specs = [spec for name in names for spec in resolve(name)]
+    _prestart(options, settings, specs)
+    for spec in specs:
+        load(spec)
     args = [f"--oar-plugin={name}" for name in names]
     pairs = (
         ("--oar-profile", options.profile or settings.profile),
@@ -228,6 +230,23 @@ def _check(options: argparse.Namespace) -> int:
         args.append("--oar-one-by-one")
     args += _processes(options.processes)
     return _run_pytest(args, verbose=options.verbose)
+
+
+def _prestart(options: argparse.Namespace, settings: Any, specs: list[Any]) -> None:
+    """Start the plugins' worker processes now, while pytest starts (one process runs
+    the checks; under -n the pytest-xdist workers start their own)."""
+    if options.no_isolate or settings.isolate is False or options.processes not in {None, "0", "1"}:
+        return
+    from oar_conformance._guard import DEFAULT_MEMORY_LIMIT  # noqa: PLC0415
+    from oar_conformance.binding import prestart  # noqa: PLC0415
+    from oar_conformance.catalogue import by_group, get  # noqa: PLC0415
+    from oar_conformance.config import parse_size  # noqa: PLC0415
+
+    memory = options.memory_limit or settings.memory_limit
+    limit = DEFAULT_MEMORY_LIMIT if memory is None else parse_size(memory)
+    wanted = {get(i).id for i in options.invariant}
+    for spec in specs:
+        prestart(spec, [i for i in by_group(spec.group) if not wanted or i.id in wanted], limit)
 
 
 def _processes(value: str | None) -> list[str]:
