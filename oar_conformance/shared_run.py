@@ -164,7 +164,7 @@ def run_invariants(
             search.run()
             for invariant in selected:
                 if invariant.id in search.first:
-                    result.outcomes[invariant.id] = _shrunk(search, invariant)
+                    result.outcomes[invariant.id] = _shrunk_or_error(search, invariant)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # an error of the whole run ends each of its checks
@@ -351,6 +351,17 @@ def _verdict(invariant: Invariant[Any, Any], tally: Tally[Any, Any]) -> BaseExce
         )
     reason = tally.unjudged()
     return None if reason is None else CheckSkipped(f"{invariant.id}: {reason}")
+
+
+def _shrunk_or_error(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
+    """``invariant``'s shrunk failure, or what stopped its shrinking (Hypothesis' flaky
+    error, ...): that ends its check only, not the others of the run."""
+    try:
+        return _shrunk(search, invariant)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        return exc
 
 
 def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:

@@ -117,3 +117,18 @@ def test_find_and_sort_runs_import_neither_oar3_nor_sqlalchemy_in_the_kit() -> N
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@needs_oar3
+def test_a_postgresql_that_cannot_be_reached_ends_the_run_as_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    """The server is started in the background; the first round that needs it stops the run."""
+    url = "postgresql://nobody:secret@127.0.0.1:1/oar"
+    args = ["check", "--plugin", "oar.extra_metasched_func:sample_noop", "--profile", "quick"]
+
+    done = oar_conformance(tmp_path, *args, "--db", url, "--invariant", "M1")
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot reach PostgreSQL at postgresql" in done.stdout + done.stderr
+    assert "secret" not in done.stdout + done.stderr
