@@ -224,8 +224,8 @@ class _Search:
 
     def run(self) -> None:
         killed = _KILLED.get(self.key)
-        for invariant in self._errors():
-            if killed is not None:
+        if killed is not None:
+            for invariant in self._errors():
                 self._fail(invariant, killed[0], killed[1], None, final=True)
         if not self._done():
             test = given(self.driver.strategy)(_body(self.observe))
@@ -248,10 +248,9 @@ class _Search:
         self._conclude()
 
     def observe(self, scenario: Any) -> None:
-        """Judge one example with every invariant still waiting for a failure."""
+        """Judge one example with every invariant still waiting for a failure (the search
+        starts only when there is something to learn, and stops once there is not)."""
         _interrupt.check()
-        if self._done():
-            raise _Stop
         self.result.examples += 1
         outcome = self._run(scenario)
         _count(self.stats, self.driver, scenario, outcome)
