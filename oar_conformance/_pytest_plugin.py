@@ -612,6 +612,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"(replay them with: pytest {folder})"
         )
     _summary_table(terminalreporter)
+    findings = state.stats.oar3_lines()
+    if findings:
+        terminalreporter.section("oar-conformance OAR3 findings (OAR3's own, not the plugin's)")
+        for line in findings:
+            terminalreporter.write_line(line)
     lines = state.stats.lines()
     if lines:
         terminalreporter.section("oar-conformance statistics")

@@ -22,6 +22,8 @@ class Profile:
     thorough run meets cluster-sized hierarchies without spending every example on them.
     A run of database rounds draws ``round_examples`` (default: ``max_examples``): a
     round costs a hundred plugin calls' time and calls the plugin for many jobs at once.
+    A run of campaigns draws ``campaigns`` of up to ``campaign_steps`` steps (a step
+    costs about a round).
     """
 
     name: str
@@ -31,6 +33,8 @@ class Profile:
     large_resources: int | None = None
     min_resources: int = 1
     round_examples: int | None = None
+    campaigns: int = 10
+    campaign_steps: int = 12
 
     def examples(self, *, rounds: bool) -> int:
         """How many examples a run draws: ``round_examples`` for database rounds."""
@@ -46,22 +50,31 @@ PROFILES = {
             "quick",
             50,
             32,
-            "50 examples per family (25 rounds), platforms up to 32 resources",
+            "50 examples per family (25 rounds, 5 campaigns of up to 8 steps), platforms "
+            "up to 32 resources",
             round_examples=25,
+            campaigns=5,
+            campaign_steps=8,
         ),
         Profile(
             "ci",
             200,
             64,
-            "200 examples per family (100 rounds), platforms up to 64 resources",
+            "200 examples per family (100 rounds, 10 campaigns of up to 12 steps), "
+            "platforms up to 64 resources",
             round_examples=100,
+            campaigns=10,
+            campaign_steps=12,
         ),
         Profile(
             "thorough",
             1000,
             64,
-            "1000 examples per family, one in four on platforms of up to 65,536 resources",
+            "1000 examples per family (100 campaigns of up to 40 steps), one in four on "
+            "platforms of up to 65,536 resources",
             large_resources=65_536,
+            campaigns=100,
+            campaign_steps=40,
         ),
     )
 }

@@ -232,9 +232,7 @@ class _Search:
             if self.options.seed is not None:
                 test = seed(stable_seed(self.options.seed, self.spec, self.key[1]))(test)
             test = settings(  # after seed(), which would drop the example database
-                max_examples=self.options.profile.examples(
-                    rounds=self.driver.family.needs_database
-                ),
+                max_examples=self.driver.family.examples_in(self.options.profile),
                 deadline=None,
                 database=shared_database(
                     self.options.example_database,
@@ -334,6 +332,10 @@ def _count(stats: PluginStats, driver: Driver[Any, Any], scenario: Any, outcome:
         seconds=outcome.seconds,
         kind=driver.classify(outcome),
     )
+    findings = driver.family.findings
+    if findings is not None:
+        for invariant_id, breach in findings(scenario, outcome):
+            stats.found_in_oar3(invariant_id, breach.message)
     error = outcome.error
     if error is not None and error.kind in LOST_CALLS:
         stats.timeouts += 1
@@ -400,7 +402,7 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
     if options.seed is not None:
         test = seed(stable_seed(options.seed, spec, invariant.id))(test)
     test = settings(  # after seed(), which would drop the example database
-        max_examples=options.profile.examples(rounds=search.driver.family.needs_database),
+        max_examples=search.driver.family.examples_in(options.profile),
         deadline=None,
         print_blob=True,
         database=seeded_database(options.example_database, check, first.choices),

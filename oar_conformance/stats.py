@@ -13,6 +13,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "LOW_ALLOCATION_SHARE",
@@ -54,6 +55,14 @@ class PluginStats:
     """(platform size, call seconds) of the examples that answered, for the growth fit."""
     first_example: float = 0.0
     """Seconds from the process's start to the end of its first example (0: none yet)."""
+    oar3: dict[str, list[Any]] = field(default_factory=dict)
+    """OAR3's own findings: invariant id -> [examples where OAR3 alone broke it, the
+    first breach's message]. Plain lists, so xdist can send them."""
+
+    def found_in_oar3(self, invariant_id: str, message: str) -> None:
+        """Count one example where OAR3 alone (no plugin) broke ``invariant_id``."""
+        seen = self.oar3.setdefault(invariant_id, [0, message])
+        seen[0] += 1
 
     def record(self, *, resources: int, seconds: float, kind: str) -> None:
         """Count one example; ``kind`` is allocated, empty, unschedulable or error."""
@@ -75,6 +84,9 @@ class PluginStats:
         self.samples.extend(other.samples[: max(0, _MAX_SAMPLES - len(self.samples))])
         firsts = [t for t in (self.first_example, other.first_example) if t]
         self.first_example = min(firsts, default=0.0)
+        for invariant_id, (count, message) in other.oar3.items():
+            seen = self.oar3.setdefault(invariant_id, [0, message])
+            seen[0] += count
 
     @property
     def weak(self) -> bool:
@@ -126,6 +138,25 @@ class RunStats:
             if s.first_example:
                 out.append(
                     f"  first example done {s.first_example:.2f} s after its process started"
+                )
+        return out
+
+    def oar3_lines(self) -> list[str]:
+        """OAR3's own findings, per plugin: what OAR3 alone broke in the same examples.
+
+        They never fail a run: the same example with OAR3's default in place of the
+        plugin broke the invariant the same way, so it is OAR3's behaviour to report
+        upstream, not the plugin's.
+        """
+        out: list[str] = []
+        for key, s in sorted(self.plugins.items()):
+            for invariant_id, (count, message) in sorted(
+                s.oar3.items(), key=lambda kv: int(kv[0][1:])
+            ):
+                times = "example" if count == 1 else "examples"
+                out.append(
+                    f"OAR3-{invariant_id} (beside {key}): OAR3 alone broke {invariant_id} "
+                    f"in {count} {times}; first: {message}"
                 )
         return out
 

@@ -14,12 +14,14 @@ examples shrink.
 - :func:`find_scenarios`: complete inputs of an ``oar.find_func`` plugin.
 - :func:`queues`, :func:`moldables`, :func:`jobs`: queues and waiting jobs.
 - :func:`sort_scenarios`: complete inputs of an ``oar.jobs_sorting_func`` plugin.
+- :func:`round_scenarios`, :func:`campaigns`: a database round; a campaign's steps.
 """
 
 from __future__ import annotations
 
 from ._assign import assign_scenarios
 from ._availability import Busy, availability
+from ._campaigns import campaigns
 from ._jobs import jobs, moldables
 from ._platforms import COLORS, LEVEL_NAMES, MEMS, ORDERS, platforms, resource_tables
 from ._queues import QUEUE_NAMES, queues
@@ -37,6 +39,7 @@ __all__ = [
     "Busy",
     "assign_scenarios",
     "availability",
+    "campaigns",
     "find_scenarios",
     "groups",
     "jobs",

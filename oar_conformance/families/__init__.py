@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oar_conformance.families import assign, find, metasched, rounds, sort
+from oar_conformance.families import assign, campaigns, find, metasched, rounds, sort
 from oar_conformance.families._family import Family, Runner
 
 __all__ = ["FAMILIES", "Family", "Runner"]
@@ -21,5 +21,6 @@ FAMILIES: tuple[Family[Any, Any], ...] = (
     sort.FAMILY,
     metasched.FAMILY,
     rounds.FAMILY,
+    campaigns.FAMILY,
 )
 """The families in catalogue order."""

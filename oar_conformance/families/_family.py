@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
     from oar_conformance.options import CheckOptions
+    from oar_conformance.profiles import Profile
     from oar_conformance.reproducer import FailureContext
-    from oar_conformance.violations import Violation
+    from oar_conformance.violations import Breach, Violation
 
 __all__ = ["Family", "Runner", "platform_size", "sized"]
 
@@ -58,7 +59,10 @@ class Family(Generic[ScenarioT, OutcomeT]):
     examples it judges (same scenarios and runner), so one run feeds both; ``""``: its
     own. ``beside``: ``(need, alone)``, an observation a second worker can make at the
     same time as the first (asked for with the ``alone`` need), ``merge(first, second)``
-    putting the two outcomes together (the other database's round).
+    putting the two outcomes together (the other database's round). ``budget(profile)``:
+    how many examples a run draws, when not the profile's calls or rounds.
+    ``findings(scenario, outcome)``: what OAR3 itself broke in the example, as
+    (invariant id, breach) pairs, counted apart from the plugin's failures.
     """
 
     invariants: InvariantSet[ScenarioT, OutcomeT]
@@ -73,6 +77,14 @@ class Family(Generic[ScenarioT, OutcomeT]):
     examples: str = ""
     beside: tuple[str, str] | None = None
     merge: Callable[[OutcomeT, OutcomeT], OutcomeT] | None = None
+    budget: Callable[[Profile], int] | None = None
+    findings: Callable[[ScenarioT, OutcomeT], list[tuple[str, Breach]]] | None = None
+
+    def examples_in(self, profile: Profile) -> int:
+        """How many examples a run of this family draws under ``profile``."""
+        if self.budget is not None:
+            return self.budget(profile)
+        return profile.examples(rounds=self.needs_database)
 
     @property
     def name(self) -> str:

@@ -106,8 +106,8 @@ def test_invariants_of_different_runs_or_groups_are_a_usage_error() -> None:
 
 
 def test_metasched_and_round_invariants_share_one_run_of_rounds() -> None:
-    assert {run_name(i) for i in by_group("oar.extra_metasched_func")} == {"round"}
-    assert {run_name(i) for i in by_group(FIND_GROUP)} == {"find", "round"}
+    assert {run_name(i) for i in by_group("oar.extra_metasched_func")} == {"round", "campaign"}
+    assert {run_name(i) for i in by_group(FIND_GROUP)} == {"find", "round", "campaign"}
 
 
 def test_an_unknown_plugin_ends_every_check_of_the_run_with_its_error() -> None:

@@ -10,15 +10,23 @@ where ``meta_schedule`` finds the resources they hold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 
 from oar_conformance.families.rounds.scenario import RoundScenario
-from oar_conformance.model import Job
+from oar_conformance.model import Job, Platform, Queue
 from oar_conformance.resources import table_of, table_rows
 
-__all__ = ["load", "moldable_rows", "resource_rows", "types_of"]
+__all__ = [
+    "job_moldable_ids",
+    "load",
+    "load_platform",
+    "moldable_rows",
+    "resource_rows",
+    "types_of",
+]
 
 
 def resource_rows(scenario: RoundScenario) -> list[dict[str, Any]]:
@@ -39,6 +47,33 @@ def moldable_rows(job: Job) -> list[tuple[int, list[tuple[str, str]]]]:
     ]
 
 
+def load_platform(session: Any, platform: Platform, queues: Sequence[Queue]) -> None:
+    """Write the platform's ``resources`` rows and the ``queues`` rows."""
+    from oar.lib import models  # noqa: PLC0415 - OAR3 is optional
+
+    session.execute(models.Resource.__table__.insert(), table_rows(table_of(platform)))
+    session.execute(
+        models.Queue.__table__.insert(),
+        [
+            {
+                "queue_name": q.name,
+                "priority": q.priority,
+                "scheduler_policy": q.scheduler_policy,
+                "state": q.state,
+            }
+            for q in queues
+        ],
+    )
+
+
+def job_moldable_ids(session: Any, job_id: int) -> list[int]:
+    """The database ids of job ``job_id``'s moldables, in the order they were written."""
+    from oar.lib.models import MoldableJobDescription as Moldable  # noqa: PLC0415
+
+    query = select(Moldable.id).where(Moldable.job_id == job_id).order_by(Moldable.id)
+    return list(session.execute(query).scalars())
+
+
 def load(
     session: Any, scenario: RoundScenario, selector: str | None = None
 ) -> dict[int, tuple[int, int]]:
@@ -51,31 +86,12 @@ def load(
     from oar.lib import models  # noqa: PLC0415 - OAR3 is optional
     from oar.lib.job_handling import insert_job  # noqa: PLC0415
 
-    resource, moldable_table = models.Resource, models.MoldableJobDescription
-    job_table, queue_table = models.Job.__table__, models.Queue.__table__
-
-    session.execute(resource.__table__.insert(), resource_rows(scenario))
-    session.execute(
-        queue_table.insert(),
-        [
-            {
-                "queue_name": q.name,
-                "priority": q.priority,
-                "scheduler_policy": q.scheduler_policy,
-                "state": q.state,
-            }
-            for q in scenario.queues
-        ],
-    )
+    job_table = models.Job.__table__
+    load_platform(session, scenario.platform, scenario.queues)
     moldables: dict[int, tuple[int, int]] = {}
 
     def moldable_ids(job_id: int) -> list[int]:
-        query = (
-            select(moldable_table.id)
-            .where(moldable_table.job_id == job_id)
-            .order_by(moldable_table.id)
-        )
-        return list(session.execute(query).scalars())
+        return job_moldable_ids(session, job_id)
 
     for running in scenario.running:
         insert_job(

@@ -23,12 +23,13 @@ and ``gantt_jobs_resources`` and the jobs' states into plain values.
 from __future__ import annotations
 
 import importlib
+import os
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, text
 
@@ -37,6 +38,7 @@ from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
 from oar_conformance.families.rounds.load import load
 from oar_conformance.families.rounds.outcome import Call, GanttEntry, RoundResult
 from oar_conformance.families.rounds.scenario import RoundScenario
+from oar_conformance.model import Platform
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, SORT_GROUP
 from oar_conformance.resources import table_of
@@ -45,11 +47,17 @@ __all__ = [
     "PLUGIN_NAME",
     "Call",
     "GanttEntry",
+    "Played",
     "RoundPlugin",
     "RoundResult",
+    "RoundSettings",
     "meta_sched",
+    "oar3_clock",
+    "play_round",
     "plugin_type",
+    "round_config",
     "run_round",
+    "session_problem",
 ]
 
 """Groups selected per job by a type, and the type's key."""
@@ -163,7 +171,18 @@ def _groups_per_moldable(session: Any, jids: Any) -> dict[int, int]:
     return {int(mld_id): int(count) for mld_id, count in session.execute(query)}
 
 
-def round_config(scenario: RoundScenario, plugin: RoundPlugin | None) -> Any:
+class RoundSettings(Protocol):
+    """What a round's configuration reads of its scenario (a round's or a campaign's)."""
+
+    @property
+    def platform(self) -> Platform: ...
+    @property
+    def job_security_time(self) -> int: ...
+    @property
+    def config(self) -> str: ...
+
+
+def round_config(scenario: RoundSettings, plugin: RoundPlugin | None) -> Any:
     """OAR3's configuration for a round: its defaults, the kit's hierarchy, the plugin.
 
     ``plugin`` is ``None`` for OAR3 alone.
@@ -241,25 +260,64 @@ def _patched(module: ModuleType, replacements: dict[str, Any]) -> Iterator[None]
             setattr(module, name, value)
 
 
-def run_round(
-    session: Any,
-    scenario: RoundScenario,
-    plugin: RoundPlugin | Callable[..., Any] | None,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> RoundResult:
-    """Load ``scenario`` into ``session`` and run one round with ``plugin`` configured.
+@dataclass(frozen=True)
+class Played:
+    """What one ``meta_schedule`` run did with the plugin: its calls and the failure.
 
-    A bare function is taken as an ``oar.extra_metasched_func`` plugin; ``None`` runs
-    OAR3 alone (its default policies, as a bare round).
+    ``calls`` are a metasched plugin's calls; ``plugin_calls`` and ``plugin_seconds``
+    count every call of the plugin under test, whatever its group. ``error`` is the
+    plugin's failed call, or OAR3's own failure later in the round.
     """
-    if plugin is not None and not isinstance(plugin, RoundPlugin):
-        plugin = RoundPlugin(METASCHED_GROUP, plugin)
+
+    calls: tuple[Call, ...]
+    error: PluginError | None
+    plugin_calls: int
+    plugin_seconds: float
+
+
+@contextmanager
+def oar3_clock(now: int) -> Iterator[ModuleType]:
+    """OAR3 as one of its processes sees it at ``now``: its clock answers ``now``, its
+    network notifications go nowhere, and its module-level state starts afresh (every
+    OAR3 round is a new process). Yields ``oar.kao.meta_sched``."""
     module = meta_sched()
     tools = importlib.import_module("oar.lib.tools")
+    stubs = dict(_NOTIFICATIONS, get_date=lambda *a: now)
+    with (
+        oar3.isolated_oar3_state(oar3.scheduling()),
+        _patched(tools, stubs),
+        _as_oar_user(),
+    ):
+        yield module
+
+
+@contextmanager
+def _as_oar_user() -> Iterator[None]:
+    """``OARDO_USER=oar`` while OAR3 runs: its daemons run as ``oar``, and functions such
+    as ``frag_job`` (a round frags besteffort jobs) read the acting user from it, else
+    from ``USER``, which a CI container may not set."""
+    saved = os.environ.get("OARDO_USER")
+    os.environ["OARDO_USER"] = "oar"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["OARDO_USER"]
+        else:
+            os.environ["OARDO_USER"] = saved
+
+
+def play_round(
+    session: Any,
+    config: Any,
+    plugin: RoundPlugin | None,
+    now: int,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Played:
+    """Run one ``meta_schedule`` round at ``now`` on what ``session`` holds, with
+    ``plugin`` configured (``config`` from :func:`round_config`); ``None``: OAR3 alone."""
     real_lookup = importlib.import_module("oar.lib.plugins").find_plugin_function
     platform = _platform()
-    selector = None if plugin is None else plugin_type(plugin)
-    moldables = load(session, scenario, selector)
     calls: list[Call] = []
     counted: list[float] = []
     failure: list[PluginError] = []
@@ -291,13 +349,7 @@ def run_round(
             return metasched_recorder if group == METASCHED_GROUP else recorder
         return real_lookup(group, name)
 
-    stubs = dict(_NOTIFICATIONS, get_date=lambda *a: scenario.now)
-    config = round_config(scenario, plugin)
-    with (
-        oar3.isolated_oar3_state(oar3.scheduling()),
-        _patched(tools, stubs),
-        ExitStack() as lookups,
-    ):
+    with oar3_clock(now) as module, ExitStack() as lookups:
         for name in _LOOKUP_MODULES:
             target = importlib.import_module(name)
             lookups.enter_context(_patched(target, {"find_plugin_function": lookup}))
@@ -308,11 +360,33 @@ def run_round(
         except Exception as exc:  # OAR3 failing on what the plugin left
             failure.append(_failure(exc))
     error = failure[0] if failure else None
+    return Played(tuple(calls), error, len(counted), sum(counted))
+
+
+def run_round(
+    session: Any,
+    scenario: RoundScenario,
+    plugin: RoundPlugin | Callable[..., Any] | None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RoundResult:
+    """Load ``scenario`` into ``session`` and run one round with ``plugin`` configured.
+
+    A bare function is taken as an ``oar.extra_metasched_func`` plugin; ``None`` runs
+    OAR3 alone (its default policies, as a bare round).
+    """
+    if plugin is not None and not isinstance(plugin, RoundPlugin):
+        plugin = RoundPlugin(METASCHED_GROUP, plugin)
+    meta_sched()
+    selector = None if plugin is None else plugin_type(plugin)
+    moldables = load(session, scenario, selector)
+    played = play_round(session, round_config(scenario, plugin), plugin, scenario.now, timeout)
     gantt: tuple[GanttEntry, ...] = ()
     states: tuple[tuple[int, str], ...] = ()
     if not session_problem(session):
         gantt, states = read_gantt(session, scenario, moldables), read_states(session)
-    return RoundResult(tuple(calls), gantt, states, error, len(counted), sum(counted))
+    return RoundResult(
+        played.calls, gantt, states, played.error, played.plugin_calls, played.plugin_seconds
+    )
 
 
 def read_gantt(

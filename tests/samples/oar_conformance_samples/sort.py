@@ -81,3 +81,9 @@ def hangs_on_ties(queues, now, waiting_jids, waiting_jobs, config_str, plt):
                 order[i], order[i + 1] = order[i + 1], order[i]
                 swapped = True
     return order
+
+
+def newest_first(queues, now, waiting_jids, waiting_jobs, config_str, plt):
+    """C12 (campaigns only): a legal order on its own, newest submission first; under
+    steady submissions and OAR3's scheduling window the oldest job never gets in."""
+    return sorted(waiting_jids, key=lambda jid: -waiting_jobs[jid].submission_time)

@@ -1,0 +1,183 @@
+"""Campaigns: a platform, OAR3's queues and a list of steps a cluster lives through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from hypothesis import strategies as st
+
+from oar_conformance.families.campaigns.scenario import (
+    CAMPAIGN_QUEUES,
+    EPOCH,
+    RESOURCE_STATES,
+    CampaignScenario,
+    Delete,
+    End,
+    Hold,
+    QueueState,
+    ResourceState,
+    Resume,
+    Step,
+    Submit,
+    Wait,
+    advance,
+)
+from oar_conformance.model import Job, Platform
+from oar_conformance.site import Site
+
+from ._jobs import USERS, _moldables, _plain_moldable
+from ._platforms import MAX_RESOURCES, index, ints, one_of_values, platforms
+from ._shrink import plain
+from ._validate import check_bool, check_int
+
+MAX_STEPS = 200
+"""Longest campaign :func:`campaigns` accepts."""
+_MAX_WALLTIME = 1800
+_MAX_WAIT = 3600
+_MAX_RESERVATION = 1800
+_MAX_BACK = 3
+_KINDS = ("submit", "wait", "end", "delete", "hold", "resume", "resource", "queue")
+"""Step kinds, the most common first; a step shrinks towards a plain submission."""
+_WEIGHTS = (6, 2, 3, 1, 1, 1, 1, 1)
+_BURST = 4
+"""Steps are drawn in bursts of 1..4: Hypothesis draws lists of about six entries on
+average whatever their bound, and a campaign needs more steps than that to build up
+state; bursts and steps within them both shrink away."""
+
+@dataclass(frozen=True)
+class _Draft:
+    """A step before numbering: jobs are named by how many submissions back they were."""
+
+    step: Step
+    back: int = 0
+    after: tuple[int, ...] = ()
+
+
+def campaigns(
+    *,
+    max_resources: int = 16,
+    max_steps: int = 12,
+    plugin_jobs: bool = False,
+    site: Site | None = None,
+) -> st.SearchStrategy[CampaignScenario]:
+    """A campaign of 1..``max_steps`` steps on a platform of 1..``max_resources``.
+
+    The platform comes from :func:`platforms` (every resource Alive at first); the queues
+    are OAR3's own (``admin`` 10, ``default`` 2, ``besteffort`` 0). Steps are mostly
+    submissions: jobs of 1..2 moldable alternatives (walltimes up to 30 minutes,
+    requests from :func:`requests`), in ``default`` or ``admin``, or ``besteffort``
+    with that type; some are advance reservations (``-r`` up to 30 minutes ahead) and
+    some depend on one or two of the three previous jobs. The other steps end a job
+    (ok or error), delete, hold or resume one (named among the last three submitted),
+    change a resource's state, stop or start a queue, or wait up to an hour. With
+    ``plugin_jobs`` every job names the find or assign plugin under test.
+
+    Campaigns are usually about 15 steps long (up to ``max_steps``).
+    Shrinks towards fewer steps, each a plain one-minute submission in ``default``.
+    """
+    check_int("max_resources", max_resources, 1, MAX_RESOURCES)
+    check_int("max_steps", max_steps, 1, MAX_STEPS)
+    check_bool("plugin_jobs", plugin_jobs)
+    return _campaigns(
+        platforms(max_resources=max_resources, site=site, down=False),
+        max_steps=max_steps,
+        plugin_jobs=plugin_jobs,
+    )
+
+
+@st.composite
+def _campaigns(
+    draw: st.DrawFn,
+    platform_strategy: st.SearchStrategy[Platform],
+    *,
+    max_steps: int,
+    plugin_jobs: bool,
+) -> CampaignScenario:
+    platform = draw(platform_strategy)
+    bursts = draw(st.lists(st.lists(_drafts(platform), min_size=1, max_size=_BURST), min_size=1))
+    steps = _number([draft for burst in bursts for draft in burst][:max_steps])
+    scenario = CampaignScenario(platform, steps)
+    if plugin_jobs:
+        scenario = replace(scenario, plugin_jobs=frozenset(j.id for j in scenario.jobs))
+    return scenario
+
+
+_KIND = st.sampled_from(tuple(k for k, w in zip(_KINDS, _WEIGHTS, strict=True) for _ in range(w)))
+
+
+@st.composite
+def _drafts(draw: st.DrawFn, platform: Platform) -> _Draft:
+    if plain(draw):
+        return _Draft(Submit(Job(0, (_plain_moldable(platform),))))
+    kind = draw(_KIND)
+    if kind == "submit":
+        return _submission(draw, platform)
+    if kind == "wait":
+        return _Draft(Wait(60 * draw(ints(1, _MAX_WAIT // 60))))
+    if kind == "resource":
+        rid = sorted(platform.resources)[index(draw, len(platform.resources))]
+        return _Draft(ResourceState(rid, draw(one_of_values(RESOURCE_STATES))))
+    if kind == "queue":
+        name = draw(one_of_values(tuple(q.name for q in CAMPAIGN_QUEUES)))
+        return _Draft(QueueState(name, draw(st.booleans())))
+    back = draw(ints(1, _MAX_BACK))
+    if kind == "end":
+        return _Draft(End(0, ok=not draw(st.booleans())), back)
+    if kind == "delete":
+        return _Draft(Delete(0), back)
+    return _Draft(Hold(0) if kind == "hold" else Resume(0), back)
+
+
+def _submission(draw: st.DrawFn, platform: Platform) -> _Draft:
+    alternatives = draw(_moldables(platform, max_alternatives=2, max_walltime=_MAX_WALLTIME))
+    queue = draw(one_of_values(("default", "admin", "besteffort")))
+    reservation = None
+    if queue != "besteffort" and draw(ints(0, 3)) == 3:
+        reservation = 60 * draw(ints(0, _MAX_RESERVATION // 60))
+    after: tuple[int, ...] = ()
+    if draw(ints(0, 4)) == 4:
+        after = tuple(sorted(draw(st.sets(ints(1, _MAX_BACK), min_size=1, max_size=2))))
+    job = Job(
+        0,
+        alternatives,
+        queue=queue,
+        user=draw(one_of_values(USERS)),
+        types={"besteffort": ""} if queue == "besteffort" else {},
+    )
+    return _Draft(Submit(job, reservation), after=after)
+
+
+def _number(drafts: list[_Draft]) -> tuple[Step, ...]:
+    """Number jobs 1, 2, ... by submission; resolve "n submissions back" into ids.
+
+    A step naming a job before the first submission names job 0, which does not exist
+    (the step then does nothing).
+    """
+    steps: list[Step] = []
+    submitted: list[int] = []
+    moldable_id = 0
+    now = EPOCH
+    for draft in drafts:
+        step = draft.step
+        if isinstance(step, Submit):
+            job_id = len(submitted) + 1
+            alternatives = tuple(
+                replace(m, id=moldable_id + i) for i, m in enumerate(step.job.moldables, start=1)
+            )
+            moldable_id += len(alternatives)
+            after = tuple(sorted({submitted[-k] for k in draft.after if k <= len(submitted)}))
+            job = replace(
+                step.job,
+                id=job_id,
+                moldables=alternatives,
+                dependencies=after,
+                submission_time=now,
+            )
+            step = replace(step, job=job)
+            submitted.append(job_id)
+        elif isinstance(step, End | Delete | Hold | Resume):
+            target = submitted[-draft.back] if draft.back <= len(submitted) else 0
+            step = replace(step, job=target)
+        steps.append(step)
+        now += advance(step)
+    return tuple(steps)
