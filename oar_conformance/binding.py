@@ -58,6 +58,22 @@ class Driver(Generic[ScenarioT, OutcomeT]):
         second: OutcomeT = early if early is not None else self.partner.receive()
         return merge(first, second)
 
+    def confirm(
+        self,
+        scenario: ScenarioT,
+        outcome: OutcomeT,
+        had: Collection[str],
+        extra: Collection[str],
+    ) -> OutcomeT:
+        """``outcome`` (observed with ``had``) with the observations ``extra`` adds: the
+        partner's part alone when that is all it lacks, else the example observed again."""
+        beside, merge = self.family.beside, self.family.merge
+        if self.partner is not None and beside is not None and merge is not None:
+            need, alone = beside
+            if set(extra) == {need}:
+                return merge(outcome, self.partner.run(scenario, frozenset({alone})))
+        return self.run(scenario, frozenset(had) | frozenset(extra))
+
     def classify(self, outcome: OutcomeT) -> str:
         """How the run statistics count ``outcome``."""
         return self.family.classify(outcome)

@@ -60,6 +60,9 @@ class Invariant(Generic[ScenarioT, OutcomeT]):
     tally: Callable[[CheckOptions], Tally[ScenarioT, OutcomeT]] | None = None
     """For a run-level invariant: a fresh tally of a check's examples, whose verdict the
     driver reports once the examples are done (``judge`` then yields nothing)."""
+    confirm: frozenset[str] = frozenset()
+    """Observations needed only to confirm a breach: an example is first observed
+    without them, and observed again with them only when ``judge`` finds a breach."""
 
     @property
     def group(self) -> str:
@@ -103,6 +106,7 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
         severity: Severity = Severity.CONTRACT,
         needs: Iterable[str] = (),
         tally: Callable[[CheckOptions], Tally[ScenarioT, OutcomeT]] | None = None,
+        confirm: Iterable[str] = (),
     ) -> Callable[[Check[ScenarioT, OutcomeT]], Check[ScenarioT, OutcomeT]]:
         """Register the decorated function as the check of invariant ``id``."""
 
@@ -121,6 +125,7 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
                 judge,
                 frozenset(needs),
                 tally,
+                frozenset(confirm),
             )
             return judge
 

@@ -33,7 +33,7 @@ def assert_conforms(plugin: str, invariant_id: str, scenario: Any, plugin_args: 
     args, kwargs = parse_plugin_args(plugin_args)
     options = CheckOptions(args=args, kwargs=kwargs, example_database=None, group=specs[0].group)
     driver = driver_for(invariant, load(specs[0]), options)
-    outcome = driver.run(scenario, invariant.needs)
+    outcome = driver.run(scenario, invariant.needs | invariant.confirm)
     for violation in invariant.check(scenario, outcome):
         context = FailureContext(
             spec=specs[0],

@@ -7,14 +7,17 @@ rounds). :func:`run_invariants` does one run in two steps:
 1. **Search.** One Hypothesis run draws the family's scenarios, calls the plugin once
    per scenario (with every observation the selected invariants need: a repeat call,
    OAR3's default, the other database) and judges the outcome with each invariant that
-   has not failed yet; run-level invariants (tallies) read every example. It never fails
+   has not failed yet (an invariant's ``confirm`` observations are made only for an
+   example it finds a breach in); run-level invariants (tallies) read every example. It never fails
    itself, so it goes through the profile's examples, and stops early once every
    per-example invariant has failed and no tally is waiting.
 2. **Shrink.** Each invariant that failed is shrunk on its own: a Hypothesis run of that
    invariant alone starts from the example the search found (its choice sequence, offered
    through the example database) and shrinks it as a one-invariant check would. If the
    example no longer fails (a plugin that changed its mind), the search's example is
-   reported as found, unshrunk.
+   reported as found, unshrunk. A family with a shrinking budget
+   (``Family.shrink_seconds``: campaigns) stops trying smaller examples when it is
+   spent and reports the smallest failing one found so far.
 
 Seeds are per run (search) and per invariant (shrink), so an invariant's counterexample
 is the same whichever other invariants were selected. Failed calls (hangs, dead
@@ -25,6 +28,7 @@ check of failed calls keeps calling the plugin.
 from __future__ import annotations
 
 import contextlib
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -251,18 +255,25 @@ class _Search:
         _interrupt.check()
         self.result.examples += 1
         outcome = self._run(scenario)
-        _count(self.stats, self.driver, scenario, outcome)
         error = outcome.error
         if error is not None and error.killed:
             _KILLED.setdefault(self.key, (scenario, outcome))
         for tally in self.tallies.values():
             tally.add(scenario, outcome)
+        confirmed = outcome
         for invariant in list(self.active):
-            for violation in invariant.check(scenario, outcome):
+            violations = invariant.check(scenario, outcome)
+            if violations and invariant.confirm - self.needs:
+                if confirmed is outcome:
+                    extra = frozenset().union(*(i.confirm for i in self.active)) - self.needs
+                    confirmed = self.driver.confirm(scenario, outcome, self.needs, extra)
+                violations = invariant.check(scenario, confirmed)
+            for violation in violations:
                 self._fail(
-                    invariant, scenario, outcome, violation, final=bool(error and error.killed)
+                    invariant, scenario, confirmed, violation, final=bool(error and error.killed)
                 )
                 break
+        _count(self.stats, self.driver, scenario, confirmed)
         if self._done():
             raise _Stop
 
@@ -375,13 +386,24 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
     stats = search.stats
     reports_errors = "errors" in invariant.needs
     deaths = 0
+    budget = search.driver.family.shrink_seconds
+    started = time.perf_counter()
+    failing: dict[bytes, Violation] = {}
 
     def observe(scenario: Any) -> None:
         nonlocal deaths
         _interrupt.check()
         if not reports_errors and stats.timeouts >= HANG_LIMIT:
             return
+        if budget is not None and time.perf_counter() - started > budget:
+            known = failing.get(_key(scenario))
+            if known is None:
+                return  # out of time: nothing smaller is tried
+            raise ConformanceFailure(known)  # the shrunk example, replayed to be reported
         outcome = search.driver.run(scenario, invariant.needs)
+        extra = invariant.confirm - invariant.needs
+        if extra and invariant.check(scenario, outcome):
+            outcome = search.driver.confirm(scenario, outcome, invariant.needs, extra)
         _count(stats, search.driver, scenario, outcome)
         error = outcome.error
         if error is not None:
@@ -395,6 +417,8 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
                 for violation in invariant.check(scenario, outcome):
                     raise _Unshrunk(violation)
         for violation in invariant.check(scenario, outcome):
+            if budget is not None:
+                failing[_key(scenario)] = violation
             raise ConformanceFailure(violation)
 
     check = f"{spec}::{invariant.id}"
@@ -405,6 +429,7 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
         max_examples=search.driver.family.examples_in(options.profile),
         deadline=None,
         print_blob=True,
+        report_multiple_bugs=False,
         database=seeded_database(options.example_database, check, first.choices),
         suppress_health_check=_QUIET,
         phases=_SHRINK,
@@ -419,6 +444,11 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
         "(shown as found: the example did not fail again when replayed, so it was not shrunk)"
     )
     return found
+
+
+def _key(scenario: Any) -> bytes:
+    """``scenario`` as bytes, to recognise an example met before."""
+    return pickle.dumps(scenario, protocol=4)
 
 
 def _body(observe: Callable[[Any], None]) -> Callable[[Any], None]:

@@ -22,27 +22,34 @@ from oar_conformance.families.campaigns.scenario import (
     Wait,
     advance,
 )
-from oar_conformance.model import Job, Platform
+from oar_conformance.model import Group, Job, Moldable, Platform
 from oar_conformance.site import Site
 
-from ._jobs import USERS, _moldables, _plain_moldable
+from ._jobs import USERS
 from ._platforms import MAX_RESOURCES, index, ints, one_of_values, platforms
+from ._requests import requests, simplest_group
 from ._shrink import plain
 from ._validate import check_bool, check_int
 
 MAX_STEPS = 200
 """Longest campaign :func:`campaigns` accepts."""
-_MAX_WALLTIME = 1800
+WALLTIMES = (60, 300, 600, 1200, 1800, 3600)
+"""Walltimes of campaign jobs (seconds), drawn evenly: most outlive a few ticks, so jobs
+run side by side and queue up. A shrunk job lasts one tick, so what follows a job's end
+needs few steps."""
 _MAX_WAIT = 3600
 _MAX_RESERVATION = 1800
 _MAX_BACK = 3
 _KINDS = ("submit", "wait", "end", "delete", "hold", "resume", "resource", "queue")
 """Step kinds, the most common first; a step shrinks towards a plain submission."""
 _WEIGHTS = (6, 2, 3, 1, 1, 1, 1, 1)
-_BURST = 4
-"""Steps are drawn in bursts of 1..4: Hypothesis draws lists of about six entries on
-average whatever their bound, and a campaign needs more steps than that to build up
-state; bursts and steps within them both shrink away."""
+_SKIP_ONE_IN = 4
+"""Each of the ``max_steps`` places holds a step, or (one in four) none: one choice that
+Hypothesis' shrinker sets to "none" to delete a step anywhere in the campaign."""
+_MIN_RESOURCES = 4
+"""Smallest platform of a campaign (when ``max_resources`` allows): jobs must be able to
+run side by side for most faults across rounds to show."""
+
 
 @dataclass(frozen=True)
 class _Draft:
@@ -60,26 +67,34 @@ def campaigns(
     plugin_jobs: bool = False,
     site: Site | None = None,
 ) -> st.SearchStrategy[CampaignScenario]:
-    """A campaign of 1..``max_steps`` steps on a platform of 1..``max_resources``.
+    """A campaign of 1..``max_steps`` steps on a platform of 4..``max_resources``.
 
-    The platform comes from :func:`platforms` (every resource Alive at first); the queues
-    are OAR3's own (``admin`` 10, ``default`` 2, ``besteffort`` 0). Steps are mostly
-    submissions: jobs of 1..2 moldable alternatives (walltimes up to 30 minutes,
-    requests from :func:`requests`), in ``default`` or ``admin``, or ``besteffort``
-    with that type; some are advance reservations (``-r`` up to 30 minutes ahead) and
-    some depend on one or two of the three previous jobs. The other steps end a job
-    (ok or error), delete, hold or resume one (named among the last three submitted),
-    change a resource's state, stop or start a queue, or wait up to an hour. With
-    ``plugin_jobs`` every job names the find or assign plugin under test.
+    The platform comes from :func:`platforms` (every resource Alive at first); the
+    queues are OAR3's own (``admin`` 10, ``default`` 2, ``besteffort`` 0). Steps are
+    mostly submissions: jobs of 1..2 moldable alternatives (walltimes of 1 minute to an
+    hour, :data:`WALLTIMES`; requests from :func:`requests`, or one in four half to
+    all of the bottom level's blocks), mostly in ``default``,
+    some in ``admin``, or in ``besteffort`` with that type. One in four is an advance
+    reservation (``-r`` 2 to 30 minutes ahead, so the round after the
+    submission decides it before its start) and one in four depends on one or two of
+    the three previous jobs. The other steps end a job (ok or error), delete, hold or
+    resume one (named among the last three submitted), change a resource's state, stop
+    or start a queue, or wait up to an hour. With ``plugin_jobs`` every job names the
+    find or assign plugin under test.
 
-    Campaigns are usually about 15 steps long (up to ``max_steps``).
-    Shrinks towards fewer steps, each a plain one-minute submission in ``default``.
+    Each of ``max_steps`` places holds a step but one in four (``st.lists`` would draw
+    about six entries on average whatever its bound, and a campaign needs more steps
+    than that to build up state). Shrinks towards fewer steps (any step can go, in one
+    choice), each a plain one-minute submission in ``default``.
     """
     check_int("max_resources", max_resources, 1, MAX_RESOURCES)
     check_int("max_steps", max_steps, 1, MAX_STEPS)
     check_bool("plugin_jobs", plugin_jobs)
+    low = min(_MIN_RESOURCES, max_resources)
+    if site is not None:
+        low = min(max(low, site.resources[0]), site.resources[1])
     return _campaigns(
-        platforms(max_resources=max_resources, site=site, down=False),
+        platforms(min_resources=low, max_resources=max_resources, site=site, down=False),
         max_steps=max_steps,
         plugin_jobs=plugin_jobs,
     )
@@ -94,21 +109,23 @@ def _campaigns(
     plugin_jobs: bool,
 ) -> CampaignScenario:
     platform = draw(platform_strategy)
-    bursts = draw(st.lists(st.lists(_drafts(platform), min_size=1, max_size=_BURST), min_size=1))
-    steps = _number([draft for burst in bursts for draft in burst][:max_steps])
+    drafts = [draw(_drafts(platform)) for _ in range(max_steps) if index(draw, _SKIP_ONE_IN)]
+    steps = _number(drafts or [_Draft(Submit(_plain_job(platform)))])
     scenario = CampaignScenario(platform, steps)
     if plugin_jobs:
         scenario = replace(scenario, plugin_jobs=frozenset(j.id for j in scenario.jobs))
     return scenario
 
 
+_QUEUE = st.sampled_from(("default", "default", "default", "admin", "besteffort"))
+"""Most jobs go to ``default``, as on a cluster; some to ``admin`` and ``besteffort``."""
 _KIND = st.sampled_from(tuple(k for k, w in zip(_KINDS, _WEIGHTS, strict=True) for _ in range(w)))
 
 
 @st.composite
 def _drafts(draw: st.DrawFn, platform: Platform) -> _Draft:
     if plain(draw):
-        return _Draft(Submit(Job(0, (_plain_moldable(platform),))))
+        return _Draft(Submit(_plain_job(platform)))
     kind = draw(_KIND)
     if kind == "submit":
         return _submission(draw, platform)
@@ -128,14 +145,22 @@ def _drafts(draw: st.DrawFn, platform: Platform) -> _Draft:
     return _Draft(Hold(0) if kind == "hold" else Resume(0), back)
 
 
+def _plain_job(platform: Platform) -> Job:
+    """``oarsub -l /resource_id=1,walltime=0:01:00`` in ``default``."""
+    return Job(0, (Moldable(0, WALLTIMES[0], (simplest_group(platform),)),))
+
+
 def _submission(draw: st.DrawFn, platform: Platform) -> _Draft:
-    alternatives = draw(_moldables(platform, max_alternatives=2, max_walltime=_MAX_WALLTIME))
-    queue = draw(one_of_values(("default", "admin", "besteffort")))
+    count = 1 + index(draw, 2)
+    alternatives = tuple(
+        Moldable(0, draw(one_of_values(WALLTIMES)), _request(draw, platform)) for _ in range(count)
+    )
+    queue = draw(_QUEUE)
     reservation = None
-    if queue != "besteffort" and draw(ints(0, 3)) == 3:
-        reservation = 60 * draw(ints(0, _MAX_RESERVATION // 60))
+    if queue != "besteffort" and index(draw, 4) == 3:
+        reservation = 60 * (2 + index(draw, _MAX_RESERVATION // 60 - 1))
     after: tuple[int, ...] = ()
-    if draw(ints(0, 4)) == 4:
+    if index(draw, 4) == 3:
         after = tuple(sorted(draw(st.sets(ints(1, _MAX_BACK), min_size=1, max_size=2))))
     job = Job(
         0,
@@ -145,6 +170,16 @@ def _submission(draw: st.DrawFn, platform: Platform) -> _Draft:
         types={"besteffort": ""} if queue == "besteffort" else {},
     )
     return _Draft(Submit(job, reservation), after=after)
+
+
+def _request(draw: st.DrawFn, platform: Platform) -> tuple[Group, ...]:
+    """A request from :func:`requests`, or (one in four) a large share of the platform's
+    bottom level, as users ask for whole nodes: jobs then queue up behind each other."""
+    if index(draw, 4) < 3:
+        return draw(requests(platform, max_groups=2))
+    bottom = platform.levels[-1]
+    count = len(bottom.blocks) - index(draw, max(1, len(bottom.blocks) // 2))
+    return (Group(((bottom.name, count),), platform.default_resources),)
 
 
 def _number(drafts: list[_Draft]) -> tuple[Step, ...]:

@@ -60,7 +60,7 @@ from oar_conformance.shared_run import run_name
 from oar_conformance.stats import RunStats
 
 SEVERAL_GROUPS_UP_TO = 4_096
-SECTIONS = ("find", "isolation", "power", "scale", "health", "rounds", "gate")
+SECTIONS = ("find", "isolation", "power", "scale", "health", "rounds", "campaigns", "gate")
 SIZES = {"small": (12, 16), "medium": (1_800, 2_000), "large": (60_000, 65_000)}
 LARGE_CALL_LIMIT = 60.0
 """Per-call limit of the large row: OAR3's default find takes seconds at 65,000 resources."""
@@ -103,7 +103,23 @@ FAULTS = {
 
 
 ROUND_SEEDS = 5
-"""Seeds of the power table's round faults (every seed of the others)."""
+"""Seeds of the power table's round and campaign faults (every seed of the others)."""
+CAMPAIGN_FAULTS = [
+    (METASCHED, "bad_c2_launches_unrecorded", "C1"),
+    (METASCHED, "bad_c2_launches_unrecorded", "C2"),
+    (METASCHED, "bad_c3_moves_running", "C3"),
+    (METASCHED, "bad_c4_frees_after_an_end", "C4"),
+    (METASCHED, "bad_c5_shifts_reservations", "C5"),
+    (METASCHED, "bad_c6_drops_dependencies", "C6"),
+    (METASCHED, "bad_c7_resumes_held", "C7"),
+    (METASCHED, "bad_c8_frags_long_jobs", "C8"),
+    (METASCHED, "bad_c9_plans_held", "C9"),
+    (METASCHED, "bad_c10_raises_after_an_end", "C10"),
+    (METASCHED, "bad_c11_drains_by_like", "C11"),
+    (SORT, "bad_c12_newest_first", "C12"),
+    (METASCHED, "bad_c13_refuses_reservations", "C13"),
+]
+"""Campaign faults: each passes every single-call and single-round check."""
 
 FAMILY_HEADER = ["family", "plugin", "check", "resources", "examples", "ex/s", "plugin ms"]
 FAMILY_HEADER += ["kit ms", "overhead"]
@@ -341,7 +357,8 @@ def power(seeds: int) -> list[dict[str, Any]]:
     """
     rows: list[dict[str, Any]] = []
     ci = get_profile("ci")
-    for group, name, inv_id in [(g, n, i) for g, found in FAULTS.items() for n, i in found]:
+    faults = [(g, n, i) for g, found in FAULTS.items() for n, i in found] + CAMPAIGN_FAULTS
+    for group, name, inv_id in faults:
         invariant = get(inv_id)
         if requires_oar3(invariant) and not oar3.status().available:
             continue
@@ -410,7 +427,7 @@ def power(seeds: int) -> list[dict[str, Any]]:
     )
     print(
         "targets: found in every seed; median < 2 s; shrunk to <= 2 top-level blocks and "
-        "2 jobs; shrinking < 5 s"
+        "2 jobs; shrinking < 5 s (campaigns: shrunk to <= 8 steps)"
     )
     return rows
 
@@ -524,13 +541,15 @@ def _size(scenario: Any) -> dict[str, int]:
         "blocks": sum(len(level.blocks) for level in levels),
         "groups": len(getattr(scenario, "groups", ())),
         "jobs": len(getattr(scenario, "jobs", ())),
+        "steps": len(getattr(scenario, "steps", ())),
     }
 
 
 def _shape(size: dict[str, int] | None) -> str:
     if size is None:
         return "-"
-    return f"{size['resources']}r/{size['top_blocks']}top/{size['groups']}g/{size['jobs']}j"
+    steps = f"/{size['steps']}st" if size.get("steps") else ""
+    return f"{size['resources']}r/{size['top_blocks']}top/{size['groups']}g/{size['jobs']}j{steps}"
 
 
 def scale(sizes: list[int], examples: int) -> dict[str, Any]:
@@ -811,6 +830,87 @@ def rounds(examples: int) -> list[dict[str, Any]]:
     return rows
 
 
+def campaigns(examples: int) -> list[dict[str, Any]]:
+    """Campaign steps per second: bare OAR3 campaigns, and the kit's campaign run.
+
+    Bare: the campaigns the ci profile draws (up to 12 steps, 4 to 16 resources) played
+    with OAR3's defaults alone (``run_campaign(session, scenario, None)``: each step,
+    its tick, one round, read back). Kit: the gate's campaign run of the no-op metasched
+    sample (every campaign invariant but C11, so OAR3's default plays each campaign
+    beside it in a second worker), steps per second of wall time. Also one 16-resource
+    campaign of 12 submissions. Target: >= 10 steps/s on sqlite.
+    """
+    from oar_conformance.db import DatabaseUnavailable, get_database  # noqa: PLC0415
+    from oar_conformance.families.campaigns.oar_campaign import run_campaign  # noqa: PLC0415
+
+    scenarios = _drawn(ost.campaigns(max_resources=16, max_steps=12), examples)
+    steps = sum(len(s.steps) for s in scenarios)
+    rows: list[dict[str, Any]] = []
+    for kind in ("sqlite", "postgresql"):
+        try:
+            database = get_database(kind)
+        except DatabaseUnavailable as exc:
+            rows.append({"db": kind, "skipped": str(exc)})
+            continue
+
+        def bare(scenario: Any, database: Any = database) -> float:
+            start = time.perf_counter()
+            with database.session() as session:
+                run_campaign(session, scenario, None)
+            return time.perf_counter() - start
+
+        bare(scenarios[0])
+        row: dict[str, Any] = {
+            "db": kind,
+            "campaigns": len(scenarios),
+            "steps": steps,
+            "bare_steps_per_s": steps / sum(bare(s) for s in scenarios),
+            "sixteen_resources_steps_per_s": 12 / bare(_fixed_campaign()),
+        }
+        if kind == "sqlite":
+            ids = [f"C{n}" for n in range(1, 14) if n != 11]
+            profile = Profile("bench-campaigns", 50, 16, "bench", campaigns=examples)
+            stats = RunStats()
+            options = CheckOptions(profile=profile, seed=1, example_database=None, stats=stats)
+            spec = PluginSpec(METASCHED, "sample_noop")
+            run_invariants(spec, [get(i) for i in ids], replace(options, stats=RunStats()))
+            start = time.perf_counter()
+            result = run_invariants(spec, [get(i) for i in ids], options)
+            wall = time.perf_counter() - start
+            row["kit_wall_s"] = wall
+            row["kit_campaigns"] = result.examples
+            row["kit_steps_per_s"] = steps / wall if result.examples == examples else None
+        rows.append(row)
+    table(
+        "Campaigns: steps per second (ci campaigns, up to 12 steps, 4..16 resources)",
+        ["db", "campaigns", "steps", "bare steps/s", "16 res steps/s", "kit steps/s"],
+        [
+            [r["db"], "skipped: " + r["skipped"], "", "", "", ""]
+            if "skipped" in r
+            else [
+                r["db"],
+                r["campaigns"],
+                r["steps"],
+                _f(r["bare_steps_per_s"]),
+                _f(r["sixteen_resources_steps_per_s"]),
+                _f(r.get("kit_steps_per_s")),
+            ]
+            for r in rows
+        ],
+    )
+    print("target: >= 10 steps/s on sqlite with 16 resources")
+    return rows
+
+
+def _fixed_campaign() -> Any:
+    """Sixteen resources and twelve submissions: the jobs of :func:`_fixed_round`."""
+    from oar_conformance.families.campaigns import scenario as campaign  # noqa: PLC0415
+
+    fixed = _fixed_round(16, 12)
+    jobs = tuple(replace(job, dependencies=()) for job in fixed.jobs)
+    return campaign.CampaignScenario(fixed.platform, tuple(campaign.Submit(j) for j in jobs))
+
+
 def _drawn(strategy: st.SearchStrategy[Any], n: int, at: int = 1) -> list[Any]:
     """The first ``n`` examples Hypothesis generates from ``strategy`` with seed ``at``."""
     out: list[Any] = []
@@ -889,6 +989,8 @@ def main(argv: list[str] | None = None) -> int:
         record.sections["health"] = health(16 if options.quick else 40)
     if "rounds" in only:
         record.sections["rounds"] = rounds(20 if options.quick else 100)
+    if "campaigns" in only:
+        record.sections["campaigns"] = campaigns(10 if options.quick else 40)
     if "gate" in only:
         record.sections["gate"] = gate(1 if options.quick else 3)
     options.json.write_text(json.dumps(record.__dict__, indent=2, default=str) + "\n")

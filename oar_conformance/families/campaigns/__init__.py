@@ -38,6 +38,12 @@ if TYPE_CHECKING:
 __all__ = ["FAMILY", "CampaignOutcome", "CampaignScenario"]
 
 
+SHRINK_SECONDS = 20.0
+"""How long shrinking one campaign failure tries smaller campaigns: each try replays a
+whole campaign (and OAR3's alone beside it), and most of the shrinking (dropping steps)
+happens first."""
+
+
 def _campaign_scenarios(options: CheckOptions) -> SearchStrategy[CampaignScenario]:
     """Campaigns for the plugin's group: every job names a find or assign plugin."""
     from oar_conformance import strategies as ost  # noqa: PLC0415 - strategies are heavy
@@ -96,4 +102,5 @@ FAMILY: Family[CampaignScenario, CampaignOutcome] = Family(
     merge=merge,
     budget=_budget,
     findings=oar3_findings,
+    shrink_seconds=SHRINK_SECONDS,
 )

@@ -43,7 +43,7 @@ CAMPAIGN_QUEUES = (Queue("admin", 10), Queue("default", 2), Queue("besteffort", 
 """OAR3's own queues, as its installation creates them."""
 RESOURCE_STATES = ("Alive", "Absent", "Suspected", "Dead")
 """The states an admin (or OAR3's monitoring) gives a resource."""
-SCHEDULING_WINDOW = 4
+SCHEDULING_WINDOW = 2
 """``MAX_JOB_PER_QUEUES_GROUP_SCHEDULING_ROUND`` of every campaign: how many waiting jobs
 of a queue group a round schedules, first ones of the sorted list. Sites set it so a
 round stays short under many waiting jobs; small here, so ordering matters within a

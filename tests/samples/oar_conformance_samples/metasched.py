@@ -109,7 +109,9 @@ def launches_unrecorded(
         )
 
 
-def moves_running(session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, queues, now, config):
+def moves_running(
+    session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, queues, now, config
+):
     """C3: "defragments" running jobs onto the lowest resource ids in the database.
 
     The round's gantt was built before the call, so it still shows them where they run;
@@ -117,7 +119,10 @@ def moves_running(session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst,
     """
     if prev_queues is not None:
         return
-    ids = [r for (r,) in session.execute(text("SELECT resource_id FROM resources ORDER BY resource_id"))]
+    ids = [
+        r
+        for (r,) in session.execute(text("SELECT resource_id FROM resources ORDER BY resource_id"))
+    ]
     running = session.execute(
         text(
             "SELECT j.assigned_moldable_job, COUNT(*) FROM jobs j "
@@ -129,7 +134,8 @@ def moves_running(session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst,
     taken = 0
     for moldable_id, count in running:
         session.execute(
-            text("DELETE FROM assigned_resources WHERE moldable_job_id = :mld"), {"mld": moldable_id}
+            text("DELETE FROM assigned_resources WHERE moldable_job_id = :mld"),
+            {"mld": moldable_id},
         )
         for rid in ids[taken : taken + count]:
             session.execute(
@@ -171,18 +177,20 @@ def shifts_reservations(
 def drops_dependencies(
     session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, queues, now, config
 ):
-    """C6: deletes dependencies on jobs that wait, taking them for stale ones."""
+    """C6: deletes dependencies on jobs that have not ended, taking them for stale ones."""
     if prev_queues is not None:
         return
     session.execute(
         text(
             "DELETE FROM job_dependencies WHERE job_id_required IN "
-            "(SELECT job_id FROM jobs WHERE state = 'Waiting')"
+            "(SELECT job_id FROM jobs WHERE state NOT IN ('Terminated', 'Error'))"
         )
     )
 
 
-def resumes_held(session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, queues, now, config):
+def resumes_held(
+    session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, queues, now, config
+):
     """C7: releases held jobs so that nothing "gets stuck" (only oarresume may)."""
     session.execute(text("UPDATE jobs SET state = 'Waiting' WHERE state = 'Hold'"))
 
@@ -216,7 +224,9 @@ def plans_held(session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, qu
     first = session.execute(text("SELECT MIN(resource_id) FROM resources")).scalar()
     for (moldable_id,) in held:
         session.execute(
-            text("INSERT INTO gantt_jobs_predictions (moldable_job_id, start_time) VALUES (:m, :t)"),
+            text(
+                "INSERT INTO gantt_jobs_predictions (moldable_job_id, start_time) VALUES (:m, :t)"
+            ),
             {"m": moldable_id, "t": now + 86400},
         )
         session.execute(
@@ -233,7 +243,9 @@ def raises_after_an_end(
         raise RuntimeError("found an ended job in the jobs table")
 
 
-def drains_by_like(session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, queues, now, config):
+def drains_by_like(
+    session, prev_queues, plt, scheduled_jobs, all_slot_sets, jst, queues, now, config
+):
     """C11: once jobs have ended, drains the last resource of type 'DEFAULT'.
 
     LIKE ignores case on sqlite but not on PostgreSQL, whose resources are of type
