@@ -286,8 +286,7 @@ def _round_scenario(
             job = scenario.job(job_id)
             if "besteffort" in job.types:
                 continue
-            walltime = next((m.walltime for m in job.moldables if m.id == row.moldable), 0)
-            running.append(RunningJob(job_id, job.queue, row.start, walltime, row.ids))
+            running.append(RunningJob(job_id, job.queue, row.start, row.walltime, row.ids))
     for job_id, state in record.before:
         row = last.get(job_id)
         planned = record.planned(job_id)

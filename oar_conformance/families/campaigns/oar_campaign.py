@@ -251,6 +251,10 @@ class CampaignRun:
             select(assigned.moldable_id, assigned.resource_id).where(assigned.index == "CURRENT")
         ):
             held.setdefault(int(mld_id), set()).add(self.own(rid))
+        moldable = models.MoldableJobDescription
+        walltimes = {
+            int(m): int(w) for m, w in session.execute(select(moldable.id, moldable.walltime))
+        }
         jobs = []
         for job_id, state, start, mld_id, reservation in session.execute(
             select(job.id, job.state, job.start_time, job.assigned_moldable_job, job.reservation)
@@ -265,6 +269,7 @@ class CampaignRun:
                     self.moldables.get(mld, (0, 0))[1],
                     frozenset() if ended else frozenset(held.get(mld, ())),
                     str(reservation),
+                    walltimes.get(mld, 0),
                 )
             )
         prediction, rows = models.GanttJobsPrediction, models.GanttJobsResource

@@ -44,7 +44,8 @@ class JobRow:
 
     ``moldable`` is the job's moldable id (1-based, the scenario's), 0 when none is
     assigned; ``ids`` its ``assigned_resources``; ``reservation`` OAR3's column
-    (``None``, ``toSchedule``, ``Scheduled``).
+    (``None``, ``toSchedule``, ``Scheduled``); ``walltime`` the assigned moldable's, as
+    the database holds it (OAR3 shortens a reservation launched late), 0 when none.
     """
 
     id: int
@@ -53,6 +54,7 @@ class JobRow:
     moldable: int
     ids: Ids
     reservation: str = "None"
+    walltime: int = 0
 
     @property
     def launched(self) -> bool:
