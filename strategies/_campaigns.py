@@ -92,7 +92,7 @@ def campaigns(
     check_bool("plugin_jobs", plugin_jobs)
     low = min(_MIN_RESOURCES, max_resources)
     if site is not None:
-        low = min(max(low, site.resources[0]), site.resources[1])
+        low = min(max(low, site.resources[0]), site.resources[1], max_resources)
     return _campaigns(
         platforms(min_resources=low, max_resources=max_resources, site=site, down=False),
         max_steps=max_steps,

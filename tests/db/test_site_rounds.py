@@ -18,6 +18,8 @@ from oar_conformance.driver import CheckOptions, run_check
 from oar_conformance.families.rounds.oar_round import round_config
 from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.plugins import FIND_GROUP, METASCHED_GROUP, PluginSpec
+from oar_conformance.profiles import Profile
+from oar_conformance.shared_run import run_invariants
 from oar_conformance.site import parse_site, read_site
 
 pytestmark = needs_oar3
@@ -68,3 +70,15 @@ def test_property_values_with_quotes_reach_oar3_escaped() -> None:
     assert "team='o''neil'" in seen
     quoted = CheckOptions(profile=FAST, seed=SEED, example_database=None, site=site)
     run_check(PluginSpec(FIND_GROUP, "sample_first_fit"), get("R1"), quoted)
+
+
+def test_campaigns_of_a_site_find_plugin_hold_inside_the_site() -> None:
+    """Campaigns are drawn on the site's platform and played with its labels and order."""
+    profile = Profile("site-campaigns", 30, 16, "site campaigns", campaigns=5, campaign_steps=6)
+    site_options = CheckOptions(profile=profile, seed=SEED, example_database=None, site=SITE)
+    result = run_invariants(
+        PluginSpec(FIND_GROUP, "site_cpu_core"), [get("C1"), get("C4"), get("C10")], site_options
+    )
+
+    assert result.examples == 5
+    assert all(v is None for v in result.outcomes.values()), result.outcomes

@@ -184,3 +184,19 @@ def test_check_unknown_key_in_pyproject_is_a_usage_error(tmp_path: Path) -> None
 
     assert done.returncode == 2, done.stdout + done.stderr
     assert "unknown key 'strikt'" in done.stderr
+
+
+@pytest.mark.skipif(not oar3.status().available, reason=oar3.status().skip_line)
+def test_oar3s_own_findings_are_listed_apart_and_never_fail_the_run(tmp_path: Path) -> None:
+    """OAR3's default order leaves jobs beyond the scheduling window unpredicted (C12):
+    the campaigns of the no-op metasched plugin show it, OAR3 alone does it too, so it is
+    an OAR3 finding and the run passes."""
+    args = ["--plugin", "oar.extra_metasched_func:sample_noop", "--profile", "ci"]
+    args += ["--seed", "1", "-k", "C12"]
+
+    done = oar_conformance(tmp_path, "check", *args)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OAR3 findings (OAR3's own, not the plugin's)" in done.stdout
+    assert re.search(r"OAR3-C12 \(beside oar.extra_metasched_func:sample_noop\)", done.stdout)
+    assert re.search(r"\b1 passed\b", done.stdout), done.stdout
