@@ -16,8 +16,9 @@ rounds). :func:`run_invariants` does one run in two steps:
    through the example database) and shrinks it as a one-invariant check would. If the
    example no longer fails (a plugin that changed its mind), the search's example is
    reported as found, unshrunk. A family with a shrinking budget
-   (``Family.shrink_seconds``: campaigns) stops trying smaller examples when it is
-   spent and reports the smallest failing one found so far.
+   (``Family.shrink_tries``: campaigns) stops trying smaller examples when it is spent
+   and reports the smallest failing one found so far; the budget counts tries, not
+   seconds, so a seeded run gives the same counterexample on any machine.
 
 Seeds are per run (search) and per invariant (shrink), so an invariant's counterexample
 is the same whichever other invariants were selected. Failed calls (hangs, dead
@@ -386,16 +387,17 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
     stats = search.stats
     reports_errors = "errors" in invariant.needs
     deaths = 0
-    budget = search.driver.family.shrink_seconds
-    started = time.perf_counter()
+    budget = search.driver.family.shrink_tries
+    tries = 0
     failing: dict[bytes, Violation] = {}
 
     def observe(scenario: Any) -> None:
-        nonlocal deaths
+        nonlocal deaths, tries
         _interrupt.check()
         if not reports_errors and stats.timeouts >= HANG_LIMIT:
             return
-        if budget is not None and time.perf_counter() - started > budget:
+        tries += 1
+        if budget is not None and tries > budget:
             known = failing.get(_key(scenario))
             if known is None:
                 return  # out of time: nothing smaller is tried

@@ -10,6 +10,7 @@ from oar_conformance.families.campaigns.scenario import (
     CAMPAIGN_QUEUES,
     EPOCH,
     RESOURCE_STATES,
+    TICK,
     CampaignScenario,
     Delete,
     End,
@@ -27,7 +28,7 @@ from oar_conformance.site import Site
 
 from ._jobs import USERS
 from ._platforms import MAX_RESOURCES, index, ints, one_of_values, platforms
-from ._requests import requests, simplest_group
+from ._requests import requests
 from ._shrink import plain
 from ._validate import check_bool, check_int
 
@@ -43,9 +44,10 @@ _MAX_BACK = 3
 _KINDS = ("submit", "wait", "end", "delete", "hold", "resume", "resource", "queue")
 """Step kinds, the most common first; a step shrinks towards a plain submission."""
 _WEIGHTS = (6, 2, 3, 1, 1, 1, 1, 1)
-_SKIP_ONE_IN = 4
-"""Each of the ``max_steps`` places holds a step, or (one in four) none: one choice that
-Hypothesis' shrinker sets to "none" to delete a step anywhere in the campaign."""
+_MIN_STEPS = 6
+"""Fewest steps of a campaign (``max_steps`` allowing): ``st.lists`` draws about six
+entries more than its minimum on average, and a campaign needs steps to build up state.
+A shrunk campaign's steps that do not matter become one-minute waits."""
 _MIN_RESOURCES = 4
 """Smallest platform of a campaign (when ``max_resources`` allows): jobs must be able to
 run side by side for most faults across rounds to show."""
@@ -82,10 +84,9 @@ def campaigns(
     or start a queue, or wait up to an hour. With ``plugin_jobs`` every job names the
     find or assign plugin under test.
 
-    Each of ``max_steps`` places holds a step but one in four (``st.lists`` would draw
-    about six entries on average whatever its bound, and a campaign needs more steps
-    than that to build up state). Shrinks towards fewer steps (any step can go, in one
-    choice), each a plain one-minute submission in ``default``.
+    At least six steps (``max_steps`` allowing), often about a dozen. Shrinks towards six
+    steps (any step can go), each a one-minute wait, the jobs it still submits towards
+    ``oarsub -l /resource_id=1,walltime=0:01:00`` in ``default``.
     """
     check_int("max_resources", max_resources, 1, MAX_RESOURCES)
     check_int("max_steps", max_steps, 1, MAX_STEPS)
@@ -109,8 +110,8 @@ def _campaigns(
     plugin_jobs: bool,
 ) -> CampaignScenario:
     platform = draw(platform_strategy)
-    drafts = [draw(_drafts(platform)) for _ in range(max_steps) if index(draw, _SKIP_ONE_IN)]
-    steps = _number(drafts or [_Draft(Submit(_plain_job(platform)))])
+    least = min(_MIN_STEPS, max_steps)
+    steps = _number(draw(st.lists(_drafts(platform), min_size=least, max_size=max_steps)))
     scenario = CampaignScenario(platform, steps)
     if plugin_jobs:
         scenario = replace(scenario, plugin_jobs=frozenset(j.id for j in scenario.jobs))
@@ -125,7 +126,7 @@ _KIND = st.sampled_from(tuple(k for k, w in zip(_KINDS, _WEIGHTS, strict=True) f
 @st.composite
 def _drafts(draw: st.DrawFn, platform: Platform) -> _Draft:
     if plain(draw):
-        return _Draft(Submit(_plain_job(platform)))
+        return _Draft(Wait(TICK))
     kind = draw(_KIND)
     if kind == "submit":
         return _submission(draw, platform)
@@ -143,11 +144,6 @@ def _drafts(draw: st.DrawFn, platform: Platform) -> _Draft:
     if kind == "delete":
         return _Draft(Delete(0), back)
     return _Draft(Hold(0) if kind == "hold" else Resume(0), back)
-
-
-def _plain_job(platform: Platform) -> Job:
-    """``oarsub -l /resource_id=1,walltime=0:01:00`` in ``default``."""
-    return Job(0, (Moldable(0, WALLTIMES[0], (simplest_group(platform),)),))
 
 
 def _submission(draw: st.DrawFn, platform: Platform) -> _Draft:

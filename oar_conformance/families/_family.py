@@ -63,8 +63,8 @@ class Family(Generic[ScenarioT, OutcomeT]):
     how many examples a run draws, when not the profile's calls or rounds.
     ``findings(scenario, outcome)``: what OAR3 itself broke in the example, as
     (invariant id, breach) pairs, counted apart from the plugin's failures.
-    ``shrink_seconds``: how long shrinking one failure may try smaller examples (None:
-    as long as Hypothesis does), for families whose examples are slow.
+    ``shrink_tries``: how many examples shrinking one failure may try (None: as many as
+    Hypothesis does), for families whose examples are slow.
     """
 
     invariants: InvariantSet[ScenarioT, OutcomeT]
@@ -81,7 +81,7 @@ class Family(Generic[ScenarioT, OutcomeT]):
     merge: Callable[[OutcomeT, OutcomeT], OutcomeT] | None = None
     budget: Callable[[Profile], int] | None = None
     findings: Callable[[ScenarioT, OutcomeT], list[tuple[str, Breach]]] | None = None
-    shrink_seconds: float | None = None
+    shrink_tries: int | None = None
 
     def examples_in(self, profile: Profile) -> int:
         """How many examples a run of this family draws under ``profile``."""

@@ -9,18 +9,20 @@ own breaches are set apart.
 from __future__ import annotations
 
 import pytest
-from _dbhelp import needs_oar3
+from _dbhelp import needs_oar3, two_hosts
 
 from oar_conformance.catalogue import by_group, get
-from oar_conformance.driver import CheckOptions, run_check
+from oar_conformance.driver import CheckOptions, driver_for, run_check
 from oar_conformance.errors import ConformanceFailure
-from oar_conformance.plugins import FIND_GROUP, METASCHED_GROUP, SORT_GROUP, PluginSpec
+from oar_conformance.families.campaigns.scenario import CampaignScenario, Submit, Wait
+from oar_conformance.model import Group, Job, Moldable
+from oar_conformance.plugins import FIND_GROUP, METASCHED_GROUP, SORT_GROUP, PluginSpec, load
 from oar_conformance.profiles import Profile
 from oar_conformance.shared_run import run_invariants, run_name
 
 pytestmark = needs_oar3
 
-SEED = 2
+SEED = 3
 CAMPAIGNS = Profile(
     "campaign-tests", 30, 16, "30 campaigns of up to 16 steps", campaigns=30, campaign_steps=16
 )
@@ -42,7 +44,7 @@ def caught(group: str, name: str, invariant_id: str, seed: int = SEED) -> Confor
     return info.value
 
 
-SEEDS = {"C6": 4}
+SEEDS: dict[str, int] = {}
 """The seed of a fault that the test's 30 campaigns miss with :data:`SEED`; how often
 each fault is found across seeds is the benchmark's power table."""
 
@@ -57,7 +59,6 @@ FAULTS = [
     (METASCHED_GROUP, "bad_c8_frags_long_jobs", "C8", "not-besteffort"),
     (METASCHED_GROUP, "bad_c9_plans_held", "C9", "held"),
     (METASCHED_GROUP, "bad_c10_raises_after_an_end", "C10", "round-failed"),
-    (SORT_GROUP, "bad_c12_newest_first", "C12", "starved"),
     (METASCHED_GROUP, "bad_c13_refuses_reservations", "C13", "decision"),
 ]
 
@@ -105,3 +106,31 @@ def test_correct_plugins_pass_every_campaign_invariant(group: str, name: str) ->
     assert set(result.outcomes) == set(CAMPAIGN_IDS)
     assert not result.failures(), {k: str(v) for k, v in result.failures().items()}
     assert all(v is None for v in result.outcomes.values()), result.outcomes
+
+
+def test_the_starving_sort_plugin_is_caught_by_c12_on_a_busy_platform() -> None:
+    """C12's fault needs a full platform and three waiting jobs of one queue group, which
+    generated campaigns rarely reach (see the benchmark's power table): this campaign
+    builds that state. Newest first, job 2 never enters the scheduling window (2 jobs);
+    OAR3's FIFO lets it in, so the starvation is the plugin's."""
+    platform = two_hosts()
+    everything = Group((("host", 2),), platform.resources)
+    one = Group((("core", 1),), platform.resources)
+    jobs = [Job(1, (Moldable(1, 3600, (everything,)),))]
+    jobs += [Job(i, (Moldable(i, 600, (one,)),)) for i in (2, 3, 4)]
+    scenario = CampaignScenario(
+        platform, (*(Submit(j) for j in jobs), Wait(60), Wait(60), Wait(60))
+    )
+    invariant = get("C12")
+    options = CheckOptions(example_database=None, group=SORT_GROUP)
+    spec = PluginSpec(SORT_GROUP, "bad_c12_newest_first")
+    driver = driver_for(invariant, load(spec), options)
+
+    outcome = driver.run(scenario, invariant.needs | invariant.confirm)
+    (violation,) = invariant.check(scenario, outcome)
+
+    assert violation.kind == "starved"
+    assert "job 2 has waited" in violation.message
+    assert len(scenario.steps) <= MAX_SHRUNK_STEPS
+    fifo = driver_for(invariant, load(PluginSpec(SORT_GROUP, "sample_fifo")), options)
+    assert invariant.check(scenario, fifo.run(scenario, invariant.needs | invariant.confirm)) == []

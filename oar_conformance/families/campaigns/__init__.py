@@ -38,10 +38,10 @@ if TYPE_CHECKING:
 __all__ = ["FAMILY", "CampaignOutcome", "CampaignScenario"]
 
 
-SHRINK_SECONDS = 20.0
-"""How long shrinking one campaign failure tries smaller campaigns: each try replays a
-whole campaign (and OAR3's alone beside it), and most of the shrinking (dropping steps)
-happens first."""
+SHRINK_TRIES = 200
+"""How many campaigns shrinking one failure may try: each try plays a whole campaign (a
+failing one also under OAR3's defaults, beside it). A few seconds to a minute; enough to
+drop the steps a failure does not need."""
 
 
 def _campaign_scenarios(options: CheckOptions) -> SearchStrategy[CampaignScenario]:
@@ -102,5 +102,5 @@ FAMILY: Family[CampaignScenario, CampaignOutcome] = Family(
     merge=merge,
     budget=_budget,
     findings=oar3_findings,
-    shrink_seconds=SHRINK_SECONDS,
+    shrink_tries=SHRINK_TRIES,
 )
