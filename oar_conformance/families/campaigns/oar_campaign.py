@@ -49,6 +49,7 @@ from oar_conformance.families.rounds.load import (
     load_platform,
     moldable_rows,
     types_of,
+    write_dependencies,
 )
 from oar_conformance.families.rounds.oar_round import (
     RoundPlugin,
@@ -180,14 +181,7 @@ class CampaignRun:
         ids = job_moldable_ids(self.session, job.id)
         for mld_id, moldable in zip(ids, job.moldables, strict=True):
             self.moldables[mld_id] = (job.id, moldable.id)
-        if job.dependencies:
-            self.session.execute(
-                self.models.JobDependencie.__table__.insert(),
-                [
-                    {"job_id": job.id, "job_id_required": d, "job_dependency_index": "CURRENT"}
-                    for d in job.dependencies
-                ],
-            )
+        write_dependencies(self.session, [job])
         self.session.commit()
 
     # -- between rounds ----------------------------------------------------------------

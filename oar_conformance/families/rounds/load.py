@@ -26,6 +26,7 @@ __all__ = [
     "moldable_rows",
     "resource_rows",
     "types_of",
+    "write_dependencies",
 ]
 
 
@@ -135,12 +136,19 @@ def load(
         )
         for mld_id, moldable in zip(moldable_ids(job.id), job.moldables, strict=True):
             moldables[mld_id] = (job.id, moldable.id)
-    dependencies = [
-        {"job_id": job.id, "job_id_required": required, "job_dependency_index": "CURRENT"}
-        for job in scenario.jobs
-        for required in job.dependencies
-    ]
-    if dependencies:
-        session.execute(models.JobDependencie.__table__.insert(), dependencies)
+    write_dependencies(session, scenario.jobs)
     session.flush()
     return moldables
+
+
+def write_dependencies(session: Any, jobs: Sequence[Job]) -> None:
+    """The ``job_dependencies`` rows of ``jobs``, as ``oarsub -a`` leaves them."""
+    from oar.lib import models  # noqa: PLC0415 - OAR3 is optional
+
+    rows = [
+        {"job_id": job.id, "job_id_required": required, "job_dependency_index": "CURRENT"}
+        for job in jobs
+        for required in job.dependencies
+    ]
+    if rows:
+        session.execute(models.JobDependencie.__table__.insert(), rows)
