@@ -553,3 +553,13 @@ def test_new_server_removes_what_dead_runs_left(
         assert _leftover_dirs(private_tmpdir) == {str(live), str(fresh)}
     finally:
         _wipe(stale)
+
+
+@needs_oar3
+def test_campaigns_run_on_postgresql_as_the_main_database() -> None:
+    """With --db postgresql the campaigns themselves are played on PostgreSQL (C11 then
+    compares them with sqlite), and a campaign fault is still caught there."""
+    check("sample_noop", "C1", db="postgresql")
+    check("sample_noop", "C11", db="postgresql")
+    failure = caught("bad_c2_launches_unrecorded", "C2", db="postgresql")
+    assert failure.violation.outcome.db == "postgresql"
