@@ -20,6 +20,8 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 from oar_conformance.families.campaigns.outcome import (
+    ENDED,
+    LAUNCHED,
     OAR3_ALONE,
     OTHER_DB,
     CampaignOutcome,
@@ -47,8 +49,6 @@ INVARIANTS: InvariantSet[CampaignScenario, CampaignOutcome] = InvariantSet(
 STARVED_ROUNDS = 2
 """Rounds a schedulable waiting job may go without a prediction (C12)."""
 
-_ENDED = frozenset({"Terminated", "Error"})
-_LAUNCHED = frozenset({"toLaunch", "Launching", "Running"})
 _ROUND_MOVES = frozenset(
     {
         ("Waiting", "toLaunch"),
@@ -99,15 +99,8 @@ def _campaign_rule(
 
     def add(rule: Rule) -> Rule:
         def judge(scenario: CampaignScenario, outcome: CampaignOutcome) -> Iterator[Breach]:
-            theirs: set[tuple[object, ...]] = set()
-            if outcome.oar3 is not None:
-                theirs = {f.subject for f in rule(scenario, outcome.oar3)}
-            for found in rule(scenario, outcome.trace):
-                if found.subject not in theirs:
-                    yield found.breach
-                    return
+            return _plugins(rule, scenario, outcome)
 
-        judge.__doc__ = rule.__doc__
         INVARIANTS.register(
             id,
             slug=slug,
@@ -121,6 +114,17 @@ def _campaign_rule(
         return rule
 
     return add
+
+
+def _plugins(rule: Rule, scenario: CampaignScenario, outcome: CampaignOutcome) -> Iterator[Breach]:
+    """The first breach of ``rule`` in the plugin's campaign that OAR3 alone does not show."""
+    theirs: set[tuple[object, ...]] = set()
+    if outcome.oar3 is not None:
+        theirs = {f.subject for f in rule(scenario, outcome.oar3)}
+    for found in rule(scenario, outcome.trace):
+        if found.subject not in theirs:
+            yield found.breach
+            return
 
 
 def oar3_findings(scenario: CampaignScenario, outcome: CampaignOutcome) -> list[tuple[str, Breach]]:
@@ -142,7 +146,7 @@ def _held(trace: Trace) -> Iterator[tuple[int, RoundRecord, dict[int, frozenset[
     for step, record in enumerate(trace.rounds, start=1):
         held = {}
         for job in record.jobs:
-            if job.state not in _LAUNCHED:
+            if job.state not in LAUNCHED:
                 continue
             planned = record.planned(job.id)
             if job.id not in at_launch and planned is not None:
@@ -192,7 +196,7 @@ def c2_launched_recorded(scenario: CampaignScenario, trace: Trace) -> Iterator[F
     for step, record in enumerate(trace.rounds, start=1):
         was = dict(record.before)
         for job in record.jobs:
-            if job.state not in _LAUNCHED:
+            if job.state not in LAUNCHED:
                 continue
             if not job.ids:
                 yield _finding(
@@ -243,7 +247,7 @@ def c2_launched_recorded(scenario: CampaignScenario, trace: Trace) -> Iterator[F
 def c3_running_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     previous: dict[int, tuple[int, frozenset[int]]] = {}
     for step, record in enumerate(trace.rounds, start=1):
-        now = {j.id: (j.start, j.ids) for j in record.jobs if j.state in _LAUNCHED}
+        now = {j.id: (j.start, j.ids) for j in record.jobs if j.state in LAUNCHED}
         for job_id, (start, ids) in sorted(now.items()):
             if job_id in previous and previous[job_id] != (start, ids):
                 old_start, old_ids = previous[job_id]
@@ -282,7 +286,7 @@ def _round_scenario(
     running = []
     for job_id, state in record.before:
         row = last.get(job_id)
-        if state in _LAUNCHED and row is not None and row.ids:
+        if state in LAUNCHED and row is not None and row.ids:
             job = scenario.job(job_id)
             if "besteffort" in job.types:
                 continue
@@ -308,7 +312,7 @@ def _round_scenario(
         gantt.append(GanttEntry(DOWN_JOB, 0, record.now, _FOREVER, down, True))
     besteffort = {j.id for j in scenario.jobs if "besteffort" in j.types}
     for planned in record.gantt:
-        if planned.job_id in besteffort and was.get(planned.job_id) in _LAUNCHED:
+        if planned.job_id in besteffort and was.get(planned.job_id) in LAUNCHED:
             continue
         if planned.job_id in by_id:
             run = by_id[planned.job_id]
@@ -376,7 +380,7 @@ def c5_reservation_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Fi
     for step, record in enumerate(trace.rounds, start=1):
         alive = {rid for rid, state in record.resources if state == "Alive"}
         for job in record.jobs:
-            if job.reservation != "Scheduled" or job.state in _ENDED:
+            if job.reservation != "Scheduled" or job.state in ENDED:
                 continue
             planned = record.planned(job.id)
             if job.id not in accepted:
@@ -426,10 +430,10 @@ def c6_dependencies_first(scenario: CampaignScenario, trace: Trace) -> Iterator[
     for step, record in enumerate(trace.rounds, start=1):
         was = dict(record.before)
         for job in record.jobs:
-            if job.state not in _LAUNCHED or was.get(job.id) in _LAUNCHED:
+            if job.state not in LAUNCHED or was.get(job.id) in LAUNCHED:
                 continue
             for required in scenario.job(job.id).dependencies:
-                if was.get(required) not in _ENDED:
+                if was.get(required) not in ENDED:
                     yield _finding(
                         step,
                         f"job {job.id} started while job {required} it depends on was "
@@ -578,11 +582,7 @@ def c10_rounds_complete(scenario: CampaignScenario, outcome: CampaignOutcome) ->
             kind="lost",
         )
         return
-    theirs = {f.subject for f in _c10_rule(scenario, outcome.oar3)} if outcome.oar3 else set()
-    for found in _c10_rule(scenario, outcome.trace):
-        if found.subject not in theirs:
-            yield found.breach
-            return
+    yield from _plugins(_c10_rule, scenario, outcome)
 
 
 def _c10_rule(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
@@ -678,7 +678,7 @@ def c12_predicted_soon(scenario: CampaignScenario, trace: Trace) -> Iterator[Fin
             ready = (
                 state.get(job.id) == "Waiting"
                 and job.queue not in stopped
-                and all(state.get(d) in _ENDED for d in job.dependencies)
+                and all(state.get(d) in ENDED for d in job.dependencies)
                 and record.planned(job.id) is None
             )
             waited[job.id] = waited.get(job.id, 0) + 1 if ready else 0
@@ -741,7 +741,7 @@ def _decisions(trace: Trace) -> dict[int, tuple[int, bool]]:
                 decided[job.id] = (step, True)
             elif (
                 job.reservation == "toSchedule"
-                and job.state in _ENDED
+                and job.state in ENDED
                 and before.get(job.id) == "Waiting"
             ):
                 decided[job.id] = (step, False)

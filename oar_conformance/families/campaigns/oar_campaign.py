@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 
 from oar_conformance._guard import DEFAULT_TIMEOUT
-from oar_conformance.families.campaigns.outcome import JobRow, Planned, RoundRecord, Trace
+from oar_conformance.families.campaigns.outcome import ENDED, JobRow, Planned, RoundRecord, Trace
 from oar_conformance.families.campaigns.scenario import (
     SCHEDULING_WINDOW,
     CampaignScenario,
@@ -65,7 +65,6 @@ __all__ = ["CampaignRun", "campaign_config", "run_campaign"]
 
 _USER = "oar"
 """Who runs admin commands (``oardel``, ``oarhold`` ...): allowed on every job."""
-_ENDED = frozenset({"Terminated", "Error"})
 _INFO_TYPE = "localhost:6667"
 """``jobs.info_type`` as ``oarsub`` leaves it (its host and port); OAR3 notifies it."""
 
@@ -135,7 +134,7 @@ class CampaignRun:
             job_handling.set_job_state(session, config, step.job, ending)
             return ""
         if isinstance(step, Delete):
-            if state in _ENDED:
+            if state in ENDED:
                 return f"no effect: job {step.job} is {state}"
             job_handling.frag_job(session, step.job, _USER)
             return ""
@@ -212,7 +211,7 @@ class CampaignRun:
             .order_by(frag.job_id)
         ).all()
         for job_id, state in pending:
-            if state not in _ENDED:
+            if state not in ENDED:
                 job_handling.set_job_state(session, config, int(job_id), "Error")
             session.execute(
                 frag.__table__.update()
@@ -254,7 +253,7 @@ class CampaignRun:
             select(job.id, job.state, job.start_time, job.assigned_moldable_job, job.reservation)
         ):
             mld = int(mld_id or 0)
-            ended = str(state) in _ENDED  # archived differently on sqlite and PostgreSQL
+            ended = str(state) in ENDED  # archived differently on sqlite and PostgreSQL
             jobs.append(
                 JobRow(
                     int(job_id),

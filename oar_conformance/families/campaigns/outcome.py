@@ -14,6 +14,8 @@ from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import METASCHED_GROUP
 
 __all__ = [
+    "ENDED",
+    "LAUNCHED",
     "OAR3_ALONE",
     "OAR3_ALONE_ONLY",
     "OTHER_DB",
@@ -36,6 +38,8 @@ OTHER_DB = "other-db"
 Ids = frozenset[int]
 LAUNCHED = frozenset({"toLaunch", "Launching", "Running"})
 """States of a job the meta-scheduler launched that still holds its resources."""
+ENDED = frozenset({"Terminated", "Error"})
+"""States of a job that has ended."""
 
 
 @dataclass(frozen=True)
