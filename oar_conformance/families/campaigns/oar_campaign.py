@@ -45,10 +45,8 @@ from oar_conformance.families.campaigns.scenario import (
     advance,
 )
 from oar_conformance.families.rounds.load import (
-    job_moldable_ids,
+    insert_waiting_job,
     load_platform,
-    moldable_rows,
-    types_of,
     write_dependencies,
 )
 from oar_conformance.families.rounds.oar_round import (
@@ -154,32 +152,14 @@ class CampaignRun:
         return None if found is None else str(found)
 
     def _submit(self, step: Submit, now: int) -> None:
-        from oar.lib.job_handling import insert_job  # noqa: PLC0415
-
         job = step.job
-        types = types_of(job)
-        if self.selector is not None and job.id in self.scenario.plugin_jobs:
-            types.append(self.selector)
+        selector = self.selector if job.id in self.scenario.plugin_jobs else None
         extra: dict[str, Any] = {}
         if step.reservation is not None:
             extra = {"reservation": "toSchedule", "start_time": now + step.reservation}
-        insert_job(
-            self.session,
-            job_id=job.id,
-            res=moldable_rows(job),
-            types=types,
-            queue_name=job.queue,
-            state="Waiting",
-            user=job.user,
-            project=job.project,
-            submission_time=now,
-            job_name=job.name,
-            info_type=_INFO_TYPE,
-            **extra,
+        self.moldables.update(
+            insert_waiting_job(self.session, job, selector, now, info_type=_INFO_TYPE, **extra)
         )
-        ids = job_moldable_ids(self.session, job.id)
-        for mld_id, moldable in zip(ids, job.moldables, strict=True):
-            self.moldables[mld_id] = (job.id, moldable.id)
         write_dependencies(self.session, [job])
         self.session.commit()
 

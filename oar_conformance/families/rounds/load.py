@@ -20,6 +20,7 @@ from oar_conformance.model import Job, Platform, Queue
 from oar_conformance.resources import table_of, table_rows
 
 __all__ = [
+    "insert_waiting_job",
     "job_moldable_ids",
     "load",
     "load_platform",
@@ -91,9 +92,6 @@ def load(
     load_platform(session, scenario.platform, scenario.queues)
     moldables: dict[int, tuple[int, int]] = {}
 
-    def moldable_ids(job_id: int) -> list[int]:
-        return job_moldable_ids(session, job_id)
-
     for running in scenario.running:
         insert_job(
             session,
@@ -104,7 +102,7 @@ def load(
             start_time=running.start,
             user="alice",
         )
-        (mld_id,) = moldable_ids(running.id)
+        (mld_id,) = job_moldable_ids(session, running.id)
         moldables[mld_id] = (running.id, 0)
         session.execute(
             job_table.update()
@@ -119,26 +117,37 @@ def load(
             ],
         )
     for job in scenario.jobs:
-        types = types_of(job)
-        if selector is not None and job.id in scenario.plugin_jobs:
-            types.append(selector)
-        insert_job(
-            session,
-            job_id=job.id,
-            res=moldable_rows(job),
-            types=types,
-            queue_name=job.queue,
-            state="Waiting",
-            user=job.user,
-            project=job.project,
-            submission_time=job.submission_time,
-            job_name=job.name,
-        )
-        for mld_id, moldable in zip(moldable_ids(job.id), job.moldables, strict=True):
-            moldables[mld_id] = (job.id, moldable.id)
+        mine = selector if job.id in scenario.plugin_jobs else None
+        moldables.update(insert_waiting_job(session, job, mine, job.submission_time))
     write_dependencies(session, scenario.jobs)
     session.flush()
     return moldables
+
+
+def insert_waiting_job(
+    session: Any, job: Job, selector: str | None, submission_time: int, **columns: Any
+) -> dict[int, tuple[int, int]]:
+    """Write ``job`` with OAR3's ``insert_job`` as ``oarsub`` leaves a waiting job, with
+    the type ``selector`` (``find=NAME:args``) if given and the extra ``jobs`` columns;
+    map its database moldable ids to (job id, moldable id)."""
+    from oar.lib.job_handling import insert_job  # noqa: PLC0415 - OAR3 is optional
+
+    types = types_of(job) + ([selector] if selector is not None else [])
+    insert_job(
+        session,
+        job_id=job.id,
+        res=moldable_rows(job),
+        types=types,
+        queue_name=job.queue,
+        state="Waiting",
+        user=job.user,
+        project=job.project,
+        submission_time=submission_time,
+        job_name=job.name,
+        **columns,
+    )
+    ids = job_moldable_ids(session, job.id)
+    return {mld: (job.id, m.id) for mld, m in zip(ids, job.moldables, strict=True)}
 
 
 def write_dependencies(session: Any, jobs: Sequence[Job]) -> None:
