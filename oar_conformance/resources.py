@@ -12,6 +12,7 @@ compares it with OAR3's own ``ResourceSet`` on generated tables.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ __all__ = [
     "STATES",
     "USABLE_STATES",
     "block_value",
+    "check_column_name",
     "order_rows",
     "parse_labels",
     "parse_order",
@@ -58,6 +60,27 @@ ORDER_DEFAULTS: dict[str, Value] = {
     "suspended_jobs": "NO",
 }
 """OAR3 columns a ``SCHEDULER_RESOURCE_ORDER`` may name, at their value in a new table."""
+SQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A column name a site may use: a plain SQL identifier. OAR3 writes labels, properties
+and ``SCHEDULER_RESOURCE_ORDER`` unquoted into its SQL, and the kit adds a site's columns
+to its databases with ``ALTER TABLE``, so nothing else may pass."""
+
+
+def check_column_name(name: object, what: str) -> str:
+    """``name`` if it is a plain SQL identifier; else a usage error naming ``what``.
+
+    The error suggests the name with every other character replaced by ``_``.
+    """
+    if isinstance(name, str) and SQL_NAME.fullmatch(name):
+        return name
+    text = str(name)
+    fixed = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    fixed = fixed if fixed[:1].isalpha() or fixed[:1] == "_" else f"_{fixed}"
+    msg = (
+        f"{what}: {text!r} is not a column name OAR3 can use; write a plain SQL identifier "
+        f"([A-Za-z_][A-Za-z0-9_]*), e.g. {fixed!r}"
+    )
+    raise UsageError(msg)
 
 
 def parse_labels(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -70,6 +93,8 @@ def parse_labels(text: str | Sequence[str]) -> tuple[str, ...]:
             f"{','.join(DEFAULT_LABELS)!r}"
         )
         raise UsageError(msg)
+    for label in labels:
+        check_column_name(label, f"HIERARCHY_LABELS={text!r}")
     return labels
 
 
@@ -85,6 +110,7 @@ def parse_order(text: str) -> tuple[tuple[str, bool], ...]:
                 f"OAR3's default is {DEFAULT_ORDER!r}"
             )
             raise UsageError(msg)
+        check_column_name(words[0], f"SCHEDULER_RESOURCE_ORDER={text!r}")
         keys.append((words[0], direction == "DESC"))
     return tuple(keys)
 

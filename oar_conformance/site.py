@@ -9,11 +9,11 @@ file of its own (``--oar-site FILE``, ``check --site FILE``; top-level keys, or 
     resource-order = "resource_id ASC"                           # SCHEDULER_RESOURCE_ORDER
     resources = [16, 512]             # how many resources a generated platform has
     call-budget = "2s"                # a plugin call at the site's largest size
-    request-levels = ["resource_id", "network_address", "core"]  # what requests may name
+    request-levels = ["network_address", "core"]  # what requests may name, e.g. /nodes=1/core=2
     request-properties = ["gpu"]      # what request expressions may compare
 
     [tool.oar-conformance.site.fanout]   # from the top down: blocks per block above
-    network_address = [2, 32]
+    network_address = [2, 32]         # the top level: blocks in the whole platform
     cpu = [2, 2]
     core = [4, 16]
     resource_id = [1, 1]
@@ -30,7 +30,9 @@ or, instead of ``fanout`` and ``resources``, the site's own rows::
     core = 1
     gpu = "none"            # any other column is a property; type and state optional
 
-Every error names the key and the bad value and says what to write instead.
+Labels, properties and other column names are plain SQL identifiers (OAR3 writes them
+unquoted into its SQL). Every error names the key and the bad value and says what to
+write instead.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ from pathlib import Path
 from typing import Any
 
 from oar_conformance.errors import UsageError
-from oar_conformance.model import OWN_COLUMNS, ResourceRow, ResourceTable
+from oar_conformance.model import OWN_COLUMNS, ResourceRow, ResourceTable, plural
 from oar_conformance.resources import (
     DEFAULT_LABELS,
     DEFAULT_ORDER,
     LABEL_ORDER,
     STATES,
+    check_column_name,
     parse_labels,
     parse_order,
     platform_of,
@@ -65,10 +68,12 @@ KEYS = {
     "hierarchy-labels": "OAR3's HIERARCHY_LABELS, e.g. 'resource_id,network_address,cpu,core'",
     "resource-order": "OAR3's SCHEDULER_RESOURCE_ORDER, e.g. 'resource_id ASC'",
     "resources": "[min, max] number of resources of a generated platform",
-    "fanout": "table label -> [min, max] blocks per block of the level above, top down",
+    "fanout": "table label -> [min, max] blocks per block of the level above, top down "
+    "(the top level: blocks in the platform; default: as the size gives)",
     "properties": "table property -> list of its values",
     "resource": "the site's own rows (array of tables), instead of fanout and resources",
-    "request-levels": "levels requests may name (default: every label)",
+    "request-levels": "levels requests may name, e.g. ['network_address', 'core'] "
+    "(default: every label)",
     "request-properties": "properties request expressions may compare (default: every one)",
     "call-budget": "time one plugin call may take at the site's largest size, e.g. '2s'",
 }
@@ -121,7 +126,7 @@ class Site:
     def describe(self) -> str:
         """One line for a run's header."""
         size = (
-            f"{len(self.table.rows)} resources listed"
+            f"{plural(len(self.table.rows), 'resource')} listed"
             if self.table is not None
             else f"{self.resources[0]}-{self.resources[1]} resources"
         )
@@ -206,6 +211,7 @@ def parse_site(table: Mapping[str, Any], where: str = "[tool.oar-conformance.sit
         levels = _levels(where, table.get("fanout"), labels)
         size = _range(where, "resources", table.get("resources", [1, 64]), 1, MAX_SITE_RESOURCES)
         site = Site(labels, order, levels, size, properties)
+        _check_size(where, table, site)
     request_levels = _names(where, "request-levels", table.get("request-levels", []), labels)
     known = (*site.properties, "type")
     request_properties = _names(
@@ -237,7 +243,7 @@ def _properties(where: str, value: Any) -> dict[str, tuple[str | int, ...]]:
         )
         if not ok or name in OWN_COLUMNS[:2]:
             raise _fail(where, f"properties.{name}", values, "write a non-empty list of values")
-        out[str(name)] = tuple(values)
+        out[check_column_name(name, f"{where}: properties")] = tuple(values)
     return out
 
 
@@ -283,7 +289,32 @@ def _levels(where: str, value: Any, labels: Sequence[str]) -> tuple[tuple[str, i
         (n for n in labels if n not in named and n != "resource_id"), key=LABEL_ORDER.index
     )
     ordered = [*named, *rest, "resource_id"] if named else [*rest, "resource_id"]
+    if ordered[0] in missing:  # no top fan-out: the size alone sets the top's count
+        fanout[ordered[0]] = (1, MAX_SITE_RESOURCES)
     return tuple((name, *fanout[name]) for name in ordered)
+
+
+def _check_size(where: str, table: Mapping[str, Any], site: Site) -> None:
+    """Refuse a top fan-out no platform of the site's size can have.
+
+    ``n`` resources in ``k`` top blocks need ``(k - 1) * smallest < n <= k * largest``
+    (the last block may be cut short), ``smallest`` and ``largest`` being the resources
+    a top block holds at the fan-outs' bounds.
+    """
+    top, low, high = site.levels[0]
+    if top == "resource_id" or top not in table.get("fanout", {}):
+        return
+    smallest = largest = 1
+    for _, a, b in site.levels[1:]:
+        smallest, largest = smallest * a, largest * b
+    first, last = site.resources
+    if (low - 1) * smallest >= last or high * largest < first:
+        msg = (
+            f"{where}: fanout.{top}=[{low}, {high}] with resources=[{first}, {last}]: "
+            f"{low} to {high} {top} blocks of {smallest} to {largest} resources hold "
+            f"{(low - 1) * smallest + 1} to {high * largest} resources; widen one of them"
+        )
+        raise UsageError(msg)
 
 
 def _rows(where: str, rows: Any, labels: Sequence[str], order: str) -> ResourceTable:
@@ -302,6 +333,7 @@ def _rows(where: str, rows: Any, labels: Sequence[str], order: str) -> ResourceT
         if state not in STATES:
             raise _fail(where, f"resource {rid} state", state, f"use one of {', '.join(STATES)}")
         for key, v in row.items():
+            check_column_name(key, f"{where}: resource {rid}")
             if not isinstance(v, str | int) or isinstance(v, bool):
                 raise _fail(where, f"resource {rid} {key}", v, "give a string or an integer")
         values = {k: v for k, v in row.items() if k not in OWN_COLUMNS}

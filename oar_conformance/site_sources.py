@@ -26,6 +26,7 @@ from oar_conformance.resources import (
     DEFAULT_LABELS,
     DEFAULT_ORDER,
     LABEL_ORDER,
+    SQL_NAME,
     parse_labels,
     parse_order,
 )
@@ -36,7 +37,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["BOOKKEEPING_COLUMNS", "from_conf", "from_db", "make_profile", "to_toml"]
+__all__ = [
+    "BOOKKEEPING_COLUMNS",
+    "draft_profile",
+    "from_conf",
+    "from_db",
+    "make_profile",
+    "to_toml",
+]
 
 BOOKKEEPING_COLUMNS = frozenset(
     {
@@ -59,7 +67,6 @@ BOOKKEEPING_COLUMNS = frozenset(
 )
 """OAR3's own columns of ``resources``: neither labels nor properties of a site."""
 _GUESS = [1, 4]
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _CONNECT_TIMEOUT = 10
 
@@ -106,11 +113,12 @@ def from_conf(path: str | Path) -> dict[str, Any]:
 def _settings_table(labels_text: str, order: str) -> dict[str, Any]:
     """The site table of ``HIERARCHY_LABELS`` and ``SCHEDULER_RESOURCE_ORDER``."""
     labels = parse_labels(labels_text)
-    bad = [label for label in labels if not _NAME.fullmatch(label)]
-    if bad or "resource_id" not in labels:
-        why = f"{bad[0]!r} is not a column name" if bad else "it does not name resource_id"
+    if "resource_id" not in labels:
         default = ",".join(DEFAULT_LABELS)
-        msg = f"HIERARCHY_LABELS={labels_text!r}: {why}; OAR3's default is {default!r}"
+        msg = (
+            f"HIERARCHY_LABELS={labels_text!r}: it does not name resource_id; OAR3's default "
+            f"is {default!r}"
+        )
         raise UsageError(msg)
     parse_order(order)
     table: dict[str, Any] = {"hierarchy-labels": ",".join(labels), "resource-order": order}
@@ -201,8 +209,17 @@ def from_db(
 
     ``labels`` is ``HIERARCHY_LABELS`` (default OAR3's), ``order`` is
     ``SCHEDULER_RESOURCE_ORDER`` (default OAR3's). The database is only read: SELECTs in
-    a read-only transaction, rolled back; a SQLite file is opened read only.
+    a read-only transaction, rolled back; a SQLite file is opened read only. A property
+    column whose name is not a plain SQL identifier is left out (:func:`draft_profile`
+    says which).
     """
+    return _from_db(url, labels, order)[0]
+
+
+def _from_db(
+    url: str, labels: str | Sequence[str] | None, order: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """:func:`from_db`'s table, and the property columns it left out."""
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
     label_names = parse_labels(labels if labels is not None else DEFAULT_LABELS)
@@ -238,7 +255,7 @@ def _site_table(
     rows: list[dict[str, Any]],
     labels: tuple[str, ...],
     order: str,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str]]:
     missing = [label for label in labels if label not in names]
     if missing:
         msg = (
@@ -250,7 +267,7 @@ def _site_table(
         msg = f"{where}: its resources table is empty; there is no platform to describe"
         raise UsageError(msg)
     label_columns = [n for n in labels if n not in OWN_COLUMNS]
-    properties = [
+    columns = [
         n
         for n in names
         if n not in OWN_COLUMNS
@@ -258,6 +275,8 @@ def _site_table(
         and n not in BOOKKEEPING_COLUMNS
         and any(row[n] is not None for row in rows)
     ]
+    properties = [n for n in columns if SQL_NAME.fullmatch(n)]
+    skipped = [n for n in columns if n not in properties]
     out: list[dict[str, str | int]] = []
     for row in rows:
         kept = {
@@ -266,7 +285,8 @@ def _site_table(
             if n in row and row[n] is not None
         }
         out.append(kept)
-    return {"hierarchy-labels": ",".join(labels), "resource-order": order, "resource": out}
+    table = {"hierarchy-labels": ",".join(labels), "resource-order": order, "resource": out}
+    return table, skipped
 
 
 def _string(text: str) -> str:
@@ -319,13 +339,17 @@ def _is_rows(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
-def to_toml(table: Mapping[str, Any], source: str = "oar-conformance site") -> str:
-    """``table`` as a standalone TOML site profile, headed by where it came from and when."""
+def to_toml(
+    table: Mapping[str, Any], source: str = "oar-conformance site", notes: Sequence[str] = ()
+) -> str:
+    """``table`` as a standalone TOML site profile, headed by where it came from and when,
+    and by ``notes`` (one comment line each)."""
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     origin = " ".join(source.split())
     lines = [
         f"# OAR3 site profile for oar-conformance, written {today} from {origin}.",
         "# Use it with pytest --oar-site FILE, or oar-conformance check --site FILE.",
+        *(f"# {' '.join(note.split())}" for note in notes),
         "",
     ]
     tables = {k: v for k, v in table.items() if isinstance(v, Mapping)}
@@ -361,6 +385,20 @@ def make_profile(
     ``oar.conf`` gives the labels and order, the database the rows; ``labels`` overrides
     the labels of ``oar.conf``.
     """
+    return draft_profile(conf, db, labels)[0]
+
+
+def draft_profile(
+    conf: str | Path | None = None,
+    db: str | None = None,
+    labels: str | None = None,
+) -> tuple[str, tuple[str, ...]]:
+    """:func:`make_profile`'s text, and a note for each column of the database it left out.
+
+    A column whose name is not a plain SQL identifier cannot reach OAR3's SQL (nor the
+    kit's databases), so the profile leaves it out; the notes, also written at the top of
+    the profile, say which and what to do.
+    """
     if conf is None and db is None:
         msg = "give --from-conf FILE (an oar.conf), --from-db URL (OAR's database), or both"
         raise UsageError(msg)
@@ -376,9 +414,15 @@ def make_profile(
             msg = f"--labels: {exc}"
             raise UsageError(msg) from None
         sources.append(f"--labels {labels!r}")
+    notes: tuple[str, ...] = ()
     if db is not None:
-        table = from_db(db, table.get("hierarchy-labels"), table.get("resource-order"))
+        table, skipped = _from_db(db, table.get("hierarchy-labels"), table.get("resource-order"))
         sources.append(f"database {shown_db(db)}")
-    text = to_toml(table, " and ".join(sources))
+        notes = tuple(
+            f"column {name!r} of resources left out: it is not a plain SQL identifier "
+            "([A-Za-z_][A-Za-z0-9_]*); rename it to let requests compare it"
+            for name in skipped
+        )
+    text = to_toml(table, " and ".join(sources), notes)
     parse_site(tomllib.loads(text), f"the site profile from {' and '.join(sources)}")
-    return text
+    return text, notes

@@ -75,7 +75,7 @@ def campaigns(
     queues are OAR3's own (``admin`` 10, ``default`` 2, ``besteffort`` 0). Steps are
     mostly submissions: jobs of 1..2 moldable alternatives (walltimes of 1 minute to an
     hour, :data:`WALLTIMES`; requests from :func:`requests`, or one in four half to
-    all of the bottom level's blocks), mostly in ``default``,
+    all of the blocks of the lowest level requests may name), mostly in ``default``,
     some in ``admin``, or in ``besteffort`` with that type. One in four is an advance
     reservation (``-r`` 2 to 30 minutes ahead, so the round after the
     submission decides it before its start) and one in four depends on one or two of
@@ -86,7 +86,8 @@ def campaigns(
 
     At least six steps (``max_steps`` allowing), often about a dozen. Shrinks towards six
     steps (any step can go), each a one-minute wait, the jobs it still submits towards
-    ``oarsub -l /resource_id=1,walltime=0:01:00`` in ``default``.
+    ``oarsub -l /resource_id=1,walltime=0:01:00`` in ``default`` (the lowest level
+    requests may name, at a site that forbids ``resource_id``).
     """
     check_int("max_resources", max_resources, 1, MAX_RESOURCES)
     check_int("max_steps", max_steps, 1, MAX_STEPS)
@@ -169,11 +170,12 @@ def _submission(draw: st.DrawFn, platform: Platform) -> _Draft:
 
 
 def _request(draw: st.DrawFn, platform: Platform) -> tuple[Group, ...]:
-    """A request from :func:`requests`, or (one in four) a large share of the platform's
-    bottom level, as users ask for whole nodes: jobs then queue up behind each other."""
+    """A request from :func:`requests`, or (one in four) a large share of the blocks of the
+    lowest level requests may name, as users ask for whole nodes: jobs then queue up
+    behind each other."""
     if index(draw, 4) < 3:
         return draw(requests(platform, max_groups=2))
-    bottom = platform.levels[-1]
+    bottom = platform.level(platform.request_levels[-1])
     count = len(bottom.blocks) - index(draw, max(1, len(bottom.blocks) // 2))
     return (Group(((bottom.name, count),), platform.default_resources),)
 

@@ -306,7 +306,8 @@ def _shapes(
 def _site_shapes(
     draw: st.DrawFn, site: Site, *, min_resources: int, max_resources: int, down: bool
 ) -> _Shape:
-    """A shape inside ``site``: its labels, order and fan-outs, its property values."""
+    """A shape inside ``site``: its labels, order and fan-outs (the top one bounding the
+    number of top blocks), its property values."""
     names = tuple(name for name, _, _ in site.levels if name != "resource_id")
     low = max(site.resources[0], min(min_resources, site.resources[1]))
     high = max(low, min(site.resources[1], max_resources))
@@ -314,6 +315,10 @@ def _site_shapes(
     spread = {name: (a, b) for name, a, b in site.levels}
     fanouts = tuple(draw(cycles(ints(*spread[name]))) for name in names[1:])
     sizes = draw(cycles(ints(*spread["resource_id"])))
+    if names:
+        resources, fanouts, sizes = _top_fanout(
+            resources, fanouts, sizes, spread, names, (low, high)
+        )
     special = draw(ints(0, 3)) == 3  # one platform in four has nodes down or late ids
     states = draw(cycles(_STATE_VALUES if down else _UP_VALUES)) if special else ("Alive",)
     late = draw(cycles(BOOLEANS)) if special else (False,)
@@ -335,6 +340,57 @@ def _site_shapes(
         site.labels,
         tuple(props),
     )
+
+
+def _top_fanout(
+    resources: int,
+    fanouts: tuple[tuple[int, ...], ...],
+    sizes: tuple[int, ...],
+    spread: dict[str, tuple[int, int]],
+    names: tuple[str, ...],
+    size: tuple[int, int],
+) -> tuple[int, tuple[tuple[int, ...], ...], tuple[int, ...]]:
+    """Resources and patterns giving the site's number of top-level blocks.
+
+    A site's top fan-out bounds how many top blocks the platform has. The drawn number
+    of resources is moved, inside ``size``, to a count the patterns make into that many
+    top blocks; when the drawn patterns cannot (their blocks are all too small or all
+    too large for ``size``), the widest or narrowest patterns the site allows replace
+    them. The top fan-out wins over ``size`` when nothing else fits (a caller's bounds
+    tighter than the site's, e.g. a round's 16 resources).
+    """
+    low, high = spread[names[0]]
+    if low <= _top_blocks(resources, fanouts, sizes) <= high:
+        return resources, fanouts, sizes
+    below = [spread[name] for name in (*names[1:], "resource_id")]
+    if _top_size(high, fanouts, sizes) < size[0]:
+        fanouts, sizes = tuple((b,) for _, b in below[:-1]), (below[-1][1],)
+    elif _top_size(low - 1, fanouts, sizes) >= size[1]:
+        fanouts, sizes = tuple((a,) for a, _ in below[:-1]), (below[-1][0],)
+    first = _top_size(low - 1, fanouts, sizes) + 1
+    last = _top_size(high, fanouts, sizes)
+    return min(max(resources, first), last), fanouts, sizes
+
+
+def _top_size(blocks: int, fanouts: Sequence[Sequence[int]], sizes: Sequence[int]) -> int:
+    """Resources in the first ``blocks`` whole top-level blocks of cyclic patterns."""
+    count = blocks
+    for pattern in (*fanouts, sizes):
+        whole, part = divmod(count, len(pattern))
+        count = whole * sum(pattern) + sum(pattern[:part])
+    return count
+
+
+def _top_blocks(resources: int, fanouts: Sequence[Sequence[int]], sizes: Sequence[int]) -> int:
+    """How many top-level blocks ``resources`` resources make (the last one may be cut)."""
+    low, high = 1, resources
+    while low < high:
+        middle = (low + high) // 2
+        if _top_size(middle, fanouts, sizes) >= resources:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _site_table(site: Site, table: ResourceTable, *, down: bool) -> ResourceTable:

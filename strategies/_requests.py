@@ -65,14 +65,15 @@ def groups(
 ) -> st.SearchStrategy[Group]:
     """One request group on ``platform``, e.g. ``{color='red'}/switch=1/core=2``.
 
-    Levels are a non-empty ordered subsequence of the platform's levels (skipping some is
-    fine). Counts are 1..``max_count``; with ``special_counts`` a single-level group may
-    also ask ``ALL``, ``BEST`` or ``HALF_BEST`` (OAR3 accepts those with one level only).
-    With ``constraints`` and a platform with properties, the group may carry an
-    expression on ``color`` and/or ``mem`` (joined by ``AND``/``OR``) whose matching ids
-    are its ``constraints``; otherwise ``constraints`` is every resource.
+    Levels are a non-empty ordered subsequence of the levels requests may name (skipping
+    some is fine): every level of the platform, or only a site's ``request-levels``.
+    Counts are 1..``max_count``; with ``special_counts`` a single-level group may also ask
+    ``ALL``, ``BEST`` or ``HALF_BEST`` (OAR3 accepts those with one level only). With
+    ``constraints`` and a platform with properties, the group may carry an expression on
+    ``color`` and/or ``mem`` (joined by ``AND``/``OR``) whose matching ids are its
+    ``constraints``; otherwise ``constraints`` is every resource.
 
-    Shrinks towards the top level alone, count 1, no expression.
+    Shrinks towards the lowest level requests may name alone, count 1, no expression.
     """
     check_platform(platform)
     check_bool("special_counts", special_counts)
@@ -179,10 +180,10 @@ def _satisfiable_groups(draw: st.DrawFn, platform: Platform, available: Ids) -> 
 def draw_satisfiable_group(draw: st.DrawFn, platform: Platform, available: Ids) -> Group:
     """A group OAR3's hierarchical search serves from ``available``.
 
-    ``available`` must hold a whole block of the platform's bottom level. Levels and
+    ``available`` must hold a whole block of the lowest level requests may name. Levels and
     expression are drawn as by :func:`draw_group`; when no block of the lowest requested
     level is free inside the expression's ids, the expression is dropped, and if that is
-    not enough either the group asks for the bottom level alone. Counts are then read off
+    not enough either the group asks for that lowest level alone. Counts are then read off
     the free blocks (:func:`_fitting_counts`), never ``ALL``/``BEST``/``HALF_BEST``.
     """
     if plain(draw):
@@ -194,27 +195,28 @@ def draw_satisfiable_group(draw: st.DrawFn, platform: Platform, available: Ids) 
         expression, selected = "", platform.default_resources
         region = selected & available
     if not _any_inside(platform, names[-1], region):
-        names = [platform.levels[-1].name]
+        names = [platform.request_levels[-1]]
     counts = _fitting_counts(draw, platform, names, region)
     return Group(tuple(zip(names, counts, strict=True)), selected, expression)
 
 
 def simplest_group(platform: Platform) -> Group:
-    """``/resource_id=1`` (oarsub's default request), or the bottom level's one block."""
-    return Group(((platform.levels[-1].name, 1),), platform.default_resources)
+    """``/resource_id=1`` (oarsub's default request): one block of the lowest level
+    requests may name (``/core=1`` at a site whose requests may not name ``resource_id``)."""
+    return Group(((platform.request_levels[-1], 1),), platform.default_resources)
 
 
 def _level_names(draw: st.DrawFn, platform: Platform) -> list[str]:
-    """An ordered subsequence of the levels, mostly one or two; shrinks to the bottom one.
+    """An ordered subsequence of the levels requests may name (every level, or a site's
+    ``request-levels``), top down, mostly one or two; shrinks to the lowest one.
 
     The bottom level (``resource_id`` on OAR3 platforms) is oarsub's default request;
     then the top (nodes with OAR3's default labels), and so on down.
     """
-    depth = len(platform.levels)
+    allowed = platform.request_levels
+    depth = len(allowed)
     preference = (depth - 1, *range(depth - 1))
-    return [
-        platform.levels[i].name for i in sorted(draw_subset(draw, preference, 1, depth, small=True))
-    ]
+    return [allowed[i] for i in sorted(draw_subset(draw, preference, 1, depth, small=True))]
 
 
 def _any_inside(platform: Platform, name: str, region: Ids) -> bool:

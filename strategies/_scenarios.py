@@ -35,7 +35,8 @@ def find_scenarios(
     busy" and "none busy" this reaches exact fits and impossible requests often.
 
     With ``satisfiable`` every scenario has an answer, the one OAR3's default find
-    gives: some resources stay free (a whole bottom block at least) and each group's
+    gives: some resources stay free (a whole block of the lowest level requests may
+    name at least) and each group's
     counts are read off the free blocks, between 1 and what they can serve (see
     :func:`~oar_conformance.strategies.groups`; no special counts, and an expression
     that leaves nothing usable is dropped). Use it to time checks on answers that are
@@ -73,8 +74,11 @@ def _find_scenarios(
     group: st.SearchStrategy[Group]
     if satisfiable:
         available = draw_availability(draw, platform, _SOME_FREE)
-        if not available & platform.default_resources:
-            available |= {min(platform.default_resources)}
+        lowest = platform.level(platform.request_levels[-1]).blocks
+        free = available & platform.default_resources
+        if not any(block <= free for block in lowest):
+            whole = [block for block in lowest if block <= platform.default_resources]
+            available |= whole[0] if whole else lowest[0]
         group = _satisfiable_groups(platform, available)
     else:
         available = draw_availability(draw, platform)

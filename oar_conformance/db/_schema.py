@@ -23,6 +23,7 @@ from oar_conformance.config import shown_db
 from oar_conformance.db import _pending
 from oar_conformance.db._tables import refuse_oar_tables
 from oar_conformance.errors import UsageError
+from oar_conformance.resources import check_column_name
 
 __all__ = [
     "LEVEL_COLUMNS",
@@ -58,8 +59,11 @@ def declare_columns(columns: dict[str, type]) -> None:
 
     Databases created later get them with the schema; the ones this process already has
     get them now, and OAR3's mapped ``Resource`` model gains the attributes (OAR3 reads a
-    hierarchy label as an attribute of each resource).
+    hierarchy label as an attribute of each resource). A name that is not a plain SQL
+    identifier is a usage error: it would go into ``ALTER TABLE`` as written.
     """
+    for name in columns:
+        check_column_name(name, "a site's resources column")
     new = {
         name: Integer() if kind is int else String(255)
         for name, kind in columns.items()

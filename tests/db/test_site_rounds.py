@@ -39,6 +39,11 @@ def test_a_site_find_plugin_passes_r1_in_its_sites_rounds() -> None:
     run_check(PluginSpec(FIND_GROUP, "site_cpu_core"), get("R1"), options())
 
 
+def test_a_plugin_for_the_sites_requests_passes_r1_in_its_sites_rounds() -> None:
+    """Jobs of the site's rounds name only its ``request-levels`` (never ``resource_id``)."""
+    run_check(PluginSpec(FIND_GROUP, "site_no_resource_id"), get("R1"), options())
+
+
 def test_round_configuration_follows_the_sites_table() -> None:
     seen: list[str] = []
 

@@ -90,14 +90,19 @@ def test_round_trip_through_toml(tmp_path: Path) -> None:
 
 def test_to_toml_escapes_strings_and_quotes_odd_keys(tmp_path: Path) -> None:
     rows = [
-        {"resource_id": 1, "network_address": 'n"1\\\t\x01é', "odd key": "x", "mem": 16},
-        {"resource_id": 2, "network_address": "n2", "odd key": "y", "mem": 32},
+        {"resource_id": 1, "network_address": 'n"1\\\t\x01é', "rack": "x", "mem": 16},
+        {"resource_id": 2, "network_address": "n2", "rack": "y", "mem": 32},
     ]
     table = {"hierarchy-labels": "resource_id,network_address", "resource": rows}
     site = read_site(_write(tmp_path, to_toml(table, "a\nsource"), "site.toml"))
     assert site.table is not None
     assert site.table.rows[0].network_address == 'n"1\\\t\x01é'
-    assert site.table.rows[0].values == {"odd key": "x", "mem": 16}
+    assert site.table.rows[0].values == {"rack": "x", "mem": 16}
+    odd = {**table, "resource": [{**rows[1], "odd key": "y"}]}
+    text = to_toml(odd)
+    assert '"odd key" = "y"' in text
+    with pytest.raises(UsageError, match="resource 2: 'odd key' is not a column name"):
+        read_site(_write(tmp_path, text, "odd.toml"))
 
 
 @pytest.mark.parametrize(
@@ -249,3 +254,42 @@ def test_cli_usage_errors_exit_2_with_one_line(
     assert not (tmp_path / "x.toml").exists()
     assert main(["site"]) == 2
     assert "--from-conf" in capsys.readouterr().err
+
+
+def test_from_db_leaves_out_columns_that_are_not_plain_identifiers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _oar_db(tmp_path / "oar.db")
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute('ALTER TABLE resources ADD COLUMN "gpu model" TEXT')
+        conn.execute("UPDATE resources SET \"gpu model\" = 'a100'")
+    conn.close()
+    table = from_db(f"sqlite:///{db}")
+    assert all("gpu model" not in row for row in table["resource"])
+    assert "gpu" in table["resource"][0]
+    out = tmp_path / "site.toml"
+    assert main(["site", "--from-db", f"sqlite:///{db}", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "note: column 'gpu model' of resources left out" in err
+    assert "[A-Za-z_][A-Za-z0-9_]*" in err
+    text = out.read_text(encoding="utf-8")
+    assert "# column 'gpu model' of resources left out" in text
+    site = read_site(out)
+    assert "gpu model" not in site.properties
+    assert "gpu" in site.properties
+
+
+def test_cli_refuses_a_site_name_that_is_not_an_identifier(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = _write(tmp_path, '[properties]\n"gpu; DROP TABLE jobs" = ["a"]\n', "site.toml")
+    code = main(["check", "--plugin", "sample_first_fit", "--site", str(profile)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "'gpu; DROP TABLE jobs' is not a column name" in err
+    assert "e.g. 'gpu__DROP_TABLE_jobs'" in err
+    labels = 'HIERARCHY_LABELS="resource_id,network_address,rack-1"\n'
+    assert main(["site", "--from-conf", str(_write(tmp_path, labels))]) == 2
+    assert "'rack-1' is not a column name" in capsys.readouterr().err
