@@ -15,9 +15,25 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Platform, count_text, ids_text
+from oar_conformance.model import (
+    ALL,
+    BEST,
+    HALF_BEST,
+    Group,
+    Platform,
+    count_text,
+    ids_text,
+    plural,
+)
 
-__all__ = ["Split", "free_region", "group_problem", "has_selection", "split_result"]
+__all__ = [
+    "UNDECIDED_SPLIT",
+    "Split",
+    "free_region",
+    "group_problem",
+    "has_selection",
+    "split_result",
+]
 
 Ids = frozenset[int]
 
@@ -80,7 +96,7 @@ def _problem(
     if count < 0:
         return f"{name}={count_text(count)} is only meaningful with one level"
     if len(touched) != count:
-        return f"{len(touched)} {name} blocks taken in {scope}, {count} requested"
+        return f"{plural(len(touched), f'{name} block')} taken in {scope}, {count} requested"
     for block in touched:
         inner = _problem(
             platform, levels, depth + 1, region, selection & block, f"{name} {ids_text(block)}"
@@ -95,12 +111,13 @@ def _count_problem(
 ) -> str | None:
     if count > 0:
         if len(touched) != count:
-            return f"{len(touched)} {name} blocks taken in {scope}, {count} requested"
+            return f"{plural(len(touched), f'{name} block')} taken in {scope}, {count} requested"
         return None
     every = platform.level(name).blocks
     if count == ALL:
         if len(touched) != len(every):
-            return f"{name}=ALL asks for all {len(every)} {name} blocks, {len(touched)} taken"
+            blocks = plural(len(every), f"{name} block")
+            return f"{name}=ALL asks for all {blocks}, {len(touched)} taken"
         return None
     free = _free_blocks(platform, name, region)
     if count == BEST:
@@ -113,7 +130,7 @@ def _count_problem(
         half = len(free) // 2
         if len(touched) != half:
             return (
-                f"{name}=HALF_BEST asks for half of the {len(free)} free {name} blocks "
+                f"{name}=HALF_BEST asks for half of the {plural(len(free), f'free {name} block')} "
                 f"({half}), {len(touched)} taken"
             )
         return None
@@ -227,6 +244,13 @@ class Split:
 
     parts: tuple[Ids, ...] | None
     undecided: bool = False
+
+
+UNDECIDED_SPLIT = (
+    "overlapping groups: the search for one valid answer per group ran out of budget "
+    f"({SEARCH_BUDGET} selections)"
+)
+"""Why a check that needed :func:`split_result` could not judge an example."""
 
 
 def split_result(

@@ -8,6 +8,7 @@ lists of ``ProcSet`` blocks, ``hy_res_rqts``) live here too so there is one sour
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -58,6 +59,10 @@ __all__ = [
     "ids_text",
     "intervals",
     "job_by_id",
+    "oarsub_line",
+    "plural",
+    "resources_text",
+    "shell_word",
     "to_procset",
 ]
 
@@ -141,11 +146,15 @@ def _procset_fast_path_ok() -> bool:
     return getattr(probe, "_itvs", None) == [(1, 2), (4, 4), (6, 9)]
 
 
-def ids_text(ids: Iterable[int]) -> str:
-    """Render ids as compact intervals, e.g. ``1-4,7,9-10`` (``-`` when empty)."""
+def ids_text(ids: Iterable[int], empty: str = "-") -> str:
+    """Render ids as compact intervals, e.g. ``1-4,7,9-10``; ``empty`` when there are none.
+
+    ``-`` suits drawings and tables; a sentence (a message, Received/Expected) passes
+    words for what an empty set means there, e.g. ``"no resources"``.
+    """
     ordered = sorted(ids)
     if not ordered:
-        return "-"
+        return empty
     parts: list[str] = []
     start = prev = ordered[0]
     for rid in ordered[1:]:
@@ -155,6 +164,42 @@ def ids_text(ids: Iterable[int]) -> str:
         prev = rid
     parts.append(f"{start}" if start == prev else f"{start}-{prev}")
     return ",".join(parts)
+
+
+def resources_text(ids: Iterable[int]) -> str:
+    """Resource ids for a sentence: ``1-4,7``, or ``no resources`` when there are none."""
+    return ids_text(ids, empty="no resources")
+
+
+def plural(count: int, noun: str, nouns: str = "") -> str:
+    """``count`` and ``noun``, plural unless ``count`` is 1: ``1 job``, ``3 jobs``.
+
+    ``nouns`` is the plural when it is not ``noun`` + ``s``.
+    """
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+_DOUBLE_QUOTED_SPECIAL = frozenset('"$`\\!')
+"""Characters a POSIX shell (or bash's history) still reads inside double quotes."""
+
+
+def shell_word(text: str) -> str:
+    """``text`` quoted for a POSIX shell, so a pasted command passes it as one argument.
+
+    ``shlex.quote``, except that a word holding single quotes (``{color='red'}``) and
+    nothing a shell reads inside double quotes is double-quoted: the same word once
+    parsed, easier to read than ``'{color='"'"'red'"'"'}'``.
+    """
+    quoted = shlex.quote(text)
+    if "'" in text and quoted != text and not _DOUBLE_QUOTED_SPECIAL & set(text):
+        return f'"{text}"'
+    return quoted
+
+
+def oarsub_line(options: Iterable[tuple[str, str]]) -> str:
+    """The ``oarsub`` command with ``options`` (flag, argument), each argument quoted by
+    :func:`shell_word`: every ``oarsub`` line a report shows is written here."""
+    return " ".join(["oarsub", *(f"{flag} {shell_word(value)}" for flag, value in options)])
 
 
 def count_text(count: int) -> str:
@@ -231,7 +276,7 @@ class ResourceTable(_ShortRepr):
 
     def __repr__(self) -> str:
         return (
-            f"ResourceTable({len(self.rows)} rows, labels={','.join(self.labels)!r}, "
+            f"ResourceTable({plural(len(self.rows), 'row')}, labels={','.join(self.labels)!r}, "
             f"order={self.order!r})"
         )
 
@@ -280,6 +325,16 @@ class Platform(_ShortRepr):
     @cached_property
     def level_names(self) -> tuple[str, ...]:
         return tuple(level.name for level in self.levels)
+
+    @cached_property
+    def request_levels(self) -> tuple[str, ...]:
+        """The levels a request may name, from the top down (the order ``oarsub -l`` takes).
+
+        The table's ``request_levels`` (a site's admission rules), else every level.
+        """
+        allowed = self.table.request_levels if self.table is not None else ()
+        named = tuple(name for name in self.level_names if name in allowed)
+        return named or self.level_names
 
     @cached_property
     def _block_index(self) -> dict[str, dict[int, int]]:
@@ -346,7 +401,7 @@ class Platform(_ShortRepr):
         return frozenset(rid for rid, v in self.properties.get(name, {}).items() if v == value)
 
     def __repr__(self) -> str:
-        return f"Platform({len(self.resources)} resources, levels={self.level_names})"
+        return f"Platform({plural(len(self.resources), 'resource')}, levels={self.level_names})"
 
 
 @dataclass(frozen=True)
@@ -436,12 +491,13 @@ class Job(_ShortRepr):
     dependencies: tuple[int, ...] = ()
     name: str | None = None
 
-    def oarsub(self) -> str:
-        """The ``oarsub`` command line that would submit this job."""
-        parts = ["oarsub", f"-q {self.queue}"]
-        parts += [f"-l '{m.oarsub()}'" for m in self.moldables]
-        parts += [f"-t '{k}={v}'" if v else f"-t {k}" for k, v in sorted(self.types.items())]
-        return " ".join(parts)
+    def oarsub(self, *extra: tuple[str, str]) -> str:
+        """The ``oarsub`` command line that would submit this job, ``extra`` options
+        (flag, argument) last."""
+        options = [("-q", self.queue)]
+        options += [("-l", m.oarsub()) for m in self.moldables]
+        options += [("-t", f"{k}={v}" if v else k) for k, v in sorted(self.types.items())]
+        return oarsub_line([*options, *extra])
 
 
 def job_by_id(jobs: Iterable[Job], job_id: int) -> Job:

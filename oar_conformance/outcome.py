@@ -31,6 +31,10 @@ class PluginError:
     killed: bool = False
     """The kit killed the plugin's process for not answering: the example is reported as
     found, unshrunk, since every further try would cost the per-call limit again."""
+    oar3: bool = False
+    """OAR3 itself failed on what the plugin's calls left (in a round, or between the
+    rounds of a campaign), not a call of the plugin: the plugin's own failed calls are
+    reported by its family's check of failed calls, these by the round's checks."""
 
 
 class Outcome(Protocol):

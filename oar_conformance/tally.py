@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from oar_conformance.model import plural
 from oar_conformance.stats import curve_text
 from oar_conformance.violations import Breach
 
@@ -118,8 +119,8 @@ class VacuityTally(Generic[ScenarioT, OutcomeT]):
         if self.servable >= MIN_SERVABLE:
             return None
         return (
-            f"only {self.servable} examples were servable by {self.reference} (at least "
-            f"{MIN_SERVABLE} are needed to judge); run more examples"
+            f"{self.reference} could serve only {plural(self.servable, 'example')} (at "
+            f"least {MIN_SERVABLE} are needed to judge); run more examples"
         )
 
     def verdict(self) -> Verdict[ScenarioT, OutcomeT] | None:

@@ -114,7 +114,7 @@ CAMPAIGN_FAULTS = [
     (METASCHED, "bad_c7_resumes_held", "C7"),
     (METASCHED, "bad_c8_frags_long_jobs", "C8"),
     (METASCHED, "bad_c9_plans_held", "C9"),
-    (METASCHED, "bad_c10_raises_after_an_end", "C10"),
+    (METASCHED, "bad_c10_drops_slot_sets_after_an_end", "C10"),
     (METASCHED, "bad_c11_drains_by_like", "C11"),
     (SORT, "bad_c12_newest_first", "C12"),
     (METASCHED, "bad_c13_refuses_reservations", "C13"),

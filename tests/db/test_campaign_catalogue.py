@@ -58,7 +58,7 @@ FAULTS = [
     (METASCHED_GROUP, "bad_c7_resumes_held", "C7", "transition"),
     (METASCHED_GROUP, "bad_c8_frags_long_jobs", "C8", "not-besteffort"),
     (METASCHED_GROUP, "bad_c9_plans_held", "C9", "held"),
-    (METASCHED_GROUP, "bad_c10_raises_after_an_end", "C10", "round-failed"),
+    (METASCHED_GROUP, "bad_c10_drops_slot_sets_after_an_end", "C10", "round-failed"),
     (METASCHED_GROUP, "bad_c13_refuses_reservations", "C13", "decision"),
 ]
 
@@ -88,6 +88,35 @@ def test_faulty_plugin_passes_every_single_round_and_call_check(group: str, name
             PluginSpec(group, name), [i for i in invariants if run_name(i) == run], options
         )
         assert not result.failures(), {k: str(v) for k, v in result.failures().items()}
+
+
+@pytest.mark.parametrize(
+    ("group", "name", "failed_calls"),
+    [
+        (METASCHED_GROUP, "bad_m2_raises_on_second_group", "M2"),
+        (FIND_GROUP, "hostile_exits", "R1"),
+    ],
+)
+def test_a_plugin_s_failed_call_is_reported_by_its_family_not_by_a_campaign(
+    group: str, name: str, failed_calls: str
+) -> None:
+    """One bug, one id: a plugin that raises (or dies) in campaign rounds is M2's or R1's
+    (as in single rounds), never C10's, which stays for rounds OAR3 itself fails."""
+    spec = PluginSpec(group, name)
+    campaign = run_invariants(
+        spec,
+        [get("C10")],
+        CheckOptions(profile=CAMPAIGNS, seed=SEED, example_database=None),
+    )
+    rounds = run_invariants(
+        spec,
+        [get(failed_calls)],
+        CheckOptions(profile=ROUNDS, seed=SEED, example_database=None),
+    )
+
+    assert campaign.examples > 0
+    assert "C10" not in campaign.failures(), str(campaign.failures().get("C10"))
+    assert list(rounds.failures()) == [failed_calls]
 
 
 @pytest.mark.parametrize(

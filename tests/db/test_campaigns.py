@@ -151,8 +151,10 @@ def test_oar3s_own_breach_is_set_apart_as_an_oar3_finding() -> None:
 
 
 def test_a_campaign_counterexample_renders_as_a_script_and_replays(tmp_path: Path) -> None:
-    spec = PluginSpec(METASCHED_GROUP, "bad_c10_raises_after_an_end")
-    scenario = CampaignScenario(PLATFORM, (Submit(job(1, walltime=60)), Wait(60)))
+    spec = PluginSpec(METASCHED_GROUP, "bad_c10_drops_slot_sets_after_an_end")
+    scenario = CampaignScenario(
+        PLATFORM, (Submit(job(1, walltime=60)), Wait(60), Submit(job(2, walltime=60)))
+    )
     invariant = get("C10")
     options = CheckOptions(example_database=None, group=METASCHED_GROUP)
     driver = driver_for(invariant, load(spec), options)
@@ -160,8 +162,8 @@ def test_a_campaign_counterexample_renders_as_a_script_and_replays(tmp_path: Pat
 
     case, snippet = campaign_case(violation, FailureContext(spec, invariant, "pytest"))
 
-    assert "1. t=86400  oarsub -q default -l '/core=1,walltime=0:01:00'  -> job 1" in case
-    assert "round FAILED: RuntimeError: found an ended job in the jobs table" in case
+    assert "1. t=86400  oarsub -q default -l /core=1,walltime=0:01:00  -> job 1" in case
+    assert "round FAILED: OAR3's meta_schedule failed: KeyError" in case
     assert "gantt: job 1 [86460, 86579] on 1" in case
     path = tmp_path / "test_reproduce_c10.py"
     path.write_text(snippet)
@@ -170,7 +172,7 @@ def test_a_campaign_counterexample_renders_as_a_script_and_replays(tmp_path: Pat
     )
     assert done.returncode != 0
     assert "ConformanceFailure: C10" in done.stderr
-    fixed = snippet.replace("bad_c10_raises_after_an_end", "sample_noop")
+    fixed = snippet.replace("bad_c10_drops_slot_sets_after_an_end", "sample_noop")
     path.write_text(fixed)
     done = subprocess.run(
         [sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=False

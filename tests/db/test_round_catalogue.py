@@ -134,7 +134,7 @@ def test_round_counterexample_replays_from_its_snippet(tmp_path: Path) -> None:
     spec = PluginSpec(FIND, "bad_f2_one_extra_block")
     context = FailureContext(spec=spec, invariant=get("R1"), command="pytest ...")
     report = render_failure(failure.violation, context)
-    assert "-t 'find=PLUGIN'" in report
+    assert "-t find=PLUGIN" in report
     assert "the plugin (the type find=PLUGIN) was called" in report
     _case, snippet = round_case(failure.violation, context)
     script = tmp_path / "replay_round.py"

@@ -161,10 +161,23 @@ def test_a_breach_on_another_job_than_oar3s_stays_the_plugins() -> None:
     assert breaches("C6", outcome(mine, oar3=Trace((theirs,)))) == ["early"]
 
 
-def test_c10_reports_a_lost_plugin_process() -> None:
+def test_c10_leaves_the_plugin_s_own_failed_calls_to_its_family() -> None:
+    """A call of the plugin that raised, hung or died is F6/A1/S4/M2/R1's: one bug, one id."""
     lost = CampaignOutcome(Trace(()), lost=PluginError("died", "the plugin's process ended"))
+    raised = record(100, {1: "Waiting"}, [], error=PluginError("raised", "RuntimeError: no"))
+    timeout = record(100, {1: "Waiting"}, [], error=PluginError("timeout", "no answer in 5 s"))
 
-    assert breaches("C10", lost) == ["lost"]
+    assert breaches("C10", lost) == []
+    assert breaches("C10", outcome(raised)) == []
+    assert breaches("C10", outcome(timeout)) == []
+
+
+def test_c10_reports_oar3_failing_on_what_the_rounds_left() -> None:
+    failed = PluginError("raised", "KeyError: 'default'", oar3=True)
+    broken = record(100, {1: "Waiting"}, [], error=failed)
+
+    assert breaches("C10", outcome(broken)) == ["round-failed"]
+    assert breaches("C10", outcome(broken, oar3=Trace((broken,)))) == []
 
 
 def test_the_script_numbers_steps_with_their_times() -> None:
@@ -173,7 +186,7 @@ def test_the_script_numbers_steps_with_their_times() -> None:
     )
 
     assert scenario.script() == (
-        "1. t=86400  oarsub -q default -l '/host=1,walltime=0:10:00' -r 86700  -> job 1",
+        "1. t=86400  oarsub -q default -l /host=1,walltime=0:10:00 -r 86700  -> job 1",
         "2. t=86460  wait 600 s",
         "3. t=87060  job 1 ends (exit 0)",
     )

@@ -68,7 +68,7 @@ GROUP_CASES = [
     # (request, available, selection, problem substring or None)
     ("host=1 whole host", group(("host", 1)), EVERYTHING, ids((1, 4)), None),
     ("host=1 partial host", group(("host", 1)), EVERYTHING, ids((1, 3)), "only partly"),
-    ("host=2 one host", group(("host", 2)), EVERYTHING, ids((1, 4)), "1 host blocks"),
+    ("host=2 one host", group(("host", 2)), EVERYTHING, ids((1, 4)), "1 host block taken"),
     ("host=1 busy inside", group(("host", 1)), EVERYTHING - {2}, ids((1, 4)), "not entirely"),
     (
         "/host=2/core=1 nested",
@@ -82,7 +82,7 @@ GROUP_CASES = [
         group(("host", 2), ("core", 1)),
         EVERYTHING,
         ids((1, 4)),
-        "1 host blocks",
+        "1 host block taken",
     ),
     (
         "/switch=1/core=3 skips host",

@@ -471,7 +471,7 @@ def test_reproducer_comment_is_a_leading_comment(small: Platform) -> None:
         "# line one",
         "#",
         "# line three",
-        "# oarsub -l '/host=1'",
+        "# oarsub -l /host=1",
     ]
 
 

@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from oar_conformance.families.assign.occupation import Occupant, occupants
-from oar_conformance.model import SPECIAL_COUNTS, ids_text
+from oar_conformance.model import SPECIAL_COUNTS, ids_text, plural, resources_text
 from oar_conformance.reproducer import (
     LOAD_PLUGIN_SOURCE,
     NO_KWARGS,
@@ -102,7 +102,7 @@ def render_gantt(
     lines += [f"{ids_text(ids):<{label_width}}  {cells}" for ids, cells in rows]
     if hidden:
         count = sum(len(ids) for ids, _ in hidden)
-        lines.append(f"... {count} more resources in {len(hidden)} more rows")
+        lines.append(f"... {plural(count, 'more resource')} in {plural(len(hidden), 'more row')}")
     lines.append(_legend(found, marks, "".join(cells for _, cells in rows)))
     return "\n".join(lines)
 
@@ -134,11 +134,12 @@ def _answer(scenario: AssignScenario, result: JobResult) -> str:
         return f"error: {result.error.summary}"
     if not result.called:
         return "not called: OAR3 skipped it for its dependencies (start_time -1)"
+    res_set = None if result.res_set is None else ids_text(result.res_set, empty="empty")
     values = [
         f"start_time={result.start_time}",
         f"walltime={result.walltime}",
         f"moldable_id={result.moldable_id}",
-        f"res_set={ids_text(result.res_set) if result.res_set is not None else None}",
+        f"res_set={res_set}",
     ]
     text = " ".join(values)
     if result.bad_types:
@@ -149,7 +150,7 @@ def _answer(scenario: AssignScenario, result: JobResult) -> str:
 def _placed(placement: Placement) -> str:
     if not placement.scheduled:
         return "unschedulable"
-    res_set = ids_text(placement.res_set or frozenset())
+    res_set = resources_text(placement.res_set or frozenset())
     return f"start {placement.start_time} on {res_set} (moldable {placement.moldable_id})"
 
 
@@ -157,7 +158,7 @@ def render_assign_case(scenario: AssignScenario, outcome: AssignOutcome) -> str:
     """One round for a person: platform, gantt chart, jobs, answers and OAR3's default."""
     platform = scenario.platform
     lines = [
-        f"platform: {len(platform.resources)} resources, levels "
+        f"platform: {plural(len(platform.resources), 'resource')}, levels "
         f"{' / '.join(platform.level_names)}; the slot set begins at now={scenario.now}",
     ]
     lines.extend(

@@ -70,7 +70,8 @@ def _campaign_runner(func: Callable[..., Any], options: CheckOptions) -> Campaig
 
 
 def _failed_campaign(error: PluginError, options: CheckOptions) -> CampaignOutcome:
-    """A campaign whose plugin never answered: no trace, the lost call (C10's)."""
+    """A campaign whose plugin never answered: no trace, the lost call (its family's
+    check of failed calls reports it, in single calls and rounds; no campaign check)."""
     kind = "sqlite" if options.db == "sqlite" else "postgresql"
     group = options.group or METASCHED_GROUP
     return CampaignOutcome(Trace((), kind), group=group, lost=error)

@@ -288,6 +288,7 @@ def _oar3_failed(exc: BaseException) -> PluginError:
         "raised",
         f"OAR3 failed between rounds on what the rounds left: {summary}",
         "".join(traceback.format_exception(exc)).strip(),
+        oar3=True,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oar_conformance.model import ids_text
+from oar_conformance.model import ids_text, shell_word
 from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, plugin_args_text
 from oar_conformance.reproducer import dump_scenario, indent, wrapped
 
@@ -77,7 +77,11 @@ def render_campaign(scenario: CampaignScenario, outcome: Any) -> str:
     queues = ", ".join(f"{q.name}:{q.priority}" for q in scenario.queues)
     group = str(getattr(outcome, "group", METASCHED_GROUP))
     selector = JOB_TYPE_SELECTORS.get(group)
-    how = f"every job has -t '{selector}=PLUGIN'" if selector else f"{group} configured"
+    how = (
+        f"every job has -t {shell_word(f'{selector}=PLUGIN')}"
+        if selector
+        else f"{group} configured"
+    )
     lines.append(
         f"queues {queues}; {how}; rounds on {getattr(outcome, 'db', '?')}, "
         f"{scenario.job_security_time} s security time"

@@ -62,12 +62,9 @@ class Submit:
     reservation: int | None = None
 
     def text(self, now: int) -> str:
-        command = self.job.oarsub()
-        if self.reservation is not None:
-            command += f" -r {now + self.reservation}"
-        if self.job.dependencies:
-            command += " " + " ".join(f"-a {d}" for d in self.job.dependencies)
-        return f"{command}  -> job {self.job.id}"
+        options = [] if self.reservation is None else [("-r", str(now + self.reservation))]
+        options += [("-a", str(d)) for d in self.job.dependencies]
+        return f"{self.job.oarsub(*options)}  -> job {self.job.id}"
 
 
 @dataclass(frozen=True)

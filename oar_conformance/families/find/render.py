@@ -15,7 +15,7 @@ from itertools import islice, pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from oar_conformance.model import SPECIAL_COUNTS, ids_text, request_oarsub
+from oar_conformance.model import SPECIAL_COUNTS, ids_text, oarsub_line, plural, request_oarsub
 from oar_conformance.reproducer import (
     LOAD_PLUGIN_SOURCE,
     NO_KWARGS,
@@ -209,7 +209,7 @@ class _Tree:
                 yield _Row(depth, level.name, block, marked=True)
             elif self.folds(depth, j, zoom):
                 kids = self.children[depth][j]
-                hidden = f"{len(kids)} {self.levels[depth + 1].name} blocks"
+                hidden = plural(len(kids), f"{self.levels[depth + 1].name} block")
                 yield _Row(depth, level.name, block, marked=True, folded=hidden)
             else:
                 yield _Row(depth, level.name, block)
@@ -321,7 +321,7 @@ def _more(hidden: Sequence[_Row], marks: Mapping[str, frozenset[int]]) -> str:
     ids = frozenset().union(*(row.ids for row in hidden if row.marked))
     counts = ((len(ids & marked), name) for name, marked in marks.items() if name != FREE)
     detail = ", ".join(f"{n} {name}" for n, name in counts if n)
-    text = f"... {blocks} more blocks, {len(ids)} resources"
+    text = f"... {plural(blocks, 'more block')}, {plural(len(ids), 'resource')}"
     return f"{text} ({detail})" if detail else text
 
 
@@ -353,13 +353,15 @@ def render_find_case(
     for name, ids in marks.items():
         computed[name] = computed.get(name, frozenset()) | ids
 
-    lines = [f"request: oarsub -l '{request_oarsub(scenario.groups)}'"]
+    lines = [f"request: {oarsub_line([('-l', request_oarsub(scenario.groups))])}"]
     for number, group in enumerate(scenario.groups, start=1):
         if group.constraints != resources:
             where = f"{{{group.expression}}} " if group.expression else ""
-            lines.append(f"  group {number} {where}selects {ids_text(group.constraints)}")
+            lines.append(
+                f"  group {number} {where}selects {ids_text(group.constraints, empty='nothing')}"
+            )
     lines.append(
-        f"platform: {_count(len(resources), 'resource')}, {len(resources - busy)} free, "
+        f"platform: {plural(len(resources), 'resource')}, {len(resources - busy)} free, "
         f"{len(busy)} busy; beginning={scenario.beginning}"
     )
     lines.append(render_hierarchy(platform, marks=computed, max_lines=max_lines))
@@ -369,16 +371,12 @@ def render_find_case(
     return "\n".join(lines)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _answer(ids: frozenset[int] | None) -> str:
     if ids is None:
         return "nothing (error)"
     if not ids:
         return "nothing (empty ProcSet)"
-    return f"{ids_text(ids)} ({_count(len(ids), 'resource')})"
+    return f"{ids_text(ids)} ({plural(len(ids), 'resource')})"
 
 
 _REPRODUCER_HEAD = reproducer_head(
@@ -427,7 +425,7 @@ def reproducer_find(
     """
     out = [f"# {line}".rstrip() for line in comment.splitlines()]
     request = " ".join(request_oarsub(scenario.groups).splitlines())
-    out.append(f"# oarsub -l '{request}'")
+    out.append(f"# {oarsub_line([('-l', request)])}")
     out.append(_REPRODUCER_HEAD)
     out.append(f"GROUP = {group!r}")
     out.append(f"NAME = {name!r}")

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from oar_conformance.invariant import InvariantSet
+from oar_conformance.model import plural
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import METASCHED_GROUP
 from oar_conformance.violations import Breach
@@ -65,9 +66,9 @@ def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iter
     for index, call in enumerate(calls):
         if index >= len(expected):
             yield Breach(
-                f"call {index + 1} comes after the {len(expected)} priority groups",
-                received=f"{len(calls)} calls",
-                expected=f"{len(expected)} calls, one per priority",
+                f"call {index + 1} comes after the {plural(len(expected), 'priority group')}",
+                received=plural(len(calls), "call"),
+                expected=f"{plural(len(expected), 'call')}, one per priority",
                 kind="count",
             )
             return
@@ -91,9 +92,9 @@ def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iter
             return
     if outcome.error is None and len(calls) != len(expected):
         yield Breach(
-            f"{len(calls)} calls for {len(expected)} priority groups",
-            received=f"{len(calls)} calls",
-            expected=f"{len(expected)} calls, one per priority",
+            f"{plural(len(calls), 'call')} for {plural(len(expected), 'priority group')}",
+            received=plural(len(calls), "call"),
+            expected=f"{plural(len(expected), 'call')}, one per priority",
             kind="count",
         )
 

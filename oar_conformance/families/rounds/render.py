@@ -70,9 +70,8 @@ def render_round_case(
     plugin_group = str(getattr(outcome, "group", METASCHED_GROUP))
     selector = JOB_TYPE_SELECTORS.get(plugin_group, "")
     for job in scenario.jobs:
-        command = job.oarsub()
-        if selector and job.id in scenario.plugin_jobs:
-            command += f" -t '{selector}=PLUGIN'"
+        plugin = selector and job.id in scenario.plugin_jobs
+        command = job.oarsub(*([("-t", f"{selector}=PLUGIN")] if plugin else []))
         after = f" (after {', '.join(map(str, job.dependencies))})" if job.dependencies else ""
         lines.append(f"  job {job.id}: {command}{after}")
     db = getattr(outcome, "db", "?")

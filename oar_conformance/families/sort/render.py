@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from oar_conformance.families.sort.outcome import jids_text, permutation_problems, swapped_twins
 from oar_conformance.families.sort.scenario import JOB_DEFAULTS, job_attributes
+from oar_conformance.model import plural
 from oar_conformance.reproducer import (
     LOAD_PLUGIN_SOURCE,
     indent,
@@ -111,7 +112,7 @@ def render_sort_case(scenario: SortScenario, outcome: SortOutcome) -> str:
         ]
         lines += ["  " + line for line in _table(rows)]
         if len(scenario.jobs) > _MAX_ROWS:
-            lines.append(f"  ... {len(scenario.jobs) - _MAX_ROWS} more jobs")
+            lines.append(f"  ... {plural(len(scenario.jobs) - _MAX_ROWS, 'more job')}")
     else:
         lines.append("  (none)")
     twins = scenario.twins()
@@ -138,7 +139,7 @@ def _findings(scenario: SortScenario, outcome: SortOutcome) -> list[str]:
         counts = Counter(order)
         for kind, ids in problems.items():
             if kind == "duplicated":
-                text = ", ".join(f"{j} ({counts[j]} times)" for j in ids)
+                text = ", ".join(f"{j} ({plural(counts[j], 'time')})" for j in ids)
             else:
                 text = jids_text(ids)
             found.append(f"{kind}: {text}")
