@@ -54,8 +54,11 @@ class Driver(Generic[ScenarioT, OutcomeT]):
             return self.runner.run(scenario, needs)
         need, alone = beside
         early = self.partner.send(scenario, frozenset({alone}))
-        first = self.runner.run(scenario, frozenset(needs) - {need})
-        second: OutcomeT = early if early is not None else self.partner.receive()
+        try:
+            first = self.runner.run(scenario, frozenset(needs) - {need})
+            second: OutcomeT = early if early is not None else self.partner.receive()
+        finally:  # the first raised: no answer of this example may stay queued for the next
+            self.partner.drain()
         return merge(first, second)
 
     def confirm(
@@ -107,7 +110,8 @@ def isolated_driver(
 def _worker(
     family: Family[Any, Any], spec: PluginSpec, options: CheckOptions, role: str
 ) -> IsolatedRunner:
-    """The worker of ``family``'s runs of ``spec`` with ``options`` (kept across runs)."""
+    """The worker of ``family``'s runs of ``spec`` with ``options``, kept in the run's
+    memory for its next runs with the same settings."""
     key = (
         family.run,
         role,
@@ -117,9 +121,9 @@ def _worker(
         tuple(options.kwargs.items()),
         options.db,
         options.memory_limit,
-        id(options.site),  # a round worker's databases have its site's columns
+        repr(options.site),  # a round worker's databases have its site's columns
     )
-    runner = _WORKERS.get(key)
+    runner = options.memory.workers.get(key)
     if runner is None:
         runner = IsolatedRunner(
             family.name,
@@ -128,11 +132,8 @@ def _worker(
             lambda error: family.failed(error, options),
             rounds=family.needs_database,
         )
-        _WORKERS[key] = runner
+        options.memory.workers[key] = runner
     return runner
-
-
-_WORKERS: dict[tuple[Any, ...], IsolatedRunner] = {}
 
 
 def prestart(

@@ -3,11 +3,13 @@ Ctrl-C still stops the run and leaves no worker behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -148,6 +150,70 @@ def test_a_real_ctrl_c_stops_the_run_and_removes_the_workers(tmp_path: Path) -> 
     while any(Path(f"/proc/{pid}").exists() for pid in started) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in started)
+
+
+def _carrying(variable: str) -> list[int]:
+    """Processes whose environment holds ``variable`` (inherited from the run that set it,
+    whatever became of their parents)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if variable.encode() in environ.split(b"\0"):
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_run_killed_mid_call_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGKILL of the kit while the plugin hangs: its zygote, its worker and the child the
+    plugin started all end within seconds."""
+    variable = f"OAR_CONFORMANCE_TEST_RUN={uuid.uuid4().hex}"
+    env = _env(tmp_path)
+    key, value = variable.split("=")
+    env[key] = value
+    run = subprocess.Popen(
+        _cli(
+            "check",
+            "--plugin",
+            "find:hostile_spawns_child_and_hangs",
+            "--invariant",
+            "F6",
+            "--profile",
+            "quick",
+            "--seed",
+            "1",
+            "--timeout",
+            "120",
+        ),
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            _cmdline(pid).startswith(b"sleep\0") for pid in _carrying(variable)
+        ):
+            time.sleep(0.1)
+        tree = {pid: _cmdline(pid) for pid in _carrying(variable)}
+        assert any(command.startswith(b"sleep\0") for command in tree.values()), tree
+        run.kill()
+        run.wait(10)
+        deadline = time.monotonic() + 5
+        while _carrying(variable) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert {pid: _cmdline(pid) for pid in _carrying(variable)} == {}
+    finally:
+        run.kill()
+        run.wait(10)
+        for pid in _carrying(variable):  # what a failed run of this test left
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_without_isolation_the_plugin_runs_in_the_kit_s_own_process(tmp_path: Path) -> None:

@@ -85,6 +85,15 @@ def spawns_child(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     return first_fit(itvs_avail, hy_res_rqts, hy, beginning)
 
 
+def spawns_child_and_hangs(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
+    """Starts ``sleep 600`` as a child of its own, then blocks until killed."""
+    if _several(hy_res_rqts):
+        subprocess.Popen(["sleep", "600"])
+        while True:
+            time.sleep(1)
+    return first_fit(itvs_avail, hy_res_rqts, hy, beginning)
+
+
 def prints_10mb(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     """Prints 10 MB to stdout and stderr, then ends its process with exit code 1."""
     if _several(hy_res_rqts):
