@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from oar_conformance.errors import UsageError
+from oar_conformance.options_table import OPTIONS, Option
 from oar_conformance.site import Site
 
 if sys.version_info >= (3, 11):
@@ -24,21 +25,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = ["KEYS", "Settings", "parse_size", "read_pyproject", "shown_db"]
 
-KEYS = {
-    "plugins": "list of NAME or GROUP:NAME to check",
-    "profile": "quick, ci or thorough",
-    "strict": "true to fail on advisory invariants too",
-    "seed": "integer seed for reproducible runs",
-    "timeout": "seconds one plugin call may take",
-    "plugin-args": "extra arguments as in a job type find=NAME:args: a string for every "
-    "plugin, or a table GROUP:NAME -> string",
-    "skip": "table of invariants not to check, ID or GROUP:NAME::ID -> reason (required)",
-    "db": "database of rounds (R1, R2, M1, M2): sqlite, postgresql or a postgresql:// URL",
-    "report": "folder for counterexample reports (Markdown, JSON, reproducer tests)",
-    "isolate": "false to call plugins in the kit's own process (for debugging with pdb)",
-    "memory-limit": "memory a plugin's worker process may use, e.g. '4GiB' (0: no limit)",
-    "site": "the site's platform: a table (hierarchy-labels, fanout, ...) or a TOML file path",
-}
+KEYS = {option.key: option.help for option in OPTIONS if option.key is not None}
+"""The ``[tool.oar-conformance]`` keys and what each takes (from the option table)."""
 
 
 @dataclass(frozen=True)
@@ -101,54 +89,45 @@ def parse(
         known = ", ".join(KEYS)
         msg = f"{where}: unknown key {unknown[0]!r}; known keys: {known}"
         raise UsageError(msg)
-    plugins = table.get("plugins", [])
-    if isinstance(plugins, str):
-        plugins = [plugins]
-    _typed("plugins", plugins, list, "a list of plugin names")
-    for p in plugins:
-        _typed("plugins", p, str, "plugin names as strings")
-    plugin_args = table.get("plugin-args")
-    by_plugin: dict[str, str] = {}
-    if isinstance(plugin_args, dict):
-        for key, value in plugin_args.items():
-            by_plugin[key] = _typed(f"plugin-args.{key}", value, str, "a string like a:b:k=v")
-        plugin_args = None
-    skip = _typed("skip", table.get("skip", {}), dict, "a table ID = reason")
-    for key, reason in skip.items():
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        if option.key is not None and option.key in table:
+            values[option.name] = _value(option, table[option.key], where, root)
+    if isinstance(values.get("plugin_args"), dict):
+        values["plugin_args_by_plugin"] = values.pop("plugin_args")
+    return Settings(**values)
+
+
+def _value(option: Option, value: Any, where: str, root: Path | None) -> Any:
+    """One key's value, checked against what the option takes."""
+    key, hint = option.key or option.name, option.expect
+    if option.name == "plugins":
+        names = [value] if isinstance(value, str) else _typed(key, value, list, hint)
+        return tuple(_typed(key, name, str, "plugin names as strings") for name in names)
+    if option.name == "plugin_args" and isinstance(value, dict):
+        return {k: _typed(f"{key}.{k}", v, str, hint) for k, v in value.items()}
+    if option.name == "skip":
+        return _skip(_typed(key, value, dict, "a table ID = reason"))
+    if option.name == "site":
+        return _site(value, where, root)
+    if option.kind == "size":
+        return parse_size(value, key)
+    if option.kind == "float":
+        return float(_typed(key, value, (int, float), hint))
+    kinds: dict[str, type] = {"int": int, "switch": bool}
+    return _typed(key, value, kinds.get(option.kind, str), hint)
+
+
+def _skip(table: Mapping[str, Any]) -> dict[str, str]:
+    """``skip``: every skipped invariant needs its reason."""
+    for key, reason in table.items():
         if not isinstance(reason, str) or not reason.strip():
             msg = (
                 f"[tool.oar-conformance] skip.{key}={reason!r}: a skipped invariant needs a "
                 'reason, e.g. skip.F7 = "groups may share nodes in our policy"'
             )
             raise UsageError(msg)
-    timeout = table.get("timeout")
-    if timeout is not None:
-        timeout = float(_typed("timeout", timeout, (int, float), "a number of seconds"))
-    return Settings(
-        plugins=tuple(plugins),
-        profile=_typed("profile", table["profile"], str, "quick, ci or thorough")
-        if "profile" in table
-        else None,
-        strict=_typed("strict", table["strict"], bool, "true or false")
-        if "strict" in table
-        else None,
-        seed=_typed("seed", table["seed"], int, "an integer") if "seed" in table else None,
-        timeout=timeout,
-        plugin_args=_typed("plugin-args", plugin_args, str, "a string like a:b:k=v")
-        if plugin_args is not None
-        else None,
-        plugin_args_by_plugin=by_plugin,
-        db=_typed("db", table["db"], str, "sqlite, postgresql or a URL") if "db" in table else None,
-        skip=dict(skip),
-        report=_typed("report", table["report"], str, "a folder path")
-        if "report" in table
-        else None,
-        isolate=_typed("isolate", table["isolate"], bool, "true or false")
-        if "isolate" in table
-        else None,
-        memory_limit=parse_size(table["memory-limit"]) if "memory-limit" in table else None,
-        site=_site(table["site"], where, root) if "site" in table else None,
-    )
+    return dict(table)
 
 
 def _site(value: Any, where: str, root: Path | None) -> Site:

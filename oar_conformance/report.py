@@ -17,7 +17,7 @@ from oar_conformance.plugins import plugin_args_text
 from oar_conformance.reproducer import FailureContext, dump_scenario, indent, wrapped
 from oar_conformance.violations import Violation
 
-__all__ = ["blob_line", "render_failure", "write_report_files"]
+__all__ = ["UNSHRUNK", "blob_line", "render_failure", "unshrunk_note", "write_report_files"]
 
 _BLOB = re.compile(r"@reproduce_failure\([^)]*\)")
 
@@ -29,6 +29,15 @@ def blob_line(notes: Sequence[str]) -> str | None:
         if found:
             return found.group(0)
     return None
+
+
+UNSHRUNK = "(shown as found"
+"""How the kit's note on a counterexample it could not shrink begins."""
+
+
+def unshrunk_note(notes: Sequence[str]) -> str:
+    """The kit's note saying why a counterexample was not shrunk, if there is one."""
+    return next((note for note in notes if note.startswith(UNSHRUNK)), "")
 
 
 def render_failure(violation: Violation, context: FailureContext) -> str:
@@ -46,7 +55,10 @@ def render_failure(violation: Violation, context: FailureContext) -> str:
         head.append(indent(f"Expected: {violation.expected}"))
     head.append(indent(f"why it matters: {inv.rationale}"))
     case, snippet = family_of(inv).render(violation, context)
-    parts = ["\n".join(head), "Counterexample (shrunk):\n" + indent(case)]
+    if context.unshrunk:
+        head.append(indent(context.unshrunk))
+    shown = "not shrunk" if context.unshrunk else "shrunk"
+    parts = ["\n".join(head), f"Counterexample ({shown}):\n" + indent(case)]
     reproduce = [indent(context.command)]
     if context.blob:
         reproduce.append(indent(f"or add {context.blob} to a @given test of your own"))

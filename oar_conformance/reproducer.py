@@ -50,6 +50,8 @@ class FailureContext:
     kwargs: Mapping[str, str] = field(default_factory=dict)
     seed: int | None = None
     profile: str = ""
+    unshrunk: str = ""
+    """Why the counterexample is shown as found, not shrunk (empty: it was shrunk)."""
 
 
 def indent(text: str, prefix: str = "  ") -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 from oar_conformance import oar3
 from oar_conformance.catalogue import by_group
+from oar_conformance.options_table import OPTIONS, Option, reproduce_command
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_VARIABLE = "OAR_CONFORMANCE_UPDATE_SNAPSHOTS"
@@ -172,6 +174,71 @@ def test_same_seed_gives_the_same_counterexample(pytester: pytest.Pytester) -> N
     second.assert_outcomes(failed=1, deselected=len(FIND_ITEMS) - 1)
     assert header_seed(first.stdout.str()) == header_seed(second.stdout.str()) == 20240607
     assert failure_section(first.stdout.str(), title) == failure_section(second.stdout.str(), title)
+
+
+SITES = Path(__file__).resolve().parents[1] / "samples" / "sites"
+NON_DEFAULT = {
+    "seed": "--oar-seed=5",
+    "profile": QUICK,
+    "strict": "--oar-strict",
+    "timeout": "--oar-timeout=3",
+    "plugin_args": "--oar-plugin-args=a:k=v",
+    "db": "--oar-db=postgresql",
+    "memory_limit": "--oar-memory-limit=3GiB",
+    "site": f"--oar-site={SITES / 'cpu_core.toml'}",
+}
+"""A value other than the default for every option that changes a verdict (F2 runs no
+round, so no PostgreSQL starts)."""
+VERDICT_OPTIONS = [o for o in OPTIONS if o.verdict and o.kind not in {"names", "ids"}]
+
+
+def reproduce_line(section: str) -> str:
+    """The ``pytest ...`` command under "Reproduce with:" of a rendered failure."""
+    lines = section.splitlines()
+    start = lines.index("Reproduce with:")
+    return lines[start + 1].strip()
+
+
+def test_every_verdict_option_has_a_non_default_value_here() -> None:
+    """A new option that changes verdicts must join the reproduction test below."""
+    assert sorted(NON_DEFAULT) == sorted(o.name for o in VERDICT_OPTIONS)
+
+
+def test_the_reproduce_line_carries_every_verdict_option_and_reproduces(
+    pytester: pytest.Pytester,
+) -> None:
+    """A failure found with non-default options: its reproduce line names each option,
+    and running that line alone (no example database) gives the same failure."""
+    title = f"{FIND}:bad_f2_one_extra_block::F2"
+    args = ["--oar-plugin=bad_f2_one_extra_block", "-k", "F2-", *NON_DEFAULT.values()]
+    first = run_checks(pytester, *args)
+    first.assert_outcomes(failed=1, deselected=len(FIND_ITEMS) - 1)
+    section = failure_section(first.stdout.str(), title)
+    line = reproduce_line(section)
+    words = shlex.split(line)
+    assert words[0] == "pytest"
+    for option in VERDICT_OPTIONS:
+        assert any(w.split("=")[0] == option.pytest_flag for w in words), (option.name, line)
+    assert "--oar-memory-limit=3221225472" in words
+    assert words[-1] == "--oar-invariant=F2"
+
+    shutil.rmtree(pytester.path / ".hypothesis", ignore_errors=True)
+    again = pytester.runpytest_subprocess("-p", "no:cacheprovider", *words[1:], timeout=TIMEOUT)
+
+    again.assert_outcomes(failed=1)
+    assert failure_section(again.stdout.str(), title) == section
+
+
+@pytest.mark.parametrize("option", VERDICT_OPTIONS, ids=lambda o: o.name)
+def test_reproduce_command_carries_a_non_default_verdict_option(option: Option) -> None:
+    changed = {"switch": not option.default, "int": 7, "float": 2.5, "size": 1024}
+    value = changed.get(option.kind, "other")
+    command = reproduce_command(f"{FIND}:x", "F1", {option.name: value})
+    expected = option.pytest_flag if option.kind == "switch" else f"{option.pytest_flag}={value}"
+    assert expected in shlex.split(command)
+    assert option.pytest_flag not in reproduce_command(
+        f"{FIND}:x", "F1", {option.name: option.default}
+    )
 
 
 def normalised(text: str, tmp: Path) -> str:

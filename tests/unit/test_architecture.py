@@ -36,6 +36,7 @@ SHARED_LAYERS = (
     "oar3",
     "oar_jobs",
     "options",
+    "options_table",
     "outcome",
     "plugins",
     "profiles",
