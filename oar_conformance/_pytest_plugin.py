@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from oar_conformance.options_table import OPTIONS, Option, by_name, merged, reproduce_command
+
 if TYPE_CHECKING:
     from oar_conformance.catalogue import Invariant
     from oar_conformance.driver import CheckOptions
@@ -27,106 +29,45 @@ if TYPE_CHECKING:
     from oar_conformance.shared_run import RunResult
     from oar_conformance.stats import RunStats
 
-OPT_PLUGIN = "--oar-plugin"
-OPT_PROFILE = "--oar-profile"
-OPT_STRICT = "--oar-strict"
-OPT_SEED = "--oar-seed"
-OPT_TIMEOUT = "--oar-timeout"
-OPT_ARGS = "--oar-plugin-args"
-OPT_INVARIANT = "--oar-invariant"
-OPT_REPORT = "--oar-report"
-OPT_DB = "--oar-db"
-OPT_NO_ISOLATE = "--oar-no-isolate"
-OPT_MEMORY = "--oar-memory-limit"
-OPT_SITE = "--oar-site"
-OPT_ONE_BY_ONE = "--oar-one-by-one"
+OPT_PLUGIN = str(by_name("plugins").pytest_flag)
+OPT_STRICT = str(by_name("strict").pytest_flag)
+OPT_INVARIANT = str(by_name("invariants").pytest_flag)
 
 _STATE = pytest.StashKey["_RunState"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The options and ini keys of :data:`~oar_conformance.options_table.OPTIONS`."""
     group = parser.getgroup("oar-conformance", "OAR3 plugin conformance")
-    group.addoption(
-        OPT_PLUGIN,
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="check this OAR3 plugin: NAME (every group where it is registered) or "
-        "GROUP:NAME, e.g. oar.find_func:local; repeatable",
-    )
-    group.addoption(OPT_PROFILE, metavar="PROFILE", help="quick, ci (default) or thorough")
-    group.addoption(
-        OPT_STRICT,
-        action="store_true",
-        default=None,
-        help="fail on advisory invariants too (F7, F8, ...)",
-    )
-    group.addoption(OPT_SEED, type=int, metavar="N", help="seed for a reproducible run")
-    group.addoption(
-        OPT_TIMEOUT, type=float, metavar="SECONDS", help="per-call limit for plugin calls"
-    )
-    group.addoption(
-        OPT_ARGS,
-        metavar="ARGS",
-        help="extra plugin arguments as in a job type find=NAME:ARGS, e.g. 'a:b:key=value'",
-    )
-    group.addoption(
-        OPT_INVARIANT,
-        action="append",
-        default=[],
-        metavar="ID",
-        help="only check these invariants (e.g. F1); repeatable; default: all",
-    )
-    group.addoption(
-        OPT_REPORT,
-        metavar="DIR",
-        help="write, per counterexample, a Markdown report, a JSON record and a "
-        "standalone reproducer test into DIR",
-    )
-    group.addoption(
-        OPT_DB,
-        metavar="DB",
-        help="database of rounds (R1, R2, M1, M2): sqlite (default), postgresql (a throwaway "
-        "server) or a postgresql:// URL where the kit creates and drops its own database",
-    )
-    group.addoption(
-        OPT_NO_ISOLATE,
-        action="store_true",
-        default=None,
-        help="call plugins in this process instead of a worker process the kit can kill "
-        "(for debugging with pdb; a plugin that exits or hangs then ends the run)",
-    )
-    group.addoption(
-        OPT_MEMORY,
-        metavar="SIZE",
-        help="memory a plugin's worker process may use, e.g. 4GiB (default) or 0 for no limit",
-    )
-    group.addoption(
-        OPT_SITE,
-        metavar="FILE",
-        help="site profile (TOML): generate platforms and requests inside the site's own "
-        "hierarchy, properties and sizes (see 'oar-conformance site')",
-    )
-    group.addoption(
-        OPT_ONE_BY_ONE,
-        action="store_true",
-        default=False,
-        help="give every invariant a Hypothesis run of its own instead of one run per family "
-        "of examples (slower; to compare, or to look at one invariant's search alone)",
-    )
-    parser.addini("oar_plugins", "OAR3 plugins to check (NAME or GROUP:NAME)", type="linelist")
-    parser.addini("oar_profile", "oar-conformance profile: quick, ci or thorough")
-    parser.addini("oar_strict", "fail on advisory invariants too", type="bool", default=None)
-    parser.addini("oar_seed", "seed for reproducible oar-conformance runs")
-    parser.addini("oar_timeout", "per-call limit in seconds for plugin calls")
-    parser.addini("oar_plugin_args", "extra plugin arguments, e.g. 'a:b:key=value'")
-    parser.addini("oar_report", "folder for counterexample reports")
-    parser.addini("oar_db", "database of rounds (R1, R2, M1, M2): sqlite, postgresql or a URL")
-    parser.addini(
-        "oar_isolate", "false to call plugins in pytest's own process", type="bool", default=None
-    )
-    parser.addini("oar_memory_limit", "memory a plugin's worker process may use, e.g. 4GiB")
-    parser.addini("oar_site", "site profile (TOML file) to generate platforms inside")
+    for option in OPTIONS:
+        if option.pytest_flag is not None:
+            group.addoption(option.pytest_flag, **_flag_arguments(option))
+        if option.ini is None:
+            continue
+        if option.kind == "switch":
+            parser.addini(option.ini, option.help, type="bool", default=None)
+        elif option.kind == "names":
+            parser.addini(option.ini, option.help, type="linelist")
+        else:
+            parser.addini(option.ini, option.help)
+
+
+def _flag_arguments(option: Option) -> dict[str, Any]:
+    """``addoption`` arguments of ``option``'s pytest flag."""
+    if option.kind in {"names", "ids"}:
+        return {"action": "append", "default": [], "metavar": option.metavar, "help": option.help}
+    if option.kind == "switch":
+        return {
+            "action": "store_const",
+            "const": option.flag_value,
+            "default": None,
+            "help": option.help,
+        }
+    types = {"int": int, "float": float}
+    found: dict[str, Any] = {"metavar": option.metavar, "help": option.help}
+    if option.kind in types:
+        found["type"] = types[option.kind]
+    return found
 
 
 class _RunState:
@@ -153,6 +94,9 @@ class _RunState:
         self.one_by_one = False
         self.runs: dict[tuple[str, str], RunResult] = {}
         self.databases_started = False
+        self.verdict_values: dict[str, Any] = {}
+        """The run's values of the options that change a verdict (``options_table``),
+        but the plugin's own arguments, which are per plugin."""
 
     def result_for(self, item: ConformanceItem) -> RunResult:
         """The run feeding ``item``'s invariant, done by the first test that needs it."""
@@ -184,14 +128,13 @@ class _RunState:
         return self.runs[key]
 
 
-def _pick(config: pytest.Config, option: str, ini: str, fallback: Any) -> Any:
-    value = config.getoption(option)
-    if value is not None:
-        return value
-    raw = config.getini(ini)
-    if raw not in (None, ""):
-        return raw
-    return fallback
+def _value(config: pytest.Config, name: str, file_settings: Any) -> Any:
+    """Option ``name``'s value: its flag, else its ini key, else the pyproject table,
+    else its default (``options_table.merged``)."""
+    option = by_name(name)
+    flag = config.getoption(option.pytest_flag) if option.pytest_flag else None
+    ini = config.getini(option.ini) if option.ini else None
+    return merged(option, flag, ini, getattr(file_settings, name, None))[0]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -201,14 +144,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     try:
         file_settings = read_pyproject(config.rootpath / "pyproject.toml")
-        names = list(config.getoption(OPT_PLUGIN)) or list(config.getini("oar_plugins"))
-        names = names or list(file_settings.plugins)
+        names = list(_value(config, "plugins", file_settings))
         if not names:
             return
         state = _build_state(config, names, file_settings)
     except UsageError as exc:
         raise pytest.UsageError(f"oar-conformance: {exc}") from None
     config.stash[_STATE] = state
+    config.pluginmanager.register(_KitErrors(), "oar-conformance-kit-errors")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -230,34 +173,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         prestart(spec, invariants, state.options.memory_limit)
 
 
-def _isolation(config: pytest.Config, file_settings: Any) -> tuple[bool, int]:
-    """Whether plugins run in worker processes, and the workers' memory limit."""
-    from oar_conformance._guard import DEFAULT_MEMORY_LIMIT  # noqa: PLC0415
-    from oar_conformance.config import parse_size  # noqa: PLC0415
+def _site(config: pytest.Config, file_settings: Any) -> tuple[Any, str | None]:
+    """The site profile and the file it was read from (``None``: a pyproject table)."""
+    from oar_conformance.site import Site, read_site  # noqa: PLC0415
 
-    isolate = file_settings.isolate is not False
-    if config.getini("oar_isolate") is not None:
-        isolate = bool(config.getini("oar_isolate"))
-    if config.getoption(OPT_NO_ISOLATE):
-        isolate = False
-    memory = _pick(config, OPT_MEMORY, "oar_memory_limit", file_settings.memory_limit)
-    return isolate, DEFAULT_MEMORY_LIMIT if memory is None else parse_size(memory)
-
-
-def _site(config: pytest.Config, file_settings: Any) -> Any:
-    """The site profile: ``--oar-site``, else the ``oar_site`` ini, else the pyproject table."""
-    site_file = _pick(config, OPT_SITE, "oar_site", None)
-    if not site_file:
-        return file_settings.site
-    from oar_conformance.site import read_site  # noqa: PLC0415
-
-    return read_site(Path(site_file))
+    site = _value(config, "site", file_settings)
+    if site is None:
+        return None, None
+    if not isinstance(site, Site):
+        site = read_site(Path(site).resolve())
+    return site, site.source if Path(site.source).is_file() else None
 
 
 def _build_state(config: pytest.Config, names: list[str], file_settings: Any) -> _RunState:
     from oar_conformance import _interrupt  # noqa: PLC0415
     from oar_conformance.catalogue import get  # noqa: PLC0415
-    from oar_conformance.config import shown_db  # noqa: PLC0415
+    from oar_conformance.config import parse_size, shown_db  # noqa: PLC0415
     from oar_conformance.driver import CheckOptions  # noqa: PLC0415
     from oar_conformance.errors import UsageError  # noqa: PLC0415
     from oar_conformance.plugins import parse_plugin_args, resolve  # noqa: PLC0415
@@ -272,32 +203,27 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         for spec in resolve(name):
             if spec not in specs:
                 specs.append(spec)
-    profile = get_profile(_pick(config, OPT_PROFILE, "oar_profile", file_settings.profile or "ci"))
-    strict = bool(_pick(config, OPT_STRICT, "oar_strict", file_settings.strict or False))
-    seed_value = _pick(config, OPT_SEED, "oar_seed", file_settings.seed)
+    profile = get_profile(_value(config, "profile", file_settings))
+    strict = bool(_value(config, "strict", file_settings))
+    seed_value = _value(config, "seed", file_settings)
     worker_seed = getattr(config, "workerinput", {}).get("oar_seed")
     if worker_seed is not None:
         seed_value = worker_seed
     if seed_value is None:
         seed_value = random.SystemRandom().randrange(10**9)
-    try:
-        seed = int(seed_value)
-        timeout = float(_pick(config, OPT_TIMEOUT, "oar_timeout", file_settings.timeout or 5.0))
-    except ValueError as exc:
-        msg = f"seed={seed_value!r} / timeout must be numbers ({exc})"
-        raise UsageError(msg) from None
+    seed = int(seed_value)
+    timeout = float(_value(config, "timeout", file_settings))
     if timeout <= 0:
         msg = f"timeout={timeout!r} must be a positive number of seconds"
         raise UsageError(msg)
-    args, kwargs = parse_plugin_args(
-        _pick(config, OPT_ARGS, "oar_plugin_args", file_settings.plugin_args or "")
-    )
+    args, kwargs = parse_plugin_args(_value(config, "plugin_args", file_settings))
     stats = RunStats()
-    db = str(_pick(config, OPT_DB, "oar_db", file_settings.db or "sqlite"))
+    db = str(_value(config, "db", file_settings))
     if db not in {"sqlite", "postgresql"} and not db.startswith(("postgresql://", "postgres://")):
         msg = f"db={shown_db(db)!r} must be sqlite, postgresql or a postgresql:// URL"
         raise UsageError(msg)
-    isolate, memory_limit = _isolation(config, file_settings)
+    memory = _value(config, "memory_limit", file_settings)
+    site, site_file = _site(config, file_settings)
     options = CheckOptions(
         profile=profile,
         seed=seed,
@@ -306,9 +232,9 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
         kwargs=kwargs,
         stats=stats,
         db=db,
-        isolate=isolate,
-        memory_limit=memory_limit,
-        site=_site(config, file_settings),
+        isolate=bool(_value(config, "isolate", file_settings)),
+        memory_limit=parse_size(memory, by_name("memory_limit").key or ""),
+        site=site,
     )
     state = _RunState(specs, options, strict, seed, stats)
     state.skip = {
@@ -319,16 +245,26 @@ def _build_state(config: pytest.Config, names: list[str], file_settings: Any) ->
     for key, text in file_settings.plugin_args_by_plugin.items():
         for spec in resolve(key):
             state.args_by_plugin[str(spec)] = parse_plugin_args(text)
+    state.verdict_values = {o.name: _value(config, o.name, file_settings) for o in OPTIONS}
+    state.verdict_values |= {  # as the run used them: a drawn seed, a hidden password
+        "seed": seed,
+        "profile": profile.name,
+        "strict": strict,
+        "timeout": timeout,
+        "db": shown_db(db),
+        "memory_limit": options.memory_limit,
+        "site": site_file,
+    }
     _outputs(config, state, file_settings)
     return state
 
 
 def _outputs(config: pytest.Config, state: _RunState, file_settings: Any) -> None:
     """Where counterexample reports go, and whether invariants run one by one."""
-    report = _pick(config, OPT_REPORT, "oar_report", file_settings.report)
+    report = _value(config, "report", file_settings)
     if report:
         state.report = Path(report).resolve()
-    state.one_by_one = bool(config.getoption(OPT_ONE_BY_ONE))
+    state.one_by_one = bool(_value(config, "one_by_one", file_settings))
 
 
 def _start_databases(db: str, chosen: list[Invariant[Any, Any]]) -> None:
@@ -510,19 +446,45 @@ class ConformanceItem(pytest.Item):
             options = dataclasses.replace(options, args=args, kwargs=kwargs)
         return options
 
+    def setup(self) -> None:
+        """Do this check's run (or read it); a kit error ends the check here, so pytest
+        shows it as an error of the check, never as a failure of the plugin."""
+        from oar_conformance import oar3  # noqa: PLC0415
+        from oar_conformance.driver import requires_oar3  # noqa: PLC0415
+        from oar_conformance.errors import KitError  # noqa: PLC0415
+
+        if requires_oar3(self.invariant) and not oar3.status().available:
+            return
+        error = self._state.result_for(self).outcomes.get(self.invariant.id)
+        if isinstance(error, KitError):
+            pytest.fail(kit_error_text(error), pytrace=False)
+
     def runtest(self) -> None:
         from oar_conformance import oar3  # noqa: PLC0415
         from oar_conformance.catalogue import Severity  # noqa: PLC0415
         from oar_conformance.db import DatabaseUnavailable  # noqa: PLC0415
         from oar_conformance.driver import requires_oar3  # noqa: PLC0415
-        from oar_conformance.errors import CheckSkipped, ConformanceFailure  # noqa: PLC0415
+        from oar_conformance.errors import (  # noqa: PLC0415
+            CheckSkipped,
+            CheckUndecided,
+            ConformanceFailure,
+        )
 
         if requires_oar3(self.invariant) and not oar3.status().available:
             pytest.skip(oar3.status().skip_line)
+        unjudged, read, reason = self._state.stats.for_plugin(str(self.spec)).unjudged_share(
+            self.invariant.id
+        )
+        if unjudged:
+            self.user_properties.append(("unjudged", f"{unjudged} of {read} examples: {reason}"))
         try:
             self._state.result_for(self).raise_for(self.invariant.id)
         except DatabaseUnavailable as exc:  # the PostgreSQL asked for could not start
             pytest.exit(f"oar-conformance: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+        except CheckUndecided as exc:
+            if self._state.strict:
+                pytest.fail(f"{exc} ({OPT_STRICT}: an undecided check fails)", pytrace=False)
+            pytest.skip(str(exc))
         except CheckSkipped as exc:
             pytest.skip(str(exc))
         except ConformanceFailure as exc:
@@ -559,19 +521,20 @@ class ConformanceItem(pytest.Item):
         return cached
 
     def _context(self, exc: BaseException) -> Any:
-        from oar_conformance.report import blob_line  # noqa: PLC0415
+        from oar_conformance.plugins import plugin_args_text  # noqa: PLC0415
+        from oar_conformance.report import blob_line, unshrunk_note  # noqa: PLC0415
         from oar_conformance.reproducer import FailureContext  # noqa: PLC0415
 
         state, inv = self._state, self.invariant
-        command = (
-            f"pytest {OPT_PLUGIN}={self.spec} {OPT_SEED}={state.seed} "
-            f"{OPT_PROFILE}={state.options.profile.name} {OPT_INVARIANT}={inv.id}"
-        )
+        args = plugin_args_text(self._options.args, self._options.kwargs)
+        values = state.verdict_values | {"plugin_args": args}
+        command = reproduce_command(str(self.spec), inv.id, values)
         return FailureContext(
             spec=self.spec,
             invariant=self.invariant,
             command=command,
             blob=blob_line(getattr(exc, "__notes__", [])),
+            unshrunk=unshrunk_note(getattr(exc, "__notes__", [])),
             args=self._options.args,
             kwargs=self._options.kwargs,
             seed=state.seed,
@@ -596,6 +559,42 @@ class ConformanceItem(pytest.Item):
         return (f"oar-conformance {self.spec}", 0, f"{self.spec}::{self.invariant.id}")
 
 
+KIT_ERROR_EXIT = 3
+"""Exit status of a run in which the kit itself failed (pytest's own internal-error code)."""
+
+_REPORT_LINE = (
+    "This is a bug of oar-conformance, not of the plugin: please report it with this output "
+    "and the reproduce line of the run."
+)
+
+
+def kit_error_text(error: BaseException) -> str:
+    """What a check ended by a kit error shows: the error, its traceback, where to report."""
+    details = getattr(error, "details", "")
+    return f"{error}\n\n{details}\n\n{_REPORT_LINE}"
+
+
+class _KitErrors:
+    """Counts the checks a kit error ended (their setup failed), in this process or from
+    xdist workers, and makes the session exit 3 for them (unless it was stopped or
+    misused). Registered per session, so nothing outlives it."""
+
+    def __init__(self) -> None:
+        self.checks: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup" and report.failed and _run_scope(report.nodeid) is not None:
+            self.checks.append(report.nodeid)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.checks and session.exitstatus in (
+            pytest.ExitCode.OK,
+            pytest.ExitCode.TESTS_FAILED,
+        ):
+            session.exitstatus = KIT_ERROR_EXIT
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
     if state is None:
@@ -605,10 +604,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for text in state.advisories:
             terminalreporter.write_line(text)
     if state.reported:
+        from oar_conformance.model import plural  # noqa: PLC0415
+
         folder = state.report
         tests = sum(1 for p in state.reported if p.suffix == ".py")
         terminalreporter.write_line(
-            f"oar-conformance: {tests} counterexample report(s) written to {folder} "
+            f"oar-conformance: {plural(tests, 'counterexample report')} written to {folder} "
             f"(replay them with: pytest {folder})"
         )
     _summary_table(terminalreporter)

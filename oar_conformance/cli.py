@@ -6,7 +6,8 @@
 on an empty folder, so only the conformance checks run). Exit status: 0 when every check
 passes, 1 on any violation, 2 when nothing could be checked: a usage error (unknown plugin
 or group, bad option or ``[tool.oar-conformance]`` value) or a plugin whose module fails to
-import, in which case the plugin's own import error and traceback are printed.
+import, in which case the plugin's own import error and traceback are printed; 3 when the
+kit itself failed (an internal error, never the plugin's), with its traceback.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ import os
 import signal
 import sys
 import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from oar_conformance.errors import UsageError
+from oar_conformance.options_table import OPTIONS, Option, by_name
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_KIT_ERROR = 0, 1, 2, 3
 _NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EXIT_INTERRUPTED = 130
 """Ctrl-C: the run stopped, its workers and databases removed (128 + SIGINT, as shells do)."""
@@ -40,32 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="list installed OAR3 plugins per entry-point group")
     check = sub.add_parser("check", help="check plugins against the invariant catalogue")
-    check.add_argument(
-        "--plugin",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="NAME (every group where it is registered) or GROUP:NAME; repeatable",
-    )
+    for option in OPTIONS:
+        if option.cli is not None:
+            check.add_argument(option.cli, dest=option.name, **_flag_arguments(option))
     check.add_argument(
         "--all", action="store_true", help="check every installed plugin of every group"
-    )
-    check.add_argument(
-        "--db",
-        help="database of rounds (R1, R2, M1, M2): sqlite (default), postgresql (a throwaway "
-        "server) or a postgresql:// URL where the kit creates and drops its own database",
-    )
-    check.add_argument("--profile", help="quick, ci (default) or thorough")
-    check.add_argument("--strict", action="store_true", help="fail on advisory invariants too")
-    check.add_argument("--seed", type=int, help="seed for a reproducible run")
-    check.add_argument("--timeout", type=float, help="per-call limit for plugin calls (s)")
-    check.add_argument("--plugin-args", help="extra plugin arguments, e.g. 'a:b:key=value'")
-    check.add_argument(
-        "--invariant",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="only check these invariants (e.g. F1); repeatable; default: all",
     )
     check.add_argument(
         "-k", dest="keyword", metavar="EXPR", help="only checks matching EXPR (pytest -k)"
@@ -74,42 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         "--junit", metavar="FILE", type=Path, help="write a JUnit XML report to FILE"
     )
     check.add_argument(
-        "--report",
-        metavar="DIR",
-        type=Path,
-        help="write per counterexample a Markdown report, a JSON record and a standalone "
-        "reproducer test into DIR",
-    )
-    check.add_argument(
-        "--no-isolate",
-        action="store_true",
-        help="call plugins in this process, not in a worker the kit can kill (to debug with "
-        "pdb; a plugin that exits or hangs then ends the run)",
-    )
-    check.add_argument(
-        "--memory-limit",
-        metavar="SIZE",
-        help="memory a plugin's worker process may use, e.g. 4GiB (default); 0: no limit",
-    )
-    check.add_argument(
-        "--site",
-        metavar="FILE",
-        type=Path,
-        help="site profile (TOML, see 'oar-conformance site'): platforms and requests stay "
-        "inside the site (default: [tool.oar-conformance.site], else OAR3-built platforms)",
-    )
-    check.add_argument(
         "-n",
         dest="processes",
         metavar="N",
         help="spread the plugins' runs over N processes, or 'auto' for one per core "
         "(pytest-xdist); results and seeds are the same as in one process",
-    )
-    check.add_argument(
-        "--one-by-one",
-        action="store_true",
-        help="one Hypothesis run per invariant instead of one per family of examples "
-        "(slower; to compare, or to look at one invariant's search alone)",
     )
     check.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     invariants = sub.add_parser("invariants", help="list the invariant catalogue")
@@ -138,10 +89,43 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _site(options: argparse.Namespace) -> int:
-    from oar_conformance.site_sources import make_profile  # noqa: PLC0415
+def _flag_arguments(option: Option) -> dict[str, Any]:
+    """``add_argument`` arguments of ``option``'s ``check`` flag."""
+    if option.kind in {"names", "ids"}:
+        return {"action": "append", "default": [], "metavar": option.metavar, "help": option.help}
+    if option.kind == "switch":
+        return {"action": "store_const", "const": option.flag_value, "help": option.help}
+    types: dict[str, Any] = {"int": int, "float": float, "path": Path}
+    return {"type": types.get(option.kind, str), "metavar": option.metavar, "help": option.help}
 
-    text = make_profile(options.from_conf, options.from_db, options.labels)
+
+def _forwarded(options: argparse.Namespace) -> list[str]:
+    """The pytest flags of the ``check`` flags given (the pytest plugin reads the rest,
+    ``[tool.oar-conformance]`` included, itself)."""
+    args: list[str] = []
+    for option in OPTIONS:
+        value = getattr(options, option.name, None)
+        if option.cli is None or option.pytest_flag is None or option.name == "plugins":
+            continue
+        if value is None or value == []:
+            continue
+        if option.kind == "ids":
+            args += [f"{option.pytest_flag}={v}" for v in value]
+        elif option.kind == "switch":
+            args.append(option.pytest_flag)
+        elif option.kind == "path":
+            args.append(f"{option.pytest_flag}={Path(value).resolve()}")
+        else:
+            args.append(f"{option.pytest_flag}={value}")
+    return args
+
+
+def _site(options: argparse.Namespace) -> int:
+    from oar_conformance.site_sources import draft_profile  # noqa: PLC0415
+
+    text, notes = draft_profile(options.from_conf, options.from_db, options.labels)
+    for note in notes:
+        print(f"oar-conformance: note: {note}", file=sys.stderr)
     if options.output is None:
         sys.stdout.write(text)
         return EXIT_OK
@@ -183,7 +167,7 @@ def _check(options: argparse.Namespace) -> int:
     from oar_conformance.plugins import load, resolve  # noqa: PLC0415
 
     settings = read_pyproject(Path.cwd() / "pyproject.toml")
-    names = options.plugin or list(settings.plugins)
+    names = options.plugins or list(settings.plugins)
     if options.all:
         from oar_conformance.plugins import installed  # noqa: PLC0415
 
@@ -195,56 +179,51 @@ def _check(options: argparse.Namespace) -> int:
         )
         raise UsageError(msg)
     specs = [spec for name in names for spec in resolve(name)]
-    _prestart(options, settings, specs)
-    for spec in specs:
-        load(spec)
-    args = [f"--oar-plugin={name}" for name in names]
-    pairs = (
-        ("--oar-profile", options.profile or settings.profile),
-        ("--oar-seed", options.seed if options.seed is not None else settings.seed),
-        ("--oar-timeout", options.timeout or settings.timeout),
-        ("--oar-plugin-args", options.plugin_args or settings.plugin_args),
-        ("--oar-db", options.db or settings.db),
-    )
-    args += [f"{flag}={value}" for flag, value in pairs if value is not None]
-    if options.strict or settings.strict:
-        args.append("--oar-strict")
-    if options.no_isolate:
-        args.append("--oar-no-isolate")
-    if options.memory_limit is not None:
-        args.append(f"--oar-memory-limit={options.memory_limit}")
+    limit = _worker_memory(options, settings)
+    _prestart(options, specs, limit)
+    for spec in specs:  # a plugin module that cannot be imported is exit 2, with its error
+        if limit is None:
+            load(spec)
+        else:
+            from oar_conformance.worker import check_loads  # noqa: PLC0415
+
+            check_loads(spec, limit)  # in the plugin's worker: its code never runs here
     if options.site is not None:
         from oar_conformance.site import read_site  # noqa: PLC0415
 
         read_site(options.site)  # a bad profile is one line and exit 2, before any check
-        args.append(f"--oar-site={options.site.resolve()}")
-    args += [f"--oar-invariant={i}" for i in options.invariant]
+    args = [f"{by_name('plugins').pytest_flag}={name}" for name in names]
+    args += _forwarded(options)
     if options.junit:
         args += [f"--junitxml={options.junit.resolve()}", "-o", "junit_family=xunit2"]
-    report = options.report or settings.report
-    if report:
-        args.append(f"--oar-report={Path(report).resolve()}")
     if options.keyword:
         args += ["-k", options.keyword]
-    if options.one_by_one:
-        args.append("--oar-one-by-one")
     args += _processes(options.processes)
     return _run_pytest(args, verbose=options.verbose)
 
 
-def _prestart(options: argparse.Namespace, settings: Any, specs: list[Any]) -> None:
-    """Start the plugins' worker processes now, while pytest starts (one process runs
-    the checks; under -n the pytest-xdist workers start their own)."""
-    if options.no_isolate or settings.isolate is False or options.processes not in {None, "0", "1"}:
-        return
+def _worker_memory(options: argparse.Namespace, settings: Any) -> int | None:
+    """The memory limit of the plugins' worker processes; ``None`` when plugins run in
+    this process (``--no-isolate`` or ``isolate = false``)."""
+    isolate = settings.isolate if options.isolate is None else options.isolate
+    if isolate is False:
+        return None
     from oar_conformance._guard import DEFAULT_MEMORY_LIMIT  # noqa: PLC0415
-    from oar_conformance.binding import prestart  # noqa: PLC0415
-    from oar_conformance.catalogue import by_group, get  # noqa: PLC0415
     from oar_conformance.config import parse_size  # noqa: PLC0415
 
     memory = options.memory_limit or settings.memory_limit
-    limit = DEFAULT_MEMORY_LIMIT if memory is None else parse_size(memory)
-    wanted = {get(i).id for i in options.invariant}
+    return DEFAULT_MEMORY_LIMIT if memory is None else parse_size(memory)
+
+
+def _prestart(options: argparse.Namespace, specs: list[Any], limit: int | None) -> None:
+    """Start the plugins' worker processes now, while pytest starts (one process runs
+    the checks; under -n the pytest-xdist workers start their own)."""
+    if limit is None or options.processes not in {None, "0", "1"}:
+        return
+    from oar_conformance.binding import prestart  # noqa: PLC0415
+    from oar_conformance.catalogue import by_group, get  # noqa: PLC0415
+
+    wanted = {get(i).id for i in options.invariants}
     for spec in specs:
         prestart(spec, [i for i in by_group(spec.group) if not wanted or i.id in wanted], limit)
 
@@ -313,7 +292,13 @@ def _run_pytest(args: list[str], *, verbose: bool) -> int:
             os.environ[_NO_AUTOLOAD] = autoload
     if interrupted:
         return EXIT_INTERRUPTED
-    return {0: EXIT_OK, 1: EXIT_VIOLATION}.get(int(code), EXIT_USAGE)
+    if int(code) == EXIT_KIT_ERROR:
+        print(
+            "oar-conformance: internal error of oar-conformance (see the checks marked "
+            "ERROR above): the plugin is not to blame; please report it with this output",
+            file=sys.stderr,
+        )
+    return {0: EXIT_OK, 1: EXIT_VIOLATION, 3: EXIT_KIT_ERROR}.get(int(code), EXIT_USAGE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -333,6 +318,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("oar-conformance: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception:
+        traceback.print_exc()
+        print(
+            "oar-conformance: internal error of oar-conformance: the plugin is not to blame; "
+            "please report it with this output",
+            file=sys.stderr,
+        )
+        return EXIT_KIT_ERROR
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ violation when the plugin breaks an invariant, and return quietly otherwise.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from oar_conformance.binding import (
@@ -26,8 +26,9 @@ from oar_conformance.binding import (
     stable_seed,
 )
 from oar_conformance.catalogue import by_group, get
-from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
+from oar_conformance.errors import CheckSkipped, CheckUndecided, ConformanceFailure, UsageError
 from oar_conformance.invariant import Invariant, Severity
+from oar_conformance.memory import RunMemory
 from oar_conformance.options import CheckOptions
 from oar_conformance.plugins import PluginSpec, resolve
 from oar_conformance.shared_run import RunResult, run_invariants, run_name
@@ -79,7 +80,17 @@ def check(
         def test_my_find_conforms():
             check("oar.find_func:my_find", options=CheckOptions(seed=1))
     """
-    options = options or CheckOptions()
+    options = replace(options or CheckOptions(), memory=RunMemory())  # this call's own
+    try:
+        return _check(plugin, invariant_ids, options, strict)
+    finally:
+        options.memory.close()
+
+
+def _check(
+    plugin: str, invariant_ids: tuple[str, ...], options: CheckOptions, strict: bool
+) -> CheckResult:
+    """:func:`check`'s work, with ``options`` holding the call's own memory."""
     wanted = [get(i) for i in invariant_ids]
     passed: list[str] = []
     skipped: list[tuple[str, str]] = []
@@ -99,6 +110,10 @@ def check(
                 if invariant.severity is Severity.CONTRACT or strict:
                     raise
                 skipped.append((name, "advisory invariant violated"))
+            except CheckUndecided as exc:
+                if strict:
+                    raise
+                skipped.append((name, str(exc)))
             except (CheckSkipped, ImportError) as exc:
                 skipped.append((name, str(exc)))
             else:

@@ -1,12 +1,14 @@
 """The kit's exceptions: one root, usage errors kept apart from conformance failures.
 
-A ``UsageError`` means the kit was called wrongly (unknown plugin, bad option value) and
+A ``KitError`` is a bug of the kit itself, never the plugin's. A ``UsageError`` means the
+kit was called wrongly (unknown plugin, bad option value) and
 should be fixed by whoever runs it. A ``ConformanceFailure`` means the plugin under test
 broke an invariant; it carries the violation so reports can render it.
 """
 
 from __future__ import annotations
 
+import traceback
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,7 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CheckSkipped",
+    "CheckUndecided",
     "ConformanceFailure",
+    "KitError",
     "OarConformanceError",
     "PluginLoadError",
     "UsageError",
@@ -50,3 +54,21 @@ class CheckSkipped(OarConformanceError):
     """
 
     need: str | None = None
+
+
+class CheckUndecided(CheckSkipped):
+    """Too many of a check's examples could not be judged for its pass to mean anything:
+    shown as skipped with the reason, and as a failure under ``--oar-strict``."""
+
+
+class KitError(OarConformanceError):
+    """A bug of the kit itself (a check or an adapter that raised): never the plugin's.
+
+    The CLI exits 3 on it and pytest shows it as an error of the check it ended, with
+    ``details`` (the original traceback) and a request to report it.
+    """
+
+    def __init__(self, where: str, error: BaseException) -> None:
+        summary = "".join(traceback.format_exception_only(type(error), error)).strip()
+        super().__init__(f"internal error of oar-conformance in {where}: {summary}")
+        self.details = "".join(traceback.format_exception(error)).strip()

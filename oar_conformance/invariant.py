@@ -1,10 +1,12 @@
 """Invariants as records: id, title, severity, rationale, and a typed check.
 
 A check reads a family's plain scenario and outcome values and yields :class:`Breach`
-values (what is wrong, received, expected, kind); :meth:`Invariant.check` turns them into
+values (what is wrong, received, expected, kind), or :class:`Unjudged` when it cannot
+decide the example; :meth:`Invariant.assess` turns them into a :class:`Judgement`:
 :class:`~oar_conformance.violations.Violation` values carrying the id, the title, the
-scenario and the outcome. Each family declares its invariants in one
-:class:`InvariantSet`; :mod:`oar_conformance.catalogue` gathers every family's set.
+scenario and the outcome, or the reason the example went unjudged. Each family declares
+its invariants in one :class:`InvariantSet`; :mod:`oar_conformance.catalogue` gathers
+every family's set.
 """
 
 from __future__ import annotations
@@ -15,19 +17,33 @@ from enum import Enum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from oar_conformance.errors import UsageError
-from oar_conformance.violations import Breach, Violation
+from oar_conformance.violations import Breach, Unjudged, Violation
 
 if TYPE_CHECKING:
     from oar_conformance.options import CheckOptions
     from oar_conformance.tally import Tally
 
-__all__ = ["Check", "Invariant", "InvariantSet", "Severity"]
+__all__ = ["COMMON_OBSERVATIONS", "Check", "Invariant", "InvariantSet", "Judgement", "Severity"]
 
 ScenarioT = TypeVar("ScenarioT")
 OutcomeT = TypeVar("OutcomeT")
 
-Check = Callable[[ScenarioT, OutcomeT], Iterable[Breach]]
-"""A check: ``check(scenario, outcome)`` yields the breaches it finds, none when it holds."""
+Check = Callable[[ScenarioT, OutcomeT], Iterable[Breach | Unjudged]]
+"""A check: ``check(scenario, outcome)`` yields the breaches it finds, none when it holds,
+and :class:`Unjudged` when it cannot tell."""
+
+COMMON_OBSERVATIONS = frozenset({"errors"})
+"""Needs every family's runner understands: ``errors``, the invariant reports failed calls
+(so it keeps calling a plugin that hangs)."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One invariant's verdict on one example: its violations, or why it went unjudged
+    (``unjudged`` is ``None`` when the example was judged)."""
+
+    violations: list[Violation]
+    unjudged: str | None = None
 
 
 class Severity(str, Enum):
@@ -83,17 +99,34 @@ class Invariant(Generic[ScenarioT, OutcomeT]):
             marks=dict(breach.marks),
         )
 
+    def assess(self, scenario: ScenarioT, outcome: OutcomeT) -> Judgement:
+        """The violations ``outcome`` shows on ``scenario``, with this invariant's id; when
+        there are none, whether the example could be judged at all."""
+        violations: list[Violation] = []
+        unjudged: str | None = None
+        for found in self.judge(scenario, outcome):
+            if isinstance(found, Unjudged):
+                unjudged = unjudged or found.reason
+            else:
+                violations.append(self.violation(found, scenario, outcome))
+        return Judgement(violations, None if violations else unjudged)
+
     def check(self, scenario: ScenarioT, outcome: OutcomeT) -> list[Violation]:
-        """The violations ``outcome`` shows on ``scenario``, with this invariant's id."""
-        return [self.violation(b, scenario, outcome) for b in self.judge(scenario, outcome)]
+        """The violations ``outcome`` shows on ``scenario`` (an unjudged example has none)."""
+        return self.assess(scenario, outcome).violations
 
 
 class InvariantSet(Generic[ScenarioT, OutcomeT]):
     """The invariants of one family, filled by the :meth:`register` decorator."""
 
-    def __init__(self, family: str, groups: Iterable[str]) -> None:
+    def __init__(
+        self, family: str, groups: Iterable[str], observations: Iterable[str] = ()
+    ) -> None:
         self.family = family
         self.groups = tuple(groups)
+        self.observations = COMMON_OBSERVATIONS | frozenset(observations)
+        """The needs this family's runner can meet; an invariant asking for another one is
+        refused when it registers (a misspelt need would otherwise never be observed)."""
         self._items: dict[str, Invariant[ScenarioT, OutcomeT]] = {}
 
     def register(
@@ -109,10 +142,18 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
         confirm: Iterable[str] = (),
     ) -> Callable[[Check[ScenarioT, OutcomeT]], Check[ScenarioT, OutcomeT]]:
         """Register the decorated function as the check of invariant ``id``."""
+        wanted, confirming = frozenset(needs), frozenset(confirm)
 
         def add(judge: Check[ScenarioT, OutcomeT]) -> Check[ScenarioT, OutcomeT]:
             if id in self._items:
                 msg = f"invariant id={id!r} is registered twice in {self.family}; pick a new id"
+                raise UsageError(msg)
+            unknown = sorted((wanted | confirming) - self.observations)
+            if unknown:
+                msg = (
+                    f"invariant {id} needs {unknown}, which the {self.family} family cannot "
+                    f"observe; use one of {sorted(self.observations)}"
+                )
                 raise UsageError(msg)
             self._items[id] = Invariant(
                 id,
@@ -123,9 +164,9 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
                 severity,
                 rationale,
                 judge,
-                frozenset(needs),
+                wanted,
                 tally,
-                frozenset(confirm),
+                confirming,
             )
             return judge
 

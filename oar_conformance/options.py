@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oar_conformance._guard import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+from oar_conformance.memory import RunMemory
 from oar_conformance.profiles import Profile, get_profile
 from oar_conformance.site import Site
 from oar_conformance.stats import RunStats
@@ -43,3 +44,6 @@ class CheckOptions:
     site: Site | None = None
     """The site's platform (``[tool.oar-conformance.site]``, ``--oar-site``): scenarios
     stay inside it; ``None``: OAR3-built platforms of every usual shape."""
+    memory: RunMemory = field(default_factory=RunMemory, compare=False, repr=False)
+    """What the run learns as it goes (hung examples, kept workers): one per run, shared
+    by the copies ``dataclasses.replace`` makes of these options."""

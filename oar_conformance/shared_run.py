@@ -33,7 +33,7 @@ import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
@@ -47,7 +47,14 @@ from oar_conformance.binding import (
     stable_seed,
 )
 from oar_conformance.catalogue import family_of
-from oar_conformance.errors import CheckSkipped, ConformanceFailure, UsageError
+from oar_conformance.errors import (
+    CheckSkipped,
+    CheckUndecided,
+    ConformanceFailure,
+    KitError,
+    OarConformanceError,
+    UsageError,
+)
 from oar_conformance.invariant import Invariant
 from oar_conformance.options import CheckOptions
 from oar_conformance.plugins import PluginSpec, load
@@ -59,11 +66,14 @@ __all__ = [
     "HANG_LIMIT",
     "LOST_CALLS",
     "RESTART_LIMIT",
+    "UNJUDGED_SHARE",
     "Found",
     "RunResult",
     "run_invariants",
     "run_name",
 ]
+
+_T = TypeVar("_T")
 
 _SEARCH = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
 _SHRINK = (Phase.reuse, Phase.shrink)
@@ -83,6 +93,10 @@ LOST_CALLS = frozenset({"timeout", "died"})
 RESTART_LIMIT = 100
 """Dead workers after which a check stops shrinking and reports its latest failing example:
 each try costs a new worker process (a fork, a few milliseconds)."""
+
+
+UNJUDGED_SHARE = 0.05
+"""Above this share of examples a check could not judge, its pass is not reported as one."""
 
 
 def run_name(invariant: Invariant[Any, Any]) -> str:
@@ -159,11 +173,10 @@ def run_invariants(
     if not selected:
         return result
     try:
-        func = load(spec)
-        if options.isolate:
+        if options.isolate:  # the plugin's code runs in the worker only, its import too
             driver = isolated_driver(selected[0], spec, options)
         else:
-            driver = driver_for(selected[0], func, options)
+            driver = driver_for(selected[0], load(spec), options)
         search = _Search(spec, selected, options, driver, result)
         with _interrupt.catching_ctrl_c():
             search.run()
@@ -172,9 +185,10 @@ def run_invariants(
                     result.outcomes[invariant.id] = _shrunk_or_error(search, invariant)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:  # an error of the whole run ends each of its checks
+    except BaseException as exc:  # an error of the whole run ends each of its open checks
+        ending = exc if isinstance(exc, OarConformanceError) else KitError(f"the {spec} run", exc)
         for invariant in selected:
-            result.outcomes.setdefault(invariant.id, exc)
+            result.outcomes.setdefault(invariant.id, ending)
     return result
 
 
@@ -228,7 +242,7 @@ class _Search:
         return not self.active and not self.tallies
 
     def run(self) -> None:
-        killed = _KILLED.get(self.key)
+        killed = self.options.memory.killed.get(self.key)
         if killed is not None:
             for invariant in self._errors():
                 self._fail(invariant, killed[0], killed[1], None, final=True)
@@ -258,12 +272,17 @@ class _Search:
         outcome = self._run(scenario)
         error = outcome.error
         if error is not None and error.killed:
-            _KILLED.setdefault(self.key, (scenario, outcome))
-        for tally in self.tallies.values():
-            tally.add(scenario, outcome)
+            self.options.memory.killed.setdefault(self.key, (scenario, outcome))
+        for key in list(self.tallies):
+            self._guarded(key, self.tallies[key].add, scenario, outcome)
         confirmed = outcome
         for invariant in list(self.active):
-            violations = invariant.check(scenario, outcome)
+            judgement = self._guarded(invariant.id, invariant.assess, scenario, outcome)
+            if judgement is None:
+                continue
+            violations = judgement.violations
+            if not violations:
+                self.stats.judge(invariant.id, judgement.unjudged)
             if violations and invariant.confirm - self.needs:
                 if confirmed is outcome:
                     extra = frozenset().union(*(i.confirm for i in self.active)) - self.needs
@@ -277,6 +296,17 @@ class _Search:
         _count(self.stats, self.driver, scenario, confirmed)
         if self._done():
             raise _Stop
+
+    def _guarded(self, key: str, judge: Callable[[Any, Any], _T], *values: Any) -> _T | None:
+        """``judge(*values)`` for invariant ``key``; a bug of the check ends that invariant
+        with a kit error (``None``), never the run's other checks."""
+        try:
+            return judge(*values)
+        except Exception as exc:
+            self.tallies.pop(key, None)
+            self.active = [i for i in self.active if i.id != key]
+            self.result.outcomes[key] = KitError(f"the check of {key}", exc)
+            return None
 
     def _run(self, scenario: Any) -> Any:
         """The outcome with every need; a need that cannot be met here skips its invariants."""
@@ -333,19 +363,28 @@ class _Search:
             elif key in self.tallies:
                 self.result.outcomes[key] = _verdict(invariant, self.tallies[key])
             else:
-                self.result.outcomes[key] = None
+                self.result.outcomes[key] = _undecided(key, self.stats)
 
 
-def _count(stats: PluginStats, driver: Driver[Any, Any], scenario: Any, outcome: Any) -> None:
-    """Count ``outcome`` in the plugin's statistics; a lost call counts towards the hang
-    limit, a worker killed for not answering reaches it."""
+def _count(
+    stats: PluginStats,
+    driver: Driver[Any, Any],
+    scenario: Any,
+    outcome: Any,
+    *,
+    shrink: bool = False,
+) -> None:
+    """Count ``outcome`` in the plugin's statistics (``shrink``: a shrinking try, counted
+    apart from the search's examples, OAR3's findings left to those); a lost call counts
+    towards the hang limit, a worker killed for not answering reaches it."""
     stats.record(
         resources=driver.resources(scenario),
         seconds=outcome.seconds,
         kind=driver.classify(outcome),
+        shrink=shrink,
     )
     findings = driver.family.findings
-    if findings is not None:
+    if findings is not None and not shrink:
         for invariant_id, breach in findings(scenario, outcome):
             stats.found_in_oar3(invariant_id, breach.message)
     error = outcome.error
@@ -353,6 +392,19 @@ def _count(stats: PluginStats, driver: Driver[Any, Any], scenario: Any, outcome:
         stats.timeouts += 1
     if error is not None and error.killed:
         stats.timeouts = max(stats.timeouts, HANG_LIMIT)
+
+
+def _undecided(invariant_id: str, stats: PluginStats) -> CheckUndecided | None:
+    """A check that passed on too few judged examples is not a pass: say so."""
+    unjudged, read, reason = stats.unjudged_share(invariant_id)
+    if not read or unjudged <= UNJUDGED_SHARE * read:
+        return None
+    return CheckUndecided(
+        f"{invariant_id}: {unjudged} of {read} examples ({100 * unjudged / read:.0f}%) could "
+        f"not be judged, more than {100 * UNJUDGED_SHARE:.0f}%: {reason}. No breach was "
+        "found in the others; run on smaller platforms or fewer groups (a site profile) to "
+        "judge more of them"
+    )
 
 
 def _verdict(invariant: Invariant[Any, Any], tally: Tally[Any, Any]) -> BaseException | None:
@@ -373,14 +425,30 @@ def _shrunk_or_error(search: _Search, invariant: Invariant[Any, Any]) -> BaseExc
         return _shrunk(search, invariant)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:
+    except OarConformanceError as exc:
         return exc
+    except BaseException as exc:
+        if _is_flaky(exc):  # the plugin answers differently on replay: the search's example
+            found = ConformanceFailure(search.first[invariant.id].violation)
+            found.add_note(
+                "(shown as found: replaying the example did not fail the same way, so it was "
+                f"not shrunk: {type(exc).__name__})"
+            )
+            return found
+        return KitError(f"the shrinking of {invariant.id}", exc)
+
+
+def _is_flaky(exc: BaseException) -> bool:
+    """Whether ``exc`` is Hypothesis' report that a failure did not replay."""
+    from hypothesis.errors import Flaky  # noqa: PLC0415
+
+    return isinstance(exc, Flaky)
 
 
 def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
     """Step 2: ``invariant``'s failure, shrunk from the example the search found."""
     first = search.first[invariant.id]
-    found = ConformanceFailure(first.violation)
+    found = _as_found(first, search.options.shrink)
     if first.final or first.choices is None or not search.options.shrink:
         return found
     options, spec = search.options, search.spec
@@ -404,9 +472,9 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
             raise ConformanceFailure(known)  # the shrunk example, replayed to be reported
         outcome = search.driver.run(scenario, invariant.needs)
         extra = invariant.confirm - invariant.needs
-        if extra and invariant.check(scenario, outcome):
+        if extra and _checked(invariant, scenario, outcome):
             outcome = search.driver.confirm(scenario, outcome, invariant.needs, extra)
-        _count(stats, search.driver, scenario, outcome)
+        _count(stats, search.driver, scenario, outcome, shrink=True)
         error = outcome.error
         if error is not None:
             stop = False
@@ -416,9 +484,9 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
                 deaths += 1
                 stop = deaths >= RESTART_LIMIT
             if stop:
-                for violation in invariant.check(scenario, outcome):
+                for violation in _checked(invariant, scenario, outcome):
                     raise _Unshrunk(violation)
-        for violation in invariant.check(scenario, outcome):
+        for violation in _checked(invariant, scenario, outcome):
             if budget is not None:
                 failing[_key(scenario)] = violation
             raise ConformanceFailure(violation)
@@ -442,6 +510,8 @@ def _shrunk(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
         return exc
     except _Unshrunk as stop:
         return ConformanceFailure(stop.violation)
+    except _KitBug as bug:
+        return bug.error
     found.add_note(
         "(shown as found: the example did not fail again when replayed, so it was not shrunk)"
     )
@@ -463,6 +533,21 @@ def _body(observe: Callable[[Any], None]) -> Callable[[Any], None]:
     return example
 
 
+def _as_found(first: _First, shrink: bool) -> ConformanceFailure:
+    """The search's failure as found; saying so when it should have been shrunk but
+    Hypothesis gave no choice sequence to shrink it from."""
+    found = ConformanceFailure(first.violation)
+    if first.choices is None and not first.final and shrink:
+        found.add_note(_NO_CHOICES)
+    return found
+
+
+_NO_CHOICES = (
+    "(shown as found, not shrunk: this Hypothesis does not give the example's choice "
+    "sequence to shrink it from; install a Hypothesis this kit supports, see its pyproject)"
+)
+
+
 def _choices() -> bytes | None:
     """The current example's choice sequence (what Hypothesis replays), if it can tell."""
     try:
@@ -478,16 +563,30 @@ class _Stop(BaseException):
     """Ends the search: not an ``Exception``, so Hypothesis does not take it for a bug."""
 
 
+def _checked(invariant: Invariant[Any, Any], scenario: Any, outcome: Any) -> list[Violation]:
+    """``invariant.check``, a bug of the check ending the shrinking at once as a kit error
+    (Hypothesis would otherwise shrink the kit's own exception)."""
+    try:
+        return invariant.check(scenario, outcome)
+    except Exception as exc:
+        raise _KitBug(KitError(f"the check of {invariant.id}", exc)) from exc
+
+
+class _KitBug(BaseException):
+    """Ends a shrinking run at once with a kit error: not an ``Exception``, so
+    Hypothesis neither shrinks nor wraps it."""
+
+    def __init__(self, error: KitError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Unshrunk(BaseException):
     """Ends a shrinking run at once: not an ``Exception``, so Hypothesis does not shrink."""
 
     def __init__(self, violation: Violation) -> None:
         super().__init__(violation.message)
         self.violation = violation
-
-
-_KILLED: dict[tuple[str, str], tuple[Any, Any]] = {}
-"""(plugin, run) -> the first example whose worker was killed for not answering."""
 
 
 def _hang_message(spec: PluginSpec, stats: PluginStats) -> str:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from oar_conformance.model import plural
+
 __all__ = [
     "LOW_ALLOCATION_SHARE",
     "PluginStats",
@@ -50,6 +52,9 @@ class PluginStats:
     unschedulable: int = 0
     errors: int = 0
     timeouts: int = 0
+    shrink_tries: int = 0
+    """Examples tried while shrinking failures: counted apart, so ``examples`` and the
+    shares above are the search's (a shrink tries many small variants of one failure)."""
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     samples: list[tuple[int, float]] = field(default_factory=list)
     """(platform size, call seconds) of the examples that answered, for the growth fit."""
@@ -59,13 +64,37 @@ class PluginStats:
     """OAR3's own findings: invariant id -> [examples where OAR3 alone broke it, the
     first breach's message]. Plain lists, so xdist can send them."""
 
+    judged: dict[str, list[Any]] = field(default_factory=dict)
+    """Per invariant id: [examples it read, examples it could not judge, the first
+    reason]. Plain lists, so xdist can send them."""
+
+    def judge(self, invariant_id: str, unjudged: str | None) -> None:
+        """Count one example read by ``invariant_id``; ``unjudged`` says why it could not
+        be judged (``None``: it was)."""
+        seen = self.judged.setdefault(invariant_id, [0, 0, ""])
+        seen[0] += 1
+        if unjudged is not None:
+            seen[1] += 1
+            seen[2] = seen[2] or unjudged
+
+    def unjudged_share(self, invariant_id: str) -> tuple[int, int, str]:
+        """(examples unjudged, examples read, first reason) of ``invariant_id``."""
+        read, unjudged, reason = self.judged.get(invariant_id, [0, 0, ""])
+        return unjudged, read, reason
+
     def found_in_oar3(self, invariant_id: str, message: str) -> None:
         """Count one example where OAR3 alone (no plugin) broke ``invariant_id``."""
         seen = self.oar3.setdefault(invariant_id, [0, message])
         seen[0] += 1
 
-    def record(self, *, resources: int, seconds: float, kind: str) -> None:
-        """Count one example; ``kind`` is allocated, empty, unschedulable or error."""
+    def record(self, *, resources: int, seconds: float, kind: str, shrink: bool = False) -> None:
+        """Count one example; ``kind`` is allocated, empty, unschedulable or error.
+
+        ``shrink``: a try of a shrinking step, only counted in ``shrink_tries``.
+        """
+        if shrink:
+            self.shrink_tries += 1
+            return
         if not self.examples:
             self.first_example = process_age()
         self.examples += 1
@@ -77,7 +106,8 @@ class PluginStats:
 
     def merge(self, other: PluginStats) -> None:
         """Add the counts of ``other`` (the same plugin, seen by another process)."""
-        for name in ("examples", "allocated", "empty", "unschedulable", "errors", "timeouts"):
+        counters = ("examples", "allocated", "empty", "unschedulable", "errors", "timeouts")
+        for name in (*counters, "shrink_tries"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for bucket, times in other.seconds.items():
             self.seconds[bucket].extend(times)
@@ -87,6 +117,11 @@ class PluginStats:
         for invariant_id, (count, message) in other.oar3.items():
             seen = self.oar3.setdefault(invariant_id, [0, message])
             seen[0] += count
+        for invariant_id, (read, unjudged, reason) in other.judged.items():
+            mine = self.judged.setdefault(invariant_id, [0, 0, ""])
+            mine[0] += read
+            mine[1] += unjudged
+            mine[2] = mine[2] or reason
 
     @property
     def weak(self) -> bool:
@@ -116,9 +151,11 @@ class RunStats:
         """The summary shown at the end of a run."""
         out: list[str] = []
         for key, s in sorted(self.plugins.items()):
+            shrunk = f" (plus {plural(s.shrink_tries, 'shrink try', 'shrink tries')})"
             out.append(
-                f"{key}: {s.examples} examples, {s.allocated} allocated, {s.empty} empty, "
-                f"{s.unschedulable} unschedulable, {s.errors} errors"
+                f"{key}: {plural(s.examples, 'example')}, {s.allocated} allocated, "
+                f"{s.empty} empty, {s.unschedulable} unschedulable, "
+                f"{plural(s.errors, 'error')}{shrunk if s.shrink_tries else ''}"
             )
             if s.weak:
                 share = 100 * s.allocated / s.examples
@@ -139,6 +176,12 @@ class RunStats:
                 out.append(
                     f"  first example done {s.first_example:.2f} s after its process started"
                 )
+            for invariant_id, (read, unjudged, reason) in sorted(s.judged.items()):
+                if unjudged:
+                    out.append(
+                        f"  {invariant_id}: {unjudged} of {plural(read, 'example')} unjudged "
+                        f"({100 * unjudged / read:.1f}%): {reason}"
+                    )
         return out
 
     def oar3_lines(self) -> list[str]:
@@ -153,10 +196,9 @@ class RunStats:
             for invariant_id, (count, message) in sorted(
                 s.oar3.items(), key=lambda kv: int(kv[0][1:])
             ):
-                times = "example" if count == 1 else "examples"
                 out.append(
                     f"OAR3-{invariant_id} (beside {key}): OAR3 alone broke {invariant_id} "
-                    f"in {count} {times}; first: {message}"
+                    f"in {plural(count, 'example')}; first: {message}"
                 )
         return out
 

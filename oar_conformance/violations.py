@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Breach", "Violation"]
+__all__ = ["Breach", "Unjudged", "Violation"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class Breach:
     expected: str = ""
     kind: str = ""
     marks: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """What a check yields on an example it cannot decide (a search out of budget, an
+    observation that was not made): counted per invariant with ``reason``, never taken
+    for a pass."""
+
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,47 @@ def test_check_plugin_that_fails_to_import_shows_its_import_error(tmp_path: Path
     assert "importlib" not in done.stderr
 
 
+def test_with_isolation_the_plugin_module_is_imported_in_its_worker_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The module's import-time code runs in the worker, never in the kit's process."""
+    imports = tmp_path / "imports"
+    monkeypatch.setenv("OAR_CONFORMANCE_SAMPLE_IMPORT_LOG", str(imports))
+    script = (
+        "import os, sys; print(os.getpid()); from oar_conformance.cli import main; "
+        "sys.exit(main(['check', '--plugin', 'hostile_import_side_effects', '--profile', "
+        "'quick', '--invariant', 'F1']))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    kit = done.stdout.splitlines()[0]
+    importers = imports.read_text(encoding="ascii").split()
+    assert importers, "the plugin was never imported"
+    assert kit not in importers
+
+
+def test_a_plugin_module_that_exits_on_import_is_a_usage_error_from_its_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OAR_CONFORMANCE_SAMPLE_EXIT_ON_IMPORT", "1")
+    done = oar_conformance(tmp_path, "check", "--plugin", "hostile_import_side_effects")
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(
+        f"oar-conformance: error: plugin {FIND}:hostile_import_side_effects could not be loaded"
+    )
+
+
 def test_check_without_any_plugin_says_how_to_name_one(tmp_path: Path) -> None:
     done = oar_conformance(tmp_path, "check")
 
@@ -200,3 +241,28 @@ def test_oar3s_own_findings_are_listed_apart_and_never_fail_the_run(tmp_path: Pa
     assert "OAR3 findings (OAR3's own, not the plugin's)" in done.stdout
     assert re.search(r"OAR3-C12 \(beside oar.extra_metasched_func:sample_noop\)", done.stdout)
     assert re.search(r"\b1 passed\b", done.stdout), done.stdout
+
+
+_TIMING = re.compile(r"call time by platform size|first example done| in \d+\.\d+s\b")
+
+
+def _untimed(output: str) -> list[str]:
+    """``output`` without the lines that report how long things took."""
+    return [line for line in output.splitlines() if not _TIMING.search(line)]
+
+
+def test_a_seeded_check_gives_the_same_output_with_the_example_database_of_a_run_before(
+    tmp_path: Path,
+) -> None:
+    """The second run finds the `.hypothesis/` folder the first one saved F3's
+    counterexample in, and still draws, reports and counts what the first one did."""
+    args = ["--plugin", f"{FIND}:bad_f3_first_group_only", "--profile", "quick", "--seed", "3"]
+    args += ["--invariant", "F1", "--invariant", "F3"]
+
+    first = oar_conformance(tmp_path, "check", *args)
+    assert (tmp_path / ".hypothesis").is_dir()
+    second = oar_conformance(tmp_path, "check", *args)
+
+    assert first.returncode == second.returncode == 1, first.stdout + first.stderr
+    assert "Counterexample (shrunk):" in first.stdout
+    assert _untimed(second.stdout) == _untimed(first.stdout)

@@ -48,6 +48,18 @@ def test_one_run_calls_the_plugin_once_per_example_for_every_invariant() -> None
     assert stats.for_plugin("oar.find_func:sample_disjoint_fit").examples == QUICK.max_examples
 
 
+def test_statistics_count_the_search_s_examples_and_shrink_tries_apart() -> None:
+    stats = RunStats()
+    result = run_invariants(find("bad_f2_one_extra_block"), [get("F2")], options(stats=stats))
+
+    plugin = stats.for_plugin("oar.find_func:bad_f2_one_extra_block")
+    assert isinstance(result.outcomes["F2"], ConformanceFailure)
+    assert plugin.examples == result.examples <= QUICK.max_examples
+    assert plugin.allocated + plugin.empty + plugin.unschedulable + plugin.errors == result.examples
+    assert plugin.shrink_tries > 0
+    assert f"(plus {plugin.shrink_tries} shrink tries)" in stats.lines()[0]
+
+
 def test_each_failure_is_the_counterexample_its_own_run_gives() -> None:
     """bad_f1_ignores_busy breaks F1 and the advisory F7: both reported, shrunk apart."""
     together = run_invariants(find("bad_f1_ignores_busy"), [get(i) for i in PER_EXAMPLE], options())

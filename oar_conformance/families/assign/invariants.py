@@ -34,13 +34,13 @@ from oar_conformance.families.assign.occupation import (
     slot_chain,
     window,
 )
-from oar_conformance.hierarchy import free_region, group_problem, split_result
+from oar_conformance.hierarchy import UNDECIDED_SPLIT, free_region, group_problem, split_result
 from oar_conformance.invariant import InvariantSet, Severity
-from oar_conformance.model import ids_text
+from oar_conformance.model import ids_text, resources_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import ASSIGN_GROUP
 from oar_conformance.tally import COST_SLUG, COST_TITLE, Case, costs, vacuity
-from oar_conformance.violations import Breach
+from oar_conformance.violations import Breach, Unjudged
 
 if TYPE_CHECKING:
     from oar_conformance.families.assign.outcome import (
@@ -52,7 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["INVARIANTS"]
 
-INVARIANTS: InvariantSet[AssignScenario, AssignOutcome] = InvariantSet("assign", (ASSIGN_GROUP,))
+INVARIANTS: InvariantSet[AssignScenario, AssignOutcome] = InvariantSet(
+    "assign", (ASSIGN_GROUP,), ("repeat", "reference")
+)
 """The assign family's invariants, in catalogue order."""
 
 Ids = frozenset[int]
@@ -64,7 +66,7 @@ Ids = frozenset[int]
 def _placed_text(placement: Placement) -> str:
     if not placement.scheduled:
         return "unschedulable"
-    return f"start {placement.start_time} on {ids_text(placement.res_set or frozenset())}"
+    return f"start {placement.start_time} on {resources_text(placement.res_set or frozenset())}"
 
 
 # -- the invariants -----------------------------------------------------------------------
@@ -167,7 +169,7 @@ def a3_resources_free(scenario: AssignScenario, outcome: AssignOutcome) -> Itera
         yield Breach(
             f"job {result.job_id} took {what}",
             received=f"res_set {ids_text(result.res_set)} during [{start}, {end}]",
-            expected=f"resources free all along: {ids_text(free) if free else 'none'}",
+            expected=f"resources free all along: {ids_text(free, empty='none')}",
             kind="unknown" if unknown else "busy",
             marks={"clash": taken},
         )
@@ -183,7 +185,9 @@ def a3_resources_free(scenario: AssignScenario, outcome: AssignOutcome) -> Itera
         "resources outside the job's properties, breaks the user's request."
     ),
 )
-def a4_hierarchy_satisfied(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
+def a4_hierarchy_satisfied(
+    scenario: AssignScenario, outcome: AssignOutcome
+) -> Iterator[Breach | Unjudged]:
     for result, chain, (start, end) in in_slot_sets(scenario, outcome):
         assert result.res_set is not None
         available = free_over(chain, start, end)
@@ -199,12 +203,17 @@ def a4_hierarchy_satisfied(scenario: AssignScenario, outcome: AssignOutcome) -> 
                 f"job {result.job_id}, moldable {moldable.id}: took {ids_text(outside)}, "
                 "outside every group's constraints",
                 received=f"res_set {ids_text(result.res_set)}",
-                expected=f"resources among {ids_text(allowed)} ({moldable.oarsub()})",
+                expected=f"resources among {ids_text(allowed)} ({moldable.oarsub()})"
+                if allowed
+                else f"no resources: nothing matches {moldable.oarsub()}, so this moldable "
+                "cannot be chosen",
                 kind="constraints",
                 marks={"clash": outside},
             )
             return
         split = split_result(scenario.platform, groups, available, result.res_set)
+        if split.undecided:
+            yield Unjudged(UNDECIDED_SPLIT)
         if split.parts is not None or split.undecided:
             continue
         reasons = []
@@ -299,11 +308,12 @@ def _split_problem(
             frozenset(),
         )
     what = "unschedulable, yet the slot set changed" if not result.placement.scheduled else ""
-    message = what or f"during [{lo}, {hi}] the slot set lists {ids_text(got)} as free"
+    got_text, want_text = ids_text(got, empty="nothing"), ids_text(want, empty="nothing")
+    message = what or f"during [{lo}, {hi}] the slot set lists {got_text} as free"
     return (
         message,
-        f"free during [{lo}, {hi}]: {ids_text(got)}",
-        f"free during [{lo}, {hi}]: {ids_text(want)} (before minus the job's resources)",
+        f"free during [{lo}, {hi}]: {got_text}",
+        f"free during [{lo}, {hi}]: {want_text} (before minus the job's resources)",
         want ^ got,
     )
 

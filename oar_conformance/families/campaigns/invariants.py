@@ -32,9 +32,9 @@ from oar_conformance.families.rounds.invariants import r1_gantt_valid
 from oar_conformance.families.rounds.outcome import GanttEntry, RoundOutcome
 from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
 from oar_conformance.invariant import InvariantSet, Severity
-from oar_conformance.model import Queue, ids_text
+from oar_conformance.model import Queue, ids_text, plural, resources_text
 from oar_conformance.plugins import ENTRY_POINT_GROUPS
-from oar_conformance.violations import Breach
+from oar_conformance.violations import Breach, Unjudged
 
 if TYPE_CHECKING:
     from oar_conformance.families.campaigns.scenario import CampaignScenario
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["DOWN_JOB", "INVARIANTS", "STARVED_ROUNDS", "Finding", "oar3_findings"]
 
 INVARIANTS: InvariantSet[CampaignScenario, CampaignOutcome] = InvariantSet(
-    "campaign", ENTRY_POINT_GROUPS
+    "campaign", ENTRY_POINT_GROUPS, (OAR3_ALONE, OTHER_DB)
 )
 """The campaign family's invariants, in catalogue order."""
 
@@ -73,7 +73,7 @@ class Finding:
     subject: tuple[object, ...]
 
 
-Rule = Callable[["CampaignScenario", Trace], Iterator[Finding]]
+Rule = Callable[["CampaignScenario", Trace], Iterator[Finding | Unjudged]]
 _RULES: dict[str, Rule] = {}
 
 
@@ -98,7 +98,9 @@ def _campaign_rule(
     """Register ``rule`` as invariant ``id``, judged with OAR3's own breaches set apart."""
 
     def add(rule: Rule) -> Rule:
-        def judge(scenario: CampaignScenario, outcome: CampaignOutcome) -> Iterator[Breach]:
+        def judge(
+            scenario: CampaignScenario, outcome: CampaignOutcome
+        ) -> Iterator[Breach | Unjudged]:
             return _plugins(rule, scenario, outcome)
 
         INVARIANTS.register(
@@ -116,15 +118,23 @@ def _campaign_rule(
     return add
 
 
-def _plugins(rule: Rule, scenario: CampaignScenario, outcome: CampaignOutcome) -> Iterator[Breach]:
-    """The first breach of ``rule`` in the plugin's campaign that OAR3 alone does not show."""
+def _plugins(
+    rule: Rule, scenario: CampaignScenario, outcome: CampaignOutcome
+) -> Iterator[Breach | Unjudged]:
+    """The first breach of ``rule`` in the plugin's campaign that OAR3 alone does not show
+    (or, with none, what the rule could not judge)."""
     theirs: set[tuple[object, ...]] = set()
     if outcome.oar3 is not None:
-        theirs = {f.subject for f in rule(scenario, outcome.oar3)}
+        theirs = {f.subject for f in rule(scenario, outcome.oar3) if isinstance(f, Finding)}
+    unjudged: Unjudged | None = None
     for found in rule(scenario, outcome.trace):
-        if found.subject not in theirs:
+        if isinstance(found, Unjudged):
+            unjudged = unjudged or found
+        elif found.subject not in theirs:
             yield found.breach
             return
+    if unjudged is not None:
+        yield unjudged
 
 
 def oar3_findings(scenario: CampaignScenario, outcome: CampaignOutcome) -> list[tuple[str, Breach]]:
@@ -134,8 +144,9 @@ def oar3_findings(scenario: CampaignScenario, outcome: CampaignOutcome) -> list[
     found = []
     for invariant_id, rule in _RULES.items():
         for finding in rule(scenario, outcome.oar3):
-            found.append((invariant_id, finding.breach))
-            break
+            if isinstance(finding, Finding):
+                found.append((invariant_id, finding.breach))
+                break
     return found
 
 
@@ -222,13 +233,13 @@ def c2_launched_recorded(scenario: CampaignScenario, trace: Trace) -> Iterator[F
                 continue
             planned = record.planned(job.id)
             if planned is None or planned.ids != job.ids or job.start != record.now:
-                where = "not in the gantt" if planned is None else ids_text(planned.ids)
+                where = "not in the gantt" if planned is None else resources_text(planned.ids)
                 yield _finding(
                     step,
-                    f"job {job.id} launched on {ids_text(job.ids)} from {job.start}, "
+                    f"job {job.id} launched on {resources_text(job.ids)} from {job.start}, "
                     f"gantt: {where}",
                     "not-as-planned",
-                    f"assigned {ids_text(job.ids)} from {job.start}",
+                    f"assigned {resources_text(job.ids)} from {job.start}",
                     f"the gantt's rows, from the round's time {record.now}",
                     job.id,
                 )
@@ -253,11 +264,11 @@ def c3_running_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Findin
                 old_start, old_ids = previous[job_id]
                 yield _finding(
                     step,
-                    f"running job {job_id} moved from {ids_text(old_ids)} at {old_start} "
-                    f"to {ids_text(ids)} at {start}",
+                    f"running job {job_id} moved from {resources_text(old_ids)} at {old_start} "
+                    f"to {resources_text(ids)} at {start}",
                     "moved",
-                    f"{ids_text(ids)} from {start}",
-                    f"{ids_text(old_ids)} from {old_start}, where it runs",
+                    f"{resources_text(ids)} from {start}",
+                    f"{resources_text(old_ids)} from {old_start}, where it runs",
                     job_id,
                 )
                 return
@@ -350,12 +361,15 @@ def _round_scenario(
         "show up: the gantt must still have no overlap and answer every request."
     ),
 )
-def c4_rounds_valid(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
+def c4_rounds_valid(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding | Unjudged]:
     previous = None
     for step, record in enumerate(trace.rounds, start=1):
         if record.error is None:
             single, outcome = _round_scenario(scenario, record, previous)
             for breach in r1_gantt_valid(single, outcome):
+                if isinstance(breach, Unjudged):
+                    yield Unjudged(f"round after step {step}: {breach.reason}")
+                    continue
                 yield Finding(
                     replace(breach, message=f"round after step {step}: {breach.message}"),
                     (breach.kind,),
@@ -391,15 +405,17 @@ def c5_reservation_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Fi
             if job.state == "Waiting":
                 if planned is None or (planned.start, planned.ids) != (start, ids):
                     now = (
-                        "none" if planned is None else f"{ids_text(planned.ids)} at {planned.start}"
+                        "none"
+                        if planned is None
+                        else f"{resources_text(planned.ids)} at {planned.start}"
                     )
                     yield _finding(
                         step,
-                        f"reservation {job.id} accepted for {ids_text(ids)} at {start} is "
+                        f"reservation {job.id} accepted for {resources_text(ids)} at {start} is "
                         f"now planned: {now}",
                         "moved",
                         now,
-                        f"{ids_text(ids)} at {start}",
+                        f"{resources_text(ids)} at {start}",
                         job.id,
                     )
                     return
@@ -570,24 +586,20 @@ def c9_held_unplanned(scenario: CampaignScenario, trace: Trace) -> Iterator[Find
         "A failed round schedules nothing, and the next one starts from the same state: "
         "a state that makes every round fail stops the cluster until an admin steps in."
     ),
-    needs=("errors",),
     confirm=(OAR3_ALONE,),
 )
-def c10_rounds_complete(scenario: CampaignScenario, outcome: CampaignOutcome) -> Iterator[Breach]:
-    if outcome.lost is not None:
-        yield Breach(
-            f"the campaign stopped: {outcome.lost.summary}",
-            received=outcome.lost.kind,
-            expected="every round completes",
-            kind="lost",
-        )
-        return
+def c10_rounds_complete(
+    scenario: CampaignScenario, outcome: CampaignOutcome
+) -> Iterator[Breach | Unjudged]:
+    """OAR3 failing on what the rounds left. A failed call of the plugin itself (it
+    raised, hung or died) is its family's check of failed calls' (F6, A1, S4, M2, R1),
+    so one bug has one id."""
     yield from _plugins(_c10_rule, scenario, outcome)
 
 
 def _c10_rule(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     for step, record in enumerate(trace.rounds, start=1):
-        if record.error is not None:
+        if record.error is not None and record.error.oar3:
             yield _finding(
                 step,
                 f"the round failed: {record.error.summary.splitlines()[0]}",
@@ -647,7 +659,7 @@ def c11_same_on_postgresql(
                 return
     if len(outcome.trace.rounds) != len(other.rounds):
         yield Breach(
-            f"the campaign ran {len(outcome.trace.rounds)} rounds on {here} and "
+            f"the campaign ran {plural(len(outcome.trace.rounds), 'round')} on {here} and "
             f"{len(other.rounds)} on {there}",
             kind="length",
         )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from oar_conformance.families.find.outcome import FindOutcome
 from oar_conformance.families.find.scenario import FindScenario
 from oar_conformance.hierarchy import (
+    UNDECIDED_SPLIT,
     free_region,
     group_problem,
     has_selection,
@@ -24,14 +25,16 @@ from oar_conformance.model import ids_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import FIND_GROUP
 from oar_conformance.tally import COST_SLUG, COST_TITLE, Case, costs, vacuity
-from oar_conformance.violations import Breach
+from oar_conformance.violations import Breach, Unjudged
 
 if TYPE_CHECKING:
     pass
 
 __all__ = ["INVARIANTS"]
 
-INVARIANTS: InvariantSet[FindScenario, FindOutcome] = InvariantSet("find", (FIND_GROUP,))
+INVARIANTS: InvariantSet[FindScenario, FindOutcome] = InvariantSet(
+    "find", (FIND_GROUP,), ("repeat", "reference", "reference?")
+)
 """The find family's invariants, in catalogue order."""
 
 Ids = frozenset[int]
@@ -82,12 +85,21 @@ def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iter
             kind="busy",
         )
     if outside:
+        allowed = _allowed(scenario)
         yield Breach(
             f"returned resources {ids_text(outside)} outside every group's constraints",
             received=ids_text(result),
-            expected=f"a subset of {ids_text(_allowed(scenario))}",
+            expected=f"a subset of {ids_text(allowed)}" if allowed else _nothing_allowed(scenario),
             kind="constraints",
         )
+
+
+def _nothing_allowed(scenario: FindScenario) -> str:
+    """F1's expectation when no available resource meets any group's constraints."""
+    if any(g.constraints for g in scenario.groups):
+        return "an empty ProcSet: no resource meeting the constraints is available"
+    selectors = " or ".join(f"{{{g.expression}}}" for g in scenario.groups if g.expression)
+    return f"an empty ProcSet: nothing matches {selectors or 'the constraints'}"
 
 
 @INVARIANTS.register(
@@ -99,11 +111,15 @@ def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iter
         "broken nesting or partial lowest-level blocks break MPI layouts and accounting."
     ),
 )
-def f2_hierarchy_satisfied(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
+def f2_hierarchy_satisfied(
+    scenario: FindScenario, outcome: FindOutcome
+) -> Iterator[Breach | Unjudged]:
     result = outcome.result
     if not result or _f1_breached(scenario, result) or _starved_groups(scenario, result):
         return
     split = split_result(scenario.platform, scenario.groups, scenario.available, result)
+    if split.undecided:
+        yield Unjudged(UNDECIDED_SPLIT)
     if split.parts is not None or split.undecided:
         return
     reasons = []
@@ -183,11 +199,14 @@ def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[B
         second = (
             f"error: {outcome.repeat_error.summary}"
             if outcome.repeat_error is not None
-            else ids_text(outcome.repeat or frozenset())
+            else ids_text(outcome.repeat or frozenset(), empty="an empty ProcSet")
         )
         yield Breach(
             "two identical calls gave different answers",
-            received=f"first {ids_text(outcome.result or frozenset())}, then {second}",
+            received=(
+                f"first {ids_text(outcome.result or frozenset(), empty='an empty ProcSet')}, "
+                f"then {second}"
+            ),
             expected="the same answer both times",
             kind="nondeterministic",
         )
@@ -224,15 +243,20 @@ def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator
         "unites overlapping answers, so this is advisory."
     ),
 )
-def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
+def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach | Unjudged]:
     result = outcome.result
     if not result or len(scenario.groups) < 2:
         return
     platform, groups, available = scenario.platform, scenario.groups, scenario.available
-    if split_result(platform, groups, available, result).parts is None:
+    split = split_result(platform, groups, available, result)
+    if split.parts is None:
+        if split.undecided:
+            yield Unjudged(UNDECIDED_SPLIT)
         return
     disjoint = split_result(platform, groups, available, result, disjoint=True)
-    if disjoint.parts is None and not disjoint.undecided:
+    if disjoint.undecided:
+        yield Unjudged(UNDECIDED_SPLIT)
+    elif disjoint.parts is None:
         yield Breach(
             "the groups' answers overlap: the result is smaller than the sum of the groups",
             received=ids_text(result),

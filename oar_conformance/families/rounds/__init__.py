@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from oar_conformance.families._family import Family, platform_size
-from oar_conformance.families.rounds.invariants import INVARIANTS
+from oar_conformance.families.rounds.invariants import INVARIANTS, round_findings
 from oar_conformance.families.rounds.outcome import OTHER_DB, OTHER_DB_ALONE, RoundOutcome, merge
 from oar_conformance.families.rounds.render import round_case
 from oar_conformance.families.rounds.scenario import RoundScenario
@@ -94,4 +94,5 @@ FAMILY: Family[RoundScenario, RoundOutcome] = Family(
     needs_database=True,
     beside=(OTHER_DB, OTHER_DB_ALONE),
     merge=merge,
+    findings=round_findings,
 )

@@ -19,20 +19,22 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from oar_conformance.families.rounds.outcome import OTHER_DB
-from oar_conformance.hierarchy import split_result
+from oar_conformance.families.rounds.outcome import OAR3_ALONE, OTHER_DB
+from oar_conformance.hierarchy import UNDECIDED_SPLIT, split_result
 from oar_conformance.invariant import InvariantSet
-from oar_conformance.model import Group, ids_text
+from oar_conformance.model import Group, ids_text, resources_text
 from oar_conformance.plugins import ENTRY_POINT_GROUPS, METASCHED_GROUP
-from oar_conformance.violations import Breach
+from oar_conformance.violations import Breach, Unjudged
 
 if TYPE_CHECKING:
     from oar_conformance.families.rounds.outcome import GanttEntry, RoundOutcome
     from oar_conformance.families.rounds.scenario import RoundScenario
 
-__all__ = ["INVARIANTS"]
+__all__ = ["INVARIANTS", "oar3_round_failure", "round_findings"]
 
-INVARIANTS: InvariantSet[RoundScenario, RoundOutcome] = InvariantSet("round", ENTRY_POINT_GROUPS)
+INVARIANTS: InvariantSet[RoundScenario, RoundOutcome] = InvariantSet(
+    "round", ENTRY_POINT_GROUPS, (OTHER_DB, OAR3_ALONE)
+)
 """The round family's invariants, in catalogue order."""
 
 
@@ -49,16 +51,17 @@ def _satisfied(
     gantt: tuple[GanttEntry, ...],
     entry: GanttEntry,
     groups: tuple[Group, ...],
-) -> bool:
-    """Whether ``entry``'s resources answer ``groups`` when it was placed.
+) -> bool | Unjudged:
+    """Whether ``entry``'s resources answer ``groups`` when it was placed (``Unjudged``
+    when that cannot be told).
 
     BEST and HALF_BEST depend on what was free then: the running jobs and the jobs
     placed before it in the round. Jobs of higher-priority queues were placed before it
     and jobs of lower-priority queues after it; among jobs of equal priority the order
     is the sorting policy's (FIFO, or the sort plugin under test), which the gantt does
     not record. The answer is accepted if it is valid for some set of the overlapping
-    equal-priority jobs placed before it (smallest sets first; beyond 4096 sets it is
-    accepted unchecked, never reported on a guess).
+    equal-priority jobs placed before it (smallest sets first; beyond 4096 sets the entry
+    is unjudged, never reported on a guess).
     """
     security = scenario.job_security_time
     priority = {q.name: q.priority for q in scenario.queues}
@@ -78,20 +81,48 @@ def _satisfied(
         elif level == mine:
             maybe.append(other.ids)
     if 2 ** len(maybe) > _MAX_ORDERS:
-        return True
+        return Unjudged(
+            f"job {entry.job_id} asks for BEST or HALF_BEST beside {len(maybe)} jobs of its "
+            f"priority: more than {_MAX_ORDERS} orders they could have been placed in"
+        )
     platform = scenario.platform
+    undecided = False
     for size in range(len(maybe) + 1):
         for chosen in combinations(maybe, size):
             taken = frozenset(before).union(*chosen)
             free = (platform.resources - taken) | entry.ids
             split = split_result(platform, groups, free, entry.ids)
-            if split.parts is not None or split.undecided:
+            if split.parts is not None:
                 return True
-    return False
+            undecided = undecided or split.undecided
+    return Unjudged(UNDECIDED_SPLIT) if undecided else False
 
 
 def _label(entry: GanttEntry) -> str:
     return f"{'running ' if entry.running else ''}job {entry.job_id}"
+
+
+def oar3_round_failure(outcome: RoundOutcome) -> str | None:
+    """Why a round that failed in OAR3's own code is not the plugin's failure: OAR3 failed
+    before calling it, or OAR3 alone (its defaults in the plugin's place) fails the same
+    round the same way; ``None`` when the failure may be the plugin's."""
+    error = outcome.error
+    if error is None or not error.oar3:
+        return None
+    if not outcome.plugin_calls:
+        return f"the round failed in OAR3 before the plugin was called: {error.summary}"
+    alone = outcome.oar3
+    if alone is not None and alone.error is not None and alone.error.summary == error.summary:
+        return f"OAR3 alone fails this round the same way: {error.summary}"
+    return None
+
+
+def round_findings(scenario: RoundScenario, outcome: RoundOutcome) -> list[tuple[str, Breach]]:
+    """What OAR3 itself broke in a round: a failure that is not the plugin's (R1)."""
+    reason = oar3_round_failure(outcome)
+    if reason is None:
+        return []
+    return [("R1", Breach(reason, kind="round-failed"))]
 
 
 @INVARIANTS.register(
@@ -103,17 +134,28 @@ def _label(entry: GanttEntry) -> str:
         "once, a running job moved, or resources that do not match the request break "
         "the jobs of users who did nothing wrong."
     ),
+    confirm=(OAR3_ALONE,),
 )
-def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
+def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach | Unjudged]:
     error = outcome.error
     if error is not None:
-        if outcome.group != METASCHED_GROUP:
+        not_the_plugins = oar3_round_failure(outcome)
+        if not_the_plugins is not None:
+            yield Unjudged(not_the_plugins)
+        elif outcome.group == METASCHED_GROUP and not error.oar3:
+            yield Unjudged("the metasched plugin's call failed: M2 reports it")
+        else:
             yield Breach(
                 f"the round failed (on {outcome.db}): {error.summary}",
                 received={
                     "timeout": "a plugin call with no answer in time",
                     "died": "the plugin's process ended",
-                }.get(error.kind, "a round ended by an exception"),
+                }.get(
+                    error.kind,
+                    "OAR3 failing on what the plugin left"
+                    if error.oar3
+                    else "a round ended by an exception",
+                ),
                 expected="a round that completes and leaves a schedule",
                 kind="round-failed",
             )
@@ -137,10 +179,11 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
     for entry in gantt:
         unknown = entry.ids - platform.resources
         if unknown or not entry.ids:
+            held = resources_text(entry.ids)
             yield violation(
-                f"{_label(entry)} holds {ids_text(entry.ids)} in the gantt",
+                f"{_label(entry)} holds {held} in the gantt",
                 "unknown",
-                f"resources {ids_text(entry.ids)}",
+                f"resources {held}" if entry.ids else held,
                 "a non-empty set of the platform's resources",
                 unknown,
             )
@@ -151,8 +194,8 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
                 yield violation(
                     f"running job {entry.job_id} moved in the gantt",
                     "running-moved",
-                    f"{ids_text(entry.ids)} from {entry.start}",
-                    f"{ids_text(was.ids)} from {was.start}, as it runs",
+                    f"{resources_text(entry.ids)} from {entry.start}",
+                    f"{resources_text(was.ids)} from {was.start}, as it runs",
                     entry.ids ^ was.ids,
                 )
                 return
@@ -179,9 +222,12 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
                 entry.ids,
             )
             return
-        if not _satisfied(scenario, gantt, entry, moldable.groups):
+        satisfied = _satisfied(scenario, gantt, entry, moldable.groups)
+        if isinstance(satisfied, Unjudged):
+            yield satisfied
+        elif not satisfied:
             yield violation(
-                f"job {entry.job_id}: {ids_text(entry.ids)} does not satisfy '{moldable.oarsub()}'",
+                f"job {entry.job_id}: {ids_text(entry.ids)} does not satisfy {moldable.oarsub()}",
                 "request",
                 f"resources {ids_text(entry.ids)}",
                 f"resources matching {moldable.oarsub()}",
@@ -225,9 +271,12 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
     ),
     needs=(OTHER_DB,),
 )
-def r2_same_on_postgresql(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
+def r2_same_on_postgresql(
+    scenario: RoundScenario, outcome: RoundOutcome
+) -> Iterator[Breach | Unjudged]:
     other = outcome.other
     if other is None:
+        yield Unjudged("the same round on the other database gave no answer to compare")
         return
     here = outcome.db
     there = outcome.other_db
@@ -251,7 +300,7 @@ def r2_same_on_postgresql(scenario: RoundScenario, outcome: RoundOutcome) -> Ite
             def text(place: tuple[int, int, frozenset[int]] | None) -> str:
                 if place is None:
                     return "not in the gantt"
-                return f"moldable {place[0]} at {place[1]} on {ids_text(place[2])}"
+                return f"moldable {place[0]} at {place[1]} on {resources_text(place[2])}"
 
             yield Breach(
                 f"job {job_id}: {text(a)} on {here}, {text(b)} on {there}",

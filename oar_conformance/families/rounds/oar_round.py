@@ -226,8 +226,9 @@ def _failure(exc: BaseException) -> PluginError:
     summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return PluginError(
         "raised",
-        f"OAR3's meta_schedule failed after the plugin's calls: {summary}",
+        f"OAR3's meta_schedule failed: {summary}",
         "".join(traceback.format_exception(exc)).strip(),
+        oar3=True,
     )
 
 
@@ -266,7 +267,7 @@ class Played:
 
     ``calls`` are a metasched plugin's calls; ``plugin_calls`` and ``plugin_seconds``
     count every call of the plugin under test, whatever its group. ``error`` is the
-    plugin's failed call, or OAR3's own failure later in the round.
+    plugin's failed call, or OAR3's own failure (``error.oar3``).
     """
 
     calls: tuple[Call, ...]
@@ -357,7 +358,7 @@ def play_round(
             module.meta_schedule(session, config, "internal", platform)
         except _RoundAborted:
             pass
-        except Exception as exc:  # OAR3 failing on what the plugin left
+        except Exception as exc:  # OAR3 failing, on what the plugin left or on its own
             failure.append(_failure(exc))
     error = failure[0] if failure else None
     return Played(tuple(calls), error, len(counted), sum(counted))
@@ -385,7 +386,12 @@ def run_round(
     if not session_problem(session):
         gantt, states = read_gantt(session, scenario, moldables), read_states(session)
     return RoundResult(
-        played.calls, gantt, states, played.error, played.plugin_calls, played.plugin_seconds
+        played.calls,
+        gantt,
+        states,
+        played.error,
+        played.plugin_calls,
+        played.plugin_seconds,
     )
 
 

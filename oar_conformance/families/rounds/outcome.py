@@ -12,6 +12,7 @@ from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import METASCHED_GROUP
 
 __all__ = [
+    "OAR3_ALONE",
     "OTHER_DB",
     "OTHER_DB_ALONE",
     "Call",
@@ -25,6 +26,8 @@ OTHER_DB = "other-db"
 """R2's need: the same round on the other kind of database."""
 OTHER_DB_ALONE = "other-db alone"
 """The other database's round only, made by a second worker beside the first."""
+OAR3_ALONE = "oar3-alone"
+"""R1's confirmation: the same round with OAR3's defaults in the plugin's place."""
 
 Ids = frozenset[int]
 
@@ -107,6 +110,9 @@ class RoundOutcome:
     group: str = METASCHED_GROUP
     plugin_calls: int = 0
     plugin_jobs_placed: int = 0
+    oar3: RoundResult | None = None
+    """The same round with OAR3's defaults in the plugin's place (made only to confirm a
+    round that failed in OAR3's code: does OAR3 alone fail it the same way?)."""
 
     @property
     def scheduled(self) -> bool:

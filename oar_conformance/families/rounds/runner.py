@@ -26,6 +26,7 @@ from oar_conformance.db._postgres import DatabaseUnavailable
 from oar_conformance.errors import CheckSkipped
 from oar_conformance.families.rounds.oar_round import RoundPlugin, run_round
 from oar_conformance.families.rounds.outcome import (
+    OAR3_ALONE,
     OTHER_DB,
     OTHER_DB_ALONE,
     RoundOutcome,
@@ -72,13 +73,17 @@ class RoundRunner:
             self.database = get_database(self.db)
         return self.database
 
-    def _round(self, database: Database, scenario: RoundScenario) -> RoundResult:
+    def _round(
+        self, database: Database, scenario: RoundScenario, *, alone: bool = False
+    ) -> RoundResult:
+        """``scenario``'s round with the plugin configured (``alone``: OAR3's defaults)."""
         with database.session() as session:
-            return run_round(session, scenario, self.plugin, self.timeout)
+            return run_round(session, scenario, None if alone else self.plugin, self.timeout)
 
     def run(self, scenario: RoundScenario, needs: Collection[str] = ()) -> RoundOutcome:
         """Observe the plugin on ``scenario``; ``needs`` may ask for the other database's
-        round too (``other-db``), or for it alone (``other-db alone``, see :func:`merge`)."""
+        round too (``other-db``), or for it alone (``other-db alone``, see :func:`merge`),
+        and for the round with OAR3's defaults in the plugin's place (``oar3-alone``)."""
         other = None
         other_kind = ""
         if OTHER_DB in needs or OTHER_DB_ALONE in needs:
@@ -96,6 +101,7 @@ class RoundRunner:
             )
         database = self._database()
         result = self._round(database, scenario)
+        alone = self._round(database, scenario, alone=True) if OAR3_ALONE in needs else None
         return RoundOutcome(
             calls=result.calls,
             gantt=result.gantt,
@@ -110,4 +116,5 @@ class RoundRunner:
             plugin_jobs_placed=sum(
                 1 for e in result.gantt if not e.running and e.job_id in scenario.plugin_jobs
             ),
+            oar3=alone,
         )

@@ -17,7 +17,7 @@ from oar_conformance.families.sort.outcome import jids_text, permutation_problem
 from oar_conformance.invariant import InvariantSet, Severity
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import SORT_GROUP
-from oar_conformance.violations import Breach
+from oar_conformance.violations import Breach, Unjudged
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["INVARIANTS"]
 
-INVARIANTS: InvariantSet[SortScenario, SortOutcome] = InvariantSet("sort", (SORT_GROUP,))
+INVARIANTS: InvariantSet[SortScenario, SortOutcome] = InvariantSet(
+    "sort", (SORT_GROUP,), ("repeat", "reorder", "resort")
+)
 """The sort family's invariants, in catalogue order."""
 
 
@@ -94,9 +96,12 @@ def _other(answer: Answer | None, order: tuple[int, ...]) -> Answer | None:
     ),
     needs=("repeat", "reorder"),
 )
-def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
+def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach | Unjudged]:
     order = _ordered(scenario, outcome)
     if order is None:
+        return
+    if outcome.repeat is None or outcome.reorder is None:
+        yield Unjudged("the repeated and reordered calls were not made")
         return
     repeat, reorder = _other(outcome.repeat, order), _other(outcome.reorder, order)
     if repeat is not None:
@@ -127,7 +132,7 @@ def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[B
     ),
     needs=("repeat", "reorder", "resort"),
 )
-def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
+def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach | Unjudged]:
     order = _ordered(scenario, outcome)
     if order is None or _other(outcome.repeat, order) or _other(outcome.reorder, order):
         return
@@ -142,7 +147,9 @@ def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
         )
         return
     resort = outcome.resort
-    if resort is not None and resort.order != order:
+    if resort is None:
+        yield Unjudged("the answer was not sorted again")
+    elif resort.order != order:
         yield Breach(
             f"sorting the answer again (waiting_jids = {list(order)}) changed it",
             received=resort.text(),

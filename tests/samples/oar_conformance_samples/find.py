@@ -12,6 +12,7 @@ invariant it breaks.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -182,6 +183,19 @@ def hangs_mid_slot_set(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     return _fit(itvs_avail, hy_res_rqts, hy)
 
 
+HANG_FLAG = "OAR_CONFORMANCE_SAMPLE_HANG_FLAG"
+"""Environment variable naming the file whose presence makes ``hangs_while_flagged`` hang."""
+
+
+def hangs_while_flagged(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
+    """Hangs while the file named by ``$OAR_CONFORMANCE_SAMPLE_HANG_FLAG`` exists, else
+    first fit: a plugin fixed between two checks of one process."""
+    flag = os.environ.get(HANG_FLAG, "")
+    while flag and os.path.exists(flag):
+        time.sleep(0.01)
+    return _fit(itvs_avail, hy_res_rqts, hy)
+
+
 def gives_up_when_busy(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     """Breaks F8 (advisory): gives up as soon as any resource is busy."""
     everything = ProcSet().union(*(b for blocks in hy.values() for b in blocks))
@@ -217,6 +231,24 @@ def site_cpu_core(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     if not (nodes and cpus and cores):
         return ProcSet()
     return _fit(itvs_avail, hy_res_rqts, hy)
+
+
+SITE_REQUEST_LEVELS = frozenset({"network_address", "cpu", "core"})
+"""What ``site_no_resource_id`` handles: the levels its site lets requests name."""
+
+
+def site_no_resource_id(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
+    """Correct on requests naming only nodes, cpus and cores, as its site's admission
+    rules let through; raises ValueError on any other level (``/resource_id=1``).
+
+    Inside a site whose ``request-levels`` are those three it passes; without the site
+    (or with a site that ignored them) F6 reports its ValueError.
+    """
+    for levels, _constraints in hy_res_rqts:
+        for name, _count in levels:
+            if name not in SITE_REQUEST_LEVELS:
+                raise ValueError(f"requests at this site never name {name!r}")
+    return _fit(itvs_avail, hy_res_rqts, hy, disjoint=True)
 
 
 def quadratic(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
