@@ -10,10 +10,15 @@ rounds). :func:`run_invariants` does one run in two steps:
    has not failed yet (an invariant's ``confirm`` observations are made only for an
    example it finds a breach in); run-level invariants (tallies) read every example. It never fails
    itself, so it goes through the profile's examples, and stops early once every
-   per-example invariant has failed and no tally is waiting.
+   per-example invariant has failed and no tally is waiting. It reads no example
+   database, so a seeded run draws the same examples whatever an earlier run saved.
+   Then a replay pass offers the saved examples of the checks (``_example_db``) to the
+   per-example invariants the search did not see fail; a failure it finds is labelled
+   as replayed (``report.REPLAYED``). It feeds neither tallies nor statistics.
 2. **Shrink.** Each invariant that failed is shrunk on its own: a Hypothesis run of that
    invariant alone starts from the example the search found (its choice sequence, offered
-   through the example database) and shrinks it as a one-invariant check would. If the
+   through the example database, which it is the only one offered) and shrinks it as a
+   one-invariant check would; what it finds is saved for the next run's replay. If the
    example no longer fails (a plugin that changed its mind), the search's example is
    reported as found, unshrunk. A family with a shrinking budget
    (``Family.shrink_tries``: campaigns) stops trying smaller examples when it is spent
@@ -31,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import pickle
 import time
+import unittest
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -58,6 +64,7 @@ from oar_conformance.errors import (
 from oar_conformance.invariant import Invariant
 from oar_conformance.options import CheckOptions
 from oar_conformance.plugins import PluginSpec, load
+from oar_conformance.report import REPLAYED
 from oar_conformance.stats import PluginStats, RunStats
 from oar_conformance.tally import Tally
 from oar_conformance.violations import Violation
@@ -75,10 +82,12 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-_SEARCH = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
+_SEARCH = (Phase.explicit, Phase.generate, Phase.target)
+_REPLAY = (Phase.reuse,)
 _SHRINK = (Phase.reuse, Phase.shrink)
-"""Hypothesis phases of the two steps; ``explain`` is left out: with one generated
-argument it only adds "or any other generated value" and makes shrinking slower."""
+"""Hypothesis phases of the search, its replay pass and the shrink step; ``explain`` is
+left out: with one generated argument it only adds "or any other generated value" and
+makes shrinking slower."""
 
 _QUIET = (HealthCheck.too_slow, HealthCheck.data_too_large)
 """Health checks that only say plugin calls and platforms are big, which they are."""
@@ -201,6 +210,8 @@ class _First:
     found: Found
     final: bool = False
     """Reported as is, never shrunk (a worker killed for not answering)."""
+    replayed: bool = False
+    """Found by the replay of a saved example, not by this run's own examples."""
 
 
 class _Search:
@@ -228,6 +239,8 @@ class _Search:
         self.stats: PluginStats = (options.stats or RunStats()).for_plugin(str(spec))
         self.key = (str(spec), run_name(invariants[0]))
         self.started = time.perf_counter()
+        self.lost = 0
+        """Calls lost by the replay pass, which ends it at :data:`HANG_LIMIT`."""
 
     def _errors(self) -> list[Invariant[Any, Any]]:
         return [i for i in self.active if "errors" in i.needs]
@@ -247,22 +260,55 @@ class _Search:
             for invariant in self._errors():
                 self._fail(invariant, killed[0], killed[1], None, final=True)
         if not self._done():
-            test = given(self.driver.strategy)(_body(self.observe))
-            if self.options.seed is not None:
-                test = seed(stable_seed(self.options.seed, self.spec, self.key[1]))(test)
-            test = settings(  # after seed(), which would drop the example database
-                max_examples=self.driver.family.examples_in(self.options.profile),
-                deadline=None,
-                database=shared_database(
-                    self.options.example_database,
-                    [f"{self.spec}::{i.id}" for i in self.invariants],
-                ),
-                suppress_health_check=_QUIET,
-                phases=_SEARCH,
-            )(test)
             with contextlib.suppress(_Stop):
-                test()
+                self._hypothesis(self.observe, None, _SEARCH)()
+        database = shared_database(
+            self.options.example_database, [f"{self.spec}::{i.id}" for i in self.active]
+        )
+        if database is not None and self.active and not self._hangs():
+            # Hypothesis skips a replay with nothing saved: then there is nothing to judge
+            with contextlib.suppress(_Stop, unittest.SkipTest):
+                self._hypothesis(self.replay, database, _REPLAY)()
         self._conclude()
+
+    def _hypothesis(
+        self, observe: Callable[[Any], None], database: Any, phases: tuple[Phase, ...]
+    ) -> Callable[[], None]:
+        """A Hypothesis run of this search's examples through ``observe``."""
+        test = given(self.driver.strategy)(_body(observe))
+        if self.options.seed is not None:
+            test = seed(stable_seed(self.options.seed, self.spec, self.key[1]))(test)
+        return settings(  # after seed(), which would drop the example database
+            max_examples=self.driver.family.examples_in(self.options.profile),
+            deadline=None,
+            database=database,
+            suppress_health_check=_QUIET,
+            phases=phases,
+        )(test)
+
+    def replay(self, scenario: Any) -> None:
+        """Judge one saved example with the per-example invariants still waiting for a
+        failure; the search's counts, tallies and statistics are left as they are, and the
+        pass ends after :data:`HANG_LIMIT` lost calls."""
+        _interrupt.check()
+        outcome = self._run(scenario)
+        error = outcome.error
+        for invariant in list(self.active):
+            judgement = self._guarded(invariant.id, invariant.assess, scenario, outcome)
+            if judgement is None or not judgement.violations:
+                continue
+            confirmed = outcome
+            if invariant.confirm - self.needs:
+                extra = invariant.confirm - self.needs
+                confirmed = self.driver.confirm(scenario, outcome, self.needs, extra)
+            for violation in invariant.check(scenario, confirmed):
+                final = bool(error and error.killed)
+                self._fail(invariant, scenario, confirmed, violation, final=final, replayed=True)
+                break
+        if error is not None and error.kind in LOST_CALLS:
+            self.lost += 1
+        if not self.active or self.lost >= HANG_LIMIT:
+            raise _Stop
 
     def observe(self, scenario: Any) -> None:
         """Judge one example with every invariant still waiting for a failure (the search
@@ -336,6 +382,7 @@ class _Search:
         violation: Violation | None,
         *,
         final: bool,
+        replayed: bool = False,
     ) -> None:
         if violation is None:
             found = invariant.check(scenario, outcome)
@@ -349,6 +396,7 @@ class _Search:
             violation,
             Found(self.result.examples, time.perf_counter() - self.started),
             final,
+            replayed,
         )
         self.result.found[invariant.id] = self.first[invariant.id].found
 
@@ -402,8 +450,8 @@ def _undecided(invariant_id: str, stats: PluginStats) -> CheckUndecided | None:
     return CheckUndecided(
         f"{invariant_id}: {unjudged} of {read} examples ({100 * unjudged / read:.0f}%) could "
         f"not be judged, more than {100 * UNJUDGED_SHARE:.0f}%: {reason}. No breach was "
-        "found in the others; run on smaller platforms or fewer groups (a site profile) to "
-        "judge more of them"
+        "found among the examples it judged; run on smaller platforms or fewer groups (a "
+        "site profile) to judge more of them"
     )
 
 
@@ -420,7 +468,16 @@ def _verdict(invariant: Invariant[Any, Any], tally: Tally[Any, Any]) -> BaseExce
 
 def _shrunk_or_error(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
     """``invariant``'s shrunk failure, or what stopped its shrinking (Hypothesis' flaky
-    error, ...): that ends its check only, not the others of the run."""
+    error, ...): that ends its check only, not the others of the run. A failure found by
+    the replay of a saved example says so."""
+    ending = _shrunk_or_flaky(search, invariant)
+    if search.first[invariant.id].replayed and isinstance(ending, ConformanceFailure):
+        ending.add_note(REPLAYED)
+    return ending
+
+
+def _shrunk_or_flaky(search: _Search, invariant: Invariant[Any, Any]) -> BaseException:
+    """``invariant``'s shrunk failure, or what stopped its shrinking."""
     try:
         return _shrunk(search, invariant)
     except (KeyboardInterrupt, SystemExit):

@@ -569,20 +569,13 @@ class IsolatedRunner:
         """The worker's answer to request ``rid`` (answers to earlier ones are dropped), or
         ``("lost", error)`` after its death or an overrun, or ``("again", None)`` when its
         zygote was stopped under it (nothing the plugin did)."""
-        in_call = False
+        in_call = called = False
         while True:
             limit = self.options.timeout + _GRACE if in_call else OUTSIDE_CALL_LIMIT
             if not _poll(worker.conn, limit):
-                what = (
-                    f"no answer within {self.options.timeout:g} s (per-call limit): the "
-                    "plugin's process was killed"
-                    if in_call
-                    else f"the plugin's process did not answer within {OUTSIDE_CALL_LIMIT:g} s "
-                    "after its last call (a thread it left may hold the GIL): it was killed"
-                )
                 tail = _tail(worker.log)
                 self._discard()
-                return "lost", PluginError("timeout", what, tail, killed=True)
+                return "lost", _overrun(self.options.timeout, tail, in_call=in_call, called=called)
             try:
                 reply = worker.conn.recv()
             except (EOFError, OSError):
@@ -595,6 +588,7 @@ class IsolatedRunner:
             match reply:
                 case (int(), "call", started):
                     in_call = bool(started)
+                    called = called or in_call
                 case (int(got), str(kind), value) if got == rid:
                     return kind, value
                 case (int(got), "outcome" | "raise", _) if got < rid:
@@ -752,6 +746,25 @@ def _zygote_for(spec: PluginSpec, memory_limit: int) -> tuple[str, Any]:
             return kind, value
         _ZYGOTES[key] = zygote
     return "ready", zygote
+
+
+def _overrun(timeout: float, tail: str, *, in_call: bool, called: bool) -> PluginError:
+    """Why a worker that did not answer in time was killed, and whose doing it was: time
+    spent outside plugin calls is the plugin's only once the plugin has been called (a
+    thread it left may hold the GIL); before that, OAR3's or the kit's own code overran."""
+    if in_call:
+        what = f"no answer within {timeout:g} s (per-call limit): the plugin's process was killed"
+    elif called:
+        what = (
+            f"the plugin's process did not answer within {OUTSIDE_CALL_LIMIT:g} s after its "
+            "last call (a thread it left may hold the GIL): it was killed"
+        )
+    else:
+        what = (
+            f"OAR3's or the kit's own work ran past {OUTSIDE_CALL_LIMIT:g} s before the "
+            "plugin was called: the worker was killed (not the plugin's doing)"
+        )
+    return PluginError("timeout", what, tail, killed=True, oar3=not called)
 
 
 def check_loads(spec: PluginSpec, memory_limit: int) -> None:

@@ -64,7 +64,9 @@ class Family(Generic[ScenarioT, OutcomeT]):
     ``findings(scenario, outcome)``: what OAR3 itself broke in the example, as
     (invariant id, breach) pairs, counted apart from the plugin's failures.
     ``shrink_tries``: how many examples shrinking one failure may try (None: as many as
-    Hypothesis does), for families whose examples are slow.
+    Hypothesis does), for families whose examples are slow. ``data_types``: the types of
+    its scenarios besides the model's (its ``scenario.DATA_TYPES``), the only ones a
+    report file of this family may hold (:mod:`oar_conformance.scenario_data`).
     """
 
     invariants: InvariantSet[ScenarioT, OutcomeT]
@@ -82,6 +84,7 @@ class Family(Generic[ScenarioT, OutcomeT]):
     budget: Callable[[Profile], int] | None = None
     findings: Callable[[ScenarioT, OutcomeT], list[tuple[str, Breach]]] | None = None
     shrink_tries: int | None = None
+    data_types: tuple[type, ...] = ()
 
     def examples_in(self, profile: Profile) -> int:
         """How many examples a run of this family draws under ``profile``."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from oar_conformance.binding import isolated_driver
-from oar_conformance.catalogue import get
+from oar_conformance.catalogue import family_of, get
 from oar_conformance.driver import CheckOptions, check, run_invariants
 from oar_conformance.errors import CheckUndecided, ConformanceFailure, KitError, UsageError
 from oar_conformance.families.find.outcome import FindOutcome
@@ -30,6 +30,7 @@ from oar_conformance.shared_run import UNJUDGED_SHARE
 from oar_conformance.site import parse_site
 from oar_conformance.stats import RunStats
 from oar_conformance.violations import Breach, Unjudged
+from oar_conformance.worker import _overrun
 
 QUICK = get_profile("quick")
 CORRECT = PluginSpec(FIND_GROUP, "sample_disjoint_fit")
@@ -229,3 +230,34 @@ def test_a_failed_round_is_the_plugin_s_only_when_the_plugin_caused_it(
     else:
         assert [v.kind for v in judgement.violations] == [verdict]
         assert round_findings(None, outcome) == []  # type: ignore[arg-type]
+
+
+def test_time_outside_plugin_calls_is_the_plugin_s_only_once_it_was_called() -> None:
+    before = _overrun(5.0, "", in_call=False, called=False)
+    after = _overrun(5.0, "", in_call=False, called=True)
+    hung = _overrun(5.0, "", in_call=True, called=True)
+    assert before.oar3
+    assert "before the plugin was called" in before.summary
+    assert not after.oar3
+    assert not hung.oar3
+
+
+@pytest.mark.parametrize("invariant_id", ["F6", "A1", "S4"])
+def test_a_failed_call_check_does_not_blame_oar3_s_overrun_on_the_plugin(
+    invariant_id: str,
+) -> None:
+    family = family_of(get(invariant_id))
+    outcome = family.failed(_overrun(5.0, "", in_call=False, called=False), options())
+    judgement = get(invariant_id).assess(None, outcome)
+    assert judgement.violations == []
+    assert judgement.unjudged is not None
+    assert "before the plugin was called" in judgement.unjudged
+
+
+def test_m2_leaves_oar3_s_own_failure_to_r1() -> None:
+    oar3_s = _failed_round(group="oar.extra_metasched_func", oar3_error=True, plugin_calls=1)
+    plugin_s = _failed_round(group="oar.extra_metasched_func", plugin_calls=1)
+    assert get("M2").check(None, oar3_s) == []
+    assert [v.kind for v in get("M2").check(None, plugin_s)] == ["raised"]
+    assert [v.kind for v in get("R1").check(None, oar3_s)] == ["round-failed"]
+    assert get("R1").check(None, plugin_s) == []

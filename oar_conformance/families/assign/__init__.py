@@ -15,7 +15,7 @@ from oar_conformance.families.assign.invariants import INVARIANTS
 from oar_conformance.families.assign.outcome import AssignOutcome
 from oar_conformance.families.assign.render import assign_case
 from oar_conformance.families.assign.runner import MAX_ASSIGN_RESOURCES, AssignRunner
-from oar_conformance.families.assign.scenario import AssignScenario
+from oar_conformance.families.assign.scenario import DATA_TYPES, AssignScenario
 from oar_conformance.outcome import PluginError
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ FAMILY: Family[AssignScenario, AssignOutcome] = Family(
     classify=_classify,
     size=platform_size,
     render=assign_case,
+    data_types=DATA_TYPES,
     failed=_failed,
     needs_oar3=True,
 )

@@ -83,8 +83,11 @@ def _placed_text(placement: Placement) -> str:
     ),
     needs=("errors",),
 )
-def a1_well_formed(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
+def a1_well_formed(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach | Unjudged]:
     error = outcome.error
+    if error is not None and error.oar3:
+        yield Unjudged(error.summary)
+        return
     if error is not None:
         failed = next((r.job_id for r in outcome.jobs if r.error is not None), None)
         where = f"job {failed}: " if failed is not None else ""

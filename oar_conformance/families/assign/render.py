@@ -15,12 +15,15 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from oar_conformance.families.assign.occupation import Occupant, occupants
+from oar_conformance.families.assign.scenario import DATA_TYPES
 from oar_conformance.model import SPECIAL_COUNTS, ids_text, plural, resources_text
+from oar_conformance.plugins import plugin_args_text
 from oar_conformance.reproducer import (
     LOAD_PLUGIN_SOURCE,
     NO_KWARGS,
     hy_source,
     indent,
+    judged_tail,
     letters,
     pack_items,
     procset_literal,
@@ -188,7 +191,8 @@ def render_assign_case(scenario: AssignScenario, outcome: AssignOutcome) -> str:
 
 _REPRODUCER_HEAD = reproducer_head(
     "set as every waiting job's assign function, and OAR3's own scheduling loop runs the "
-    "round; what the plugin set for each job and the slot set it left are printed.",
+    "round (``reproduce()``); ``show()`` prints what the plugin set for each job and the "
+    "slot set it left.",
     modules=("logging",),
     oar_imports=(
         "from oar.kao.scheduling import schedule_id_jobs_ct, set_slots_with_prev_scheduled_jobs",
@@ -228,7 +232,7 @@ _REPRODUCER_TAIL = """\
     return slot_sets["default"], jobs
 
 
-def test_reproduce():
+def show():
     slot_set, jobs = reproduce()
     for job in jobs.values():
         print(
@@ -238,10 +242,6 @@ def test_reproduce():
             f"res_set={getattr(job, 'res_set', None)}"
         )
     print(slot_set)
-
-
-if __name__ == "__main__":
-    test_reproduce()
 """
 
 
@@ -259,16 +259,19 @@ def reproducer_assign(
     *,
     group: str,
     name: str,
+    invariant: str,
+    family: str,
     args: Sequence[str] = (),
     kwargs: Mapping[str, str] = NO_KWARGS,
     comment: str = "",
 ) -> str:
-    """A self-contained script replaying ``scenario`` with the ``group``/``name`` plugin.
+    """A Python test replaying ``scenario`` with the ``group``/``name`` plugin.
 
-    It builds the slot set and ``JobPseudo`` jobs as the kit's adapter does and runs
-    OAR3's ``schedule_id_jobs_ct``; ``args``/``kwargs`` become every job's
-    ``assign_args``/``assign_kwargs``. ``comment`` opens the script as ``#`` lines,
-    followed by the jobs in ``oarsub`` syntax.
+    ``reproduce()`` builds the slot set and ``JobPseudo`` jobs as the kit's adapter does
+    and runs OAR3's ``schedule_id_jobs_ct``; ``args``/``kwargs`` become every job's
+    ``assign_args``/``assign_kwargs``. ``test_reproduce`` has the kit judge ``invariant``
+    (of ``family``) on the same scenario, so it fails while the plugin breaks it.
+    ``comment`` opens the script as ``#`` lines, followed by the jobs in ``oarsub`` syntax.
     """
     out = [f"# {line}".rstrip() for line in comment.splitlines()]
     out += [f"# job {job.id}: {job.oarsub()}" for job in scenario.jobs]
@@ -308,6 +311,15 @@ def reproducer_assign(
     out.append(f"KWARGS = {dict(kwargs)!r}")
     out.append(_REPRODUCER_LOAD.rstrip("\n"))
     out.append(_REPRODUCER_TAIL)
+    out.append(
+        judged_tail(
+            scenario,
+            family=family,
+            types=DATA_TYPES,
+            invariant=invariant,
+            plugin_args=plugin_args_text(args, kwargs),
+        )
+    )
     return "\n".join(out)
 
 
@@ -323,6 +335,8 @@ def assign_case(violation: Violation, context: FailureContext) -> tuple[str, str
         scenario,
         group=context.spec.group,
         name=context.spec.name,
+        invariant=violation.invariant_id,
+        family=context.invariant.family,
         args=context.args,
         kwargs=context.kwargs,
         comment=f"{violation.invariant_id} {violation.title}: {violation.message}",

@@ -26,7 +26,7 @@ from oar_conformance.oar_jobs import (
     waiting_deps,
 )
 
-__all__ = ["AssignScenario", "Window"]
+__all__ = ["DATA_TYPES", "AssignScenario", "Window"]
 
 Ids = frozenset[int]
 
@@ -115,3 +115,7 @@ def _job_text(job: Job) -> str:
     alternatives = " | ".join(m.oarsub() for m in job.moldables)
     after = f" after {','.join(map(str, job.dependencies))}" if job.dependencies else ""
     return f"{job.id}: {alternatives}{after}"
+
+
+DATA_TYPES: tuple[type, ...] = (AssignScenario, Window)
+"""The types of this family's scenarios besides the model's: what its report files hold."""

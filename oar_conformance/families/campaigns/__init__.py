@@ -23,7 +23,7 @@ from oar_conformance.families.campaigns.outcome import (
     merge,
 )
 from oar_conformance.families.campaigns.render import campaign_case
-from oar_conformance.families.campaigns.scenario import CampaignScenario
+from oar_conformance.families.campaigns.scenario import DATA_TYPES, CampaignScenario
 from oar_conformance.families.rounds import MAX_ROUND_RESOURCES, declare_site_columns
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, plugin_args_text
@@ -96,6 +96,7 @@ FAMILY: Family[CampaignScenario, CampaignOutcome] = Family(
     classify=_classify_campaign,
     size=platform_size,
     render=campaign_case,
+    data_types=DATA_TYPES,
     failed=_failed_campaign,
     needs_oar3=True,
     needs_database=True,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from oar_conformance.families.campaigns.scenario import DATA_TYPES
 from oar_conformance.model import ids_text, shell_word
 from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, plugin_args_text
-from oar_conformance.reproducer import dump_scenario, indent, wrapped
+from oar_conformance.reproducer import indent, scenario_source
 
 if TYPE_CHECKING:
     from oar_conformance.families.campaigns.outcome import RoundRecord, Trace
@@ -113,10 +114,7 @@ plugin is wrong, and prints "conforms" once it is fixed.
 
 from oar_conformance.replay import assert_conforms, load_scenario
 
-SCENARIO = load_scenario(
-    {blob}
-)
-assert_conforms({spec!r}, {invariant_id!r}, SCENARIO, plugin_args={plugin_args!r})
+{scenario}assert_conforms({spec!r}, {invariant_id!r}, SCENARIO, plugin_args={plugin_args!r})
 print("conforms")
 """
 
@@ -131,7 +129,7 @@ def campaign_case(violation: Violation, context: FailureContext) -> tuple[str, s
     snippet = _SNIPPET.format(
         title=f"{violation.invariant_id} {violation.title}: {violation.message}",
         script="\n".join(scenario.script()),
-        blob=wrapped(dump_scenario(scenario)),
+        scenario=scenario_source(scenario, family=context.invariant.family, types=DATA_TYPES),
         spec=str(context.spec),
         invariant_id=violation.invariant_id,
         plugin_args=plugin_args_text(context.args, context.kwargs),

@@ -19,6 +19,7 @@ from oar_conformance.oar_jobs import JOB_SECURITY_TIME
 
 __all__ = [
     "CAMPAIGN_QUEUES",
+    "DATA_TYPES",
     "EPOCH",
     "RESOURCE_STATES",
     "SCHEDULING_WINDOW",
@@ -202,3 +203,17 @@ class CampaignScenario(_ShortRepr):
     def __repr__(self) -> str:
         steps = "; ".join(line.split("  ", 1)[1] for line in self.script())
         return f"CampaignScenario({self.platform!r}, steps=[{steps}])"
+
+
+DATA_TYPES: tuple[type, ...] = (
+    CampaignScenario,
+    Submit,
+    End,
+    Delete,
+    Hold,
+    Resume,
+    ResourceState,
+    QueueState,
+    Wait,
+)
+"""The types of this family's scenarios besides the model's: what its report files hold."""

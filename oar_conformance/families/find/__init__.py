@@ -15,7 +15,7 @@ from oar_conformance.families.find.invariants import INVARIANTS
 from oar_conformance.families.find.outcome import FindOutcome
 from oar_conformance.families.find.render import find_case
 from oar_conformance.families.find.runner import FindRunner
-from oar_conformance.families.find.scenario import FindScenario
+from oar_conformance.families.find.scenario import DATA_TYPES, FindScenario
 from oar_conformance.outcome import PluginError
 
 if TYPE_CHECKING:
@@ -53,5 +53,6 @@ FAMILY: Family[FindScenario, FindOutcome] = Family(
     classify=_classify,
     size=platform_size,
     render=find_case,
+    data_types=DATA_TYPES,
     failed=_failed,
 )

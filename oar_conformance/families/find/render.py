@@ -15,12 +15,15 @@ from itertools import islice, pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from oar_conformance.families.find.scenario import DATA_TYPES
 from oar_conformance.model import SPECIAL_COUNTS, ids_text, oarsub_line, plural, request_oarsub
+from oar_conformance.plugins import plugin_args_text
 from oar_conformance.reproducer import (
     LOAD_PLUGIN_SOURCE,
     NO_KWARGS,
     hy_source,
     indent,
+    judged_tail,
     letters,
     procset_literal,
     reproducer_head,
@@ -380,7 +383,8 @@ def _answer(ids: frozenset[int] | None) -> str:
 
 
 _REPRODUCER_HEAD = reproducer_head(
-    "called with the inputs of the counterexample, and what it returned is printed."
+    "called with the inputs of the counterexample (``reproduce()``), and ``show()`` prints "
+    "what it returned."
 )
 
 
@@ -398,12 +402,8 @@ _REPRODUCER_TAIL = """\
     return func(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs)
 
 
-def test_reproduce():
+def show():
     print("returned:", repr(reproduce()))
-
-
-if __name__ == "__main__":
-    test_reproduce()
 """
 
 
@@ -412,16 +412,19 @@ def reproducer_find(
     *,
     group: str,
     name: str,
+    invariant: str,
+    family: str,
     args: Sequence[str] = (),
     kwargs: Mapping[str, str] = NO_KWARGS,
     comment: str = "",
 ) -> str:
-    """A self-contained Python script calling the ``group``/``name`` plugin on ``scenario``.
+    """A Python test calling the ``group``/``name`` plugin on ``scenario`` as OAR3 does.
 
-    It needs only ``procset`` and ``importlib.metadata``, runs with ``python`` or
-    ``pytest``, and passes ``args`` and ``kwargs`` as OAR3 passes a job's find arguments.
-    ``comment`` (say, the broken invariant) opens the script as ``#`` lines, followed by
-    the request in ``oarsub`` syntax.
+    ``reproduce()`` needs only ``procset`` and ``importlib.metadata`` and passes ``args``
+    and ``kwargs`` as OAR3 passes a job's find arguments; ``test_reproduce`` has the kit
+    judge ``invariant`` (of ``family``) on the same scenario, so it fails while the plugin
+    breaks it. ``comment`` (say, the broken invariant) opens the script as ``#`` lines,
+    followed by the request in ``oarsub`` syntax.
     """
     out = [f"# {line}".rstrip() for line in comment.splitlines()]
     request = " ".join(request_oarsub(scenario.groups).splitlines())
@@ -446,6 +449,15 @@ def reproducer_find(
     out.append(f"    args = {tuple(args)!r}")
     out.append(f"    kwargs = {dict(kwargs)!r}")
     out.append(_REPRODUCER_TAIL)
+    out.append(
+        judged_tail(
+            scenario,
+            family=family,
+            types=DATA_TYPES,
+            invariant=invariant,
+            plugin_args=plugin_args_text(args, kwargs),
+        )
+    )
     return "\n".join(out)
 
 
@@ -462,6 +474,8 @@ def find_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
         scenario,
         group=context.spec.group,
         name=context.spec.name,
+        invariant=violation.invariant_id,
+        family=context.invariant.family,
         args=context.args,
         kwargs=context.kwargs,
         comment=f"{violation.invariant_id} {violation.title}: {violation.message}",

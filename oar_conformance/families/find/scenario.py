@@ -8,7 +8,7 @@ from procset import ProcSet
 
 from oar_conformance.model import Group, Platform, _ShortRepr, ids_text, request_oarsub
 
-__all__ = ["FindScenario"]
+__all__ = ["DATA_TYPES", "FindScenario"]
 
 Ids = frozenset[int]
 
@@ -41,3 +41,7 @@ class FindScenario(_ShortRepr):
             f"FindScenario({self.platform!r}, request={self.oarsub()!r}, "
             f"available={ids_text(self.available)!r}, beginning={self.beginning})"
         )
+
+
+DATA_TYPES: tuple[type, ...] = (FindScenario,)
+"""The types of this family's scenarios besides the model's: what its report files hold."""

@@ -111,7 +111,7 @@ def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iter
 )
 def m2_no_error(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     error = outcome.error
-    if error is None:
+    if error is None or error.oar3:  # OAR3's own failure: R1 judges whose doing it was
         return
     failed = next((i for i, c in enumerate(outcome.calls, 1) if c.error or c.session_error), None)
     where = f"call {failed}: " if failed is not None else ""

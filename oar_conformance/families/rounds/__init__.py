@@ -16,7 +16,7 @@ from oar_conformance.families._family import Family, platform_size
 from oar_conformance.families.rounds.invariants import INVARIANTS, round_findings
 from oar_conformance.families.rounds.outcome import OTHER_DB, OTHER_DB_ALONE, RoundOutcome, merge
 from oar_conformance.families.rounds.render import round_case
-from oar_conformance.families.rounds.scenario import RoundScenario
+from oar_conformance.families.rounds.scenario import DATA_TYPES, RoundScenario
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, plugin_args_text
 
@@ -89,6 +89,7 @@ FAMILY: Family[RoundScenario, RoundOutcome] = Family(
     classify=_classify_round,
     size=platform_size,
     render=round_case,
+    data_types=DATA_TYPES,
     failed=_failed_round,
     needs_oar3=True,
     needs_database=True,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from oar_conformance.families.rounds.scenario import DATA_TYPES
 from oar_conformance.model import ids_text
 from oar_conformance.plugins import (
     ASSIGN_GROUP,
@@ -20,7 +21,7 @@ from oar_conformance.plugins import (
     SORT_GROUP,
     plugin_args_text,
 )
-from oar_conformance.reproducer import dump_scenario, indent, wrapped
+from oar_conformance.reproducer import indent, scenario_source
 
 if TYPE_CHECKING:
     from oar_conformance.families.rounds.scenario import RoundScenario
@@ -117,10 +118,7 @@ wrong, and prints "conforms" once it is fixed.
 
 from oar_conformance.replay import assert_conforms, load_scenario
 
-SCENARIO = load_scenario(
-    {blob}
-)
-assert_conforms({spec!r}, {invariant_id!r}, SCENARIO, plugin_args={plugin_args!r})
+{scenario}assert_conforms({spec!r}, {invariant_id!r}, SCENARIO, plugin_args={plugin_args!r})
 print("conforms")
 """
 
@@ -138,7 +136,9 @@ def round_case(violation: Violation, context: FailureContext) -> tuple[str, str]
     plugin_args = plugin_args_text(context.args, context.kwargs)
     snippet = _SNIPPET.format(
         title=f"{violation.invariant_id} {violation.title}: {violation.message}",
-        blob=wrapped(dump_scenario(violation.scenario)),
+        scenario=scenario_source(
+            violation.scenario, family=context.invariant.family, types=DATA_TYPES
+        ),
         spec=str(context.spec),
         invariant_id=violation.invariant_id,
         plugin_args=plugin_args,

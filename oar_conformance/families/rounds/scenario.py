@@ -16,7 +16,7 @@ from typing import NamedTuple
 from oar_conformance.model import Job, Platform, Queue, _ShortRepr, ids_text, job_by_id
 from oar_conformance.oar_jobs import JOB_SECURITY_TIME
 
-__all__ = ["RoundScenario", "RunningJob"]
+__all__ = ["DATA_TYPES", "RoundScenario", "RunningJob"]
 
 Ids = frozenset[int]
 
@@ -95,3 +95,7 @@ class RoundScenario(_ShortRepr):
             marks.append("plugin")
         extra = f" ({', '.join(marks)})" if marks else ""
         return f"{job.id}@{job.queue}: {' | '.join(m.oarsub() for m in job.moldables)}{extra}"
+
+
+DATA_TYPES: tuple[type, ...] = (RoundScenario, RunningJob)
+"""The types of this family's scenarios besides the model's: what its report files hold."""

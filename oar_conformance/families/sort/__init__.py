@@ -14,7 +14,7 @@ from oar_conformance.families.sort.invariants import INVARIANTS
 from oar_conformance.families.sort.outcome import Answer, SortOutcome
 from oar_conformance.families.sort.render import sort_case
 from oar_conformance.families.sort.runner import SortRunner
-from oar_conformance.families.sort.scenario import SortScenario
+from oar_conformance.families.sort.scenario import DATA_TYPES, SortScenario
 from oar_conformance.outcome import PluginError
 
 if TYPE_CHECKING:
@@ -66,5 +66,6 @@ FAMILY: Family[SortScenario, SortOutcome] = Family(
     classify=_classify,
     size=_size,
     render=sort_case,
+    data_types=DATA_TYPES,
     failed=_failed,
 )

@@ -168,8 +168,11 @@ def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach |
     ),
     needs=("errors",),
 )
-def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
+def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach | Unjudged]:
     error = outcome.error
+    if error is not None and error.oar3:
+        yield Unjudged(error.summary)
+        return
     if error is None or error.kind == "type":
         return
     edges = scenario.edges()

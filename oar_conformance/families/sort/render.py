@@ -14,11 +14,12 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from oar_conformance.families.sort.outcome import jids_text, permutation_problems, swapped_twins
-from oar_conformance.families.sort.scenario import JOB_DEFAULTS, job_attributes
+from oar_conformance.families.sort.scenario import DATA_TYPES, JOB_DEFAULTS, job_attributes
 from oar_conformance.model import plural
 from oar_conformance.reproducer import (
     LOAD_PLUGIN_SOURCE,
     indent,
+    judged_tail,
     pack_items,
     procset_literal,
     reproducer_head,
@@ -152,7 +153,7 @@ def _findings(scenario: SortScenario, outcome: SortOutcome) -> list[str]:
 
 _REPRODUCER_HEAD = reproducer_head(
     "called with the inputs of the counterexample as OAR3's kamelot calls a "
-    "CUSTOM_JOB_SORTING plugin, and what it returned is printed."
+    "CUSTOM_JOB_SORTING plugin (``reproduce()``), and ``show()`` prints what it returned."
 )
 
 _REPRODUCER_CLASSES = (
@@ -204,12 +205,8 @@ _REPRODUCER_TAIL = """\
     return func(queues, now, waiting_jids, waiting_jobs, config_str, plt)
 
 
-def test_reproduce():
+def show():
     print("returned:", repr(reproduce()))
-
-
-if __name__ == "__main__":
-    test_reproduce()
 """
 
 _FIRST_KEYS = ("id", "queue_name", "user", "project", "submission_time", "types")
@@ -243,14 +240,18 @@ def reproducer_sort(
     *,
     group: str,
     name: str,
+    invariant: str,
+    family: str,
     comment: str = "",
 ) -> str:
-    """A self-contained Python script calling the ``group``/``name`` plugin on ``scenario``.
+    """A Python test calling the ``group``/``name`` plugin on ``scenario`` as OAR3 does.
 
-    It builds ``queues`` (names), ``now``, ``waiting_jids``, ``waiting_jobs`` (records with
-    the attributes the kit passes), the config text and a stand-in ``plt``, and calls
-    ``func(queues, now, waiting_jids, waiting_jobs, config_str, plt)``. ``comment`` opens
-    the script as ``#`` lines.
+    ``reproduce()`` builds ``queues`` (names), ``now``, ``waiting_jids``, ``waiting_jobs``
+    (records with the attributes the kit passes), the config text and a stand-in ``plt``,
+    and calls ``func(queues, now, waiting_jids, waiting_jobs, config_str, plt)``;
+    ``test_reproduce`` has the kit judge ``invariant`` (of ``family``) on the same
+    scenario, so it fails while the plugin breaks it. ``comment`` opens the script as
+    ``#`` lines.
     """
     out = [f"# {line}".rstrip() for line in comment.splitlines()]
     out.append(_REPRODUCER_HEAD)
@@ -272,6 +273,9 @@ def reproducer_sort(
         out.append("    waiting_jobs = {}")
     out.append(f"    config_str = {scenario.config!r}")
     out.append(_REPRODUCER_TAIL)
+    out.append(
+        judged_tail(scenario, family=family, types=DATA_TYPES, invariant=invariant, plugin_args="")
+    )
     return "\n".join(out)
 
 
@@ -293,6 +297,8 @@ def sort_case(violation: Violation, context: FailureContext) -> tuple[str, str]:
         scenario,
         group=context.spec.group,
         name=context.spec.name,
+        invariant=violation.invariant_id,
+        family=context.invariant.family,
         comment=f"{violation.invariant_id} {violation.title}: {violation.message}",
     )
     return case, snippet

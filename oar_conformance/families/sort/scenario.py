@@ -20,7 +20,7 @@ from procset import ProcSet
 from oar_conformance.model import Group, Job, Queue, to_procset
 from oar_conformance.oar_jobs import JOB_SECURITY_TIME, NO_PLACEHOLDER, HyResRqt, waiting_deps
 
-__all__ = ["JOB_DEFAULTS", "SortScenario", "job_attributes", "twin_key"]
+__all__ = ["DATA_TYPES", "JOB_DEFAULTS", "SortScenario", "job_attributes", "twin_key"]
 
 
 def twin_key(job: Job) -> Job:
@@ -177,3 +177,7 @@ def job_attributes(job: Job) -> dict[str, Any]:
         user, _, name = job.types["timesharing"].partition(",")
         attributes["ts_user"], attributes["ts_name"] = user, name
     return attributes
+
+
+DATA_TYPES: tuple[type, ...] = (SortScenario,)
+"""The types of this family's scenarios besides the model's: what its report files hold."""
