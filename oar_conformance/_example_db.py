@@ -1,9 +1,12 @@
 """Views of Hypothesis' example database for the kit's two kinds of runs.
 
 Every invariant keeps its saved counterexamples under its own check (``PLUGIN::ID``).
-The shared run of a plugin's examples replays all of them (read only: it never fails,
-so Hypothesis would delete them); an invariant's shrinking run starts from the example
-the shared run found, handed over as a secondary (not yet shrunk) entry.
+The replay pass of a plugin's run replays all of them (read only: it never fails, so
+Hypothesis would delete them); its search reads none, so a seeded run draws the same
+examples with or without them. An invariant's shrinking run starts from the example the
+run found, handed over as a secondary (not yet shrunk) entry and the only one offered,
+so the counterexample depends on that example only; what it finds is still saved for the
+next run's replay.
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ class _SharedDatabase(ExampleDatabase):
 
 
 class _SeededDatabase(ExampleDatabase):
-    """A check's database, with one more not-yet-shrunk example offered for replay."""
+    """A check's database that offers one not-yet-shrunk example only, and saves to the
+    check's own: a counterexample saved by another run never takes the example's place."""
 
     def __init__(self, inner: ExampleDatabase, choices: bytes) -> None:
         super().__init__()
@@ -76,7 +80,6 @@ class _SeededDatabase(ExampleDatabase):
     def fetch(self, key: bytes) -> Iterator[bytes]:
         if key.endswith(_SECONDARY):
             yield self._choices
-        yield from (v for v in self._inner.fetch(key) if v != self._choices)
 
     def save(self, key: bytes, value: bytes) -> None:
         self._inner.save(key, value)
@@ -111,6 +114,6 @@ def shared_database(value: Any, checks: Sequence[str]) -> ExampleDatabase | None
 
 
 def seeded_database(value: Any, check: str, choices: bytes) -> ExampleDatabase:
-    """Check ``check``'s view, offering ``choices`` (an example's choice sequence) to
-    replay and shrink; in memory when the run keeps no database."""
+    """Check ``check``'s view, offering only ``choices`` (an example's choice sequence)
+    to replay and shrink; in memory when the run keeps no database."""
     return _SeededDatabase(check_database(value, check) or InMemoryExampleDatabase(), choices)

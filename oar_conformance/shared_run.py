@@ -16,9 +16,9 @@ rounds). :func:`run_invariants` does one run in two steps:
    per-example invariants the search did not see fail; a failure it finds is labelled
    as replayed (``report.REPLAYED``). It feeds neither tallies nor statistics.
 2. **Shrink.** Each invariant that failed is shrunk on its own: a Hypothesis run of that
-   invariant alone starts from the example the search found (its choice sequence, offered
-   through the example database, which it is the only one offered) and shrinks it as a
-   one-invariant check would; what it finds is saved for the next run's replay. If the
+   invariant alone starts from the example the search found (its choice sequence, the
+   only example the example database offers it) and shrinks it as a one-invariant check
+   would; what it finds is saved for the next run's replay. If the
    example no longer fails (a plugin that changed its mind), the search's example is
    reported as found, unshrunk. A family with a shrinking budget
    (``Family.shrink_tries``: campaigns) stops trying smaller examples when it is spent
@@ -297,11 +297,12 @@ class _Search:
             judgement = self._guarded(invariant.id, invariant.assess, scenario, outcome)
             if judgement is None or not judgement.violations:
                 continue
-            confirmed = outcome
-            if invariant.confirm - self.needs:
-                extra = invariant.confirm - self.needs
+            confirmed, violations = outcome, judgement.violations
+            extra = invariant.confirm - self.needs
+            if extra:
                 confirmed = self.driver.confirm(scenario, outcome, self.needs, extra)
-            for violation in invariant.check(scenario, confirmed):
+                violations = invariant.check(scenario, confirmed)
+            for violation in violations:
                 final = bool(error and error.killed)
                 self._fail(invariant, scenario, confirmed, violation, final=final, replayed=True)
                 break

@@ -3,10 +3,16 @@ shrunk on its own, as it would be in a run of its own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis.database import InMemoryExampleDatabase
+from hypothesis.database import (
+    DirectoryBasedExampleDatabase,
+    ExampleDatabase,
+    InMemoryExampleDatabase,
+)
 
 from oar_conformance.catalogue import by_group, get
 from oar_conformance.driver import CheckOptions, run_invariants
@@ -15,7 +21,9 @@ from oar_conformance.families.rounds.outcome import RoundOutcome, RoundResult, m
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import FIND_GROUP, PluginSpec
 from oar_conformance.profiles import get_profile
-from oar_conformance.shared_run import run_name
+from oar_conformance.report import REPLAYED, render_failure, replayed_note
+from oar_conformance.reproducer import FailureContext
+from oar_conformance.shared_run import RunResult, run_name
 from oar_conformance.stats import RunStats
 
 SEED = 20261125
@@ -92,20 +100,103 @@ def test_an_example_that_does_not_fail_again_is_shown_as_found() -> None:
     assert any("not shrunk" in note for note in getattr(failure, "__notes__", []))
 
 
-def test_a_saved_counterexample_is_replayed_first_by_the_next_run() -> None:
-    database = InMemoryExampleDatabase()
-    first = run_invariants(
-        find("bad_f2_one_extra_block"), [get("F2")], options(example_database=database)
-    )
-    again = run_invariants(
-        find("bad_f2_one_extra_block"),
-        [get(i) for i in PER_EXAMPLE],
-        options(example_database=database, seed=SEED + 1),
+def _saved_failure(plugin: str, invariant_id: str, database: ExampleDatabase) -> RunResult:
+    """A run of seed ``SEED`` that saves ``plugin``'s counterexample of ``invariant_id``."""
+    found = run_invariants(find(plugin), [get(invariant_id)], options(example_database=database))
+    assert invariant_id in found.failures()
+    return found
+
+
+def _case(ending: BaseException | None) -> tuple[Any, ...] | None:
+    """A failure's counterexample and what it shows (the call's timing left out)."""
+    if not isinstance(ending, ConformanceFailure):
+        return None
+    violation = ending.violation
+    return violation.scenario, violation.message, violation.received, violation.expected
+
+
+def _drawn(result: RunResult, stats: RunStats, plugin: str) -> tuple[Any, ...]:
+    """What a run drew and judged, timings left out."""
+    counts = stats.for_plugin(f"{FIND_GROUP}:{plugin}")
+    outcomes = {key: (type(value).__name__, _case(value)) for key, value in result.outcomes.items()}
+    sizes = [size for size, _ in counts.samples]
+    kinds = (counts.allocated, counts.empty, counts.unschedulable, counts.errors)
+    return result.examples, outcomes, sizes, kinds, counts.judged, counts.shrink_tries
+
+
+def test_a_seeded_run_gives_its_own_verdict_whatever_an_earlier_run_saved(
+    tmp_path: Path,
+) -> None:
+    """Seed B finds F2 itself: the counterexample seed A saved (in a folder, as
+    `.hypothesis/` keeps it) neither replaces B's example to shrink from nor changes what
+    B draws, counts or tries while shrinking."""
+    plugin = "bad_f2_one_extra_block"
+    _saved_failure(plugin, "F2", DirectoryBasedExampleDatabase(tmp_path))
+    runs = []
+    for database in (DirectoryBasedExampleDatabase(tmp_path), None):
+        stats = RunStats()
+        again = run_invariants(
+            find(plugin),
+            [get(i) for i in PER_EXAMPLE],
+            options(example_database=database, seed=SEED + 1, stats=stats),
+        )
+        runs.append(_drawn(again, stats, plugin))
+        failure = again.failures()["F2"]
+        assert REPLAYED not in getattr(failure, "__notes__", [])
+
+    assert runs[0] == runs[1]
+
+
+def test_a_failure_only_a_saved_example_shows_is_reported_as_replayed() -> None:
+    """One example of seed B does not show F3 (two groups are needed); the counterexample
+    seed A saved does, and the report says where it comes from."""
+    plugin, database = "bad_f3_first_group_only", InMemoryExampleDatabase()
+    saved = _saved_failure(plugin, "F3", database)
+    one = options(profile=replace(QUICK, max_examples=1), seed=SEED + 1)
+
+    alone = run_invariants(find(plugin), [get("F1"), get("F3")], one)
+    stats = RunStats()
+    replayed = run_invariants(
+        find(plugin),
+        [get("F1"), get("F3")],
+        replace(one, example_database=database, stats=stats),
     )
 
-    assert first.found["F2"].examples > 1
-    assert again.found["F2"].examples == 1
-    assert again.failures()["F2"].violation.scenario == first.failures()["F2"].violation.scenario
+    assert alone.outcomes == {"F1": None, "F3": None}
+    assert replayed.outcomes["F1"] is None
+    failure = replayed.failures()["F3"]
+    assert failure.violation.scenario == saved.failures()["F3"].violation.scenario
+    assert replayed.examples == alone.examples == 1
+    assert stats.for_plugin(f"{FIND_GROUP}:{plugin}").examples == 1
+    notes = getattr(failure, "__notes__", [])
+    context = FailureContext(find(plugin), get("F3"), "pytest ...", replayed=replayed_note(notes))
+    assert REPLAYED in render_failure(failure.violation, context)
+
+
+def test_saved_examples_that_do_not_fail_leave_a_seeded_run_s_examples_as_they_are() -> None:
+    """Examples saved under a correct plugin's checks (here: another plugin's
+    counterexample of F2) are replayed apart: the search draws what it draws without them."""
+    database = InMemoryExampleDatabase()
+    _saved_failure("bad_f2_one_extra_block", "F2", database)
+    bad, good = (
+        f"{FIND_GROUP}:{name}".encode()
+        for name in ("bad_f2_one_extra_block", "sample_disjoint_fit")
+    )
+    for key, values in list(database.data.items()):
+        for value in values:
+            database.save(key.replace(bad, good, 1), value)
+    runs = []
+    for saved in (database, None):
+        stats = RunStats()
+        result = run_invariants(
+            find("sample_disjoint_fit"),
+            [get(i) for i in PER_EXAMPLE],
+            options(example_database=saved, seed=SEED + 1, stats=stats),
+        )
+        runs.append(_drawn(result, stats, "sample_disjoint_fit"))
+
+    assert runs[0] == runs[1]
+    assert runs[0][1] == dict.fromkeys(PER_EXAMPLE, ("NoneType", None))
 
 
 def test_invariants_of_different_runs_or_groups_are_a_usage_error() -> None:
