@@ -522,7 +522,7 @@ class ConformanceItem(pytest.Item):
 
     def _context(self, exc: BaseException) -> Any:
         from oar_conformance.plugins import plugin_args_text  # noqa: PLC0415
-        from oar_conformance.report import blob_line, unshrunk_note  # noqa: PLC0415
+        from oar_conformance.report import blob_line, replayed_note, unshrunk_note  # noqa: PLC0415
         from oar_conformance.reproducer import FailureContext  # noqa: PLC0415
 
         state, inv = self._state, self.invariant
@@ -535,6 +535,7 @@ class ConformanceItem(pytest.Item):
             command=command,
             blob=blob_line(getattr(exc, "__notes__", [])),
             unshrunk=unshrunk_note(getattr(exc, "__notes__", [])),
+            replayed=replayed_note(getattr(exc, "__notes__", [])),
             args=self._options.args,
             kwargs=self._options.kwargs,
             seed=state.seed,

@@ -14,10 +14,19 @@ from pathlib import Path
 from oar_conformance.catalogue import family_of
 from oar_conformance.model import as_jsonable
 from oar_conformance.plugins import plugin_args_text
-from oar_conformance.reproducer import FailureContext, dump_scenario, indent, wrapped
+from oar_conformance.reproducer import FailureContext, indent, scenario_source
+from oar_conformance.scenario_data import scenario_record
 from oar_conformance.violations import Violation
 
-__all__ = ["UNSHRUNK", "blob_line", "render_failure", "unshrunk_note", "write_report_files"]
+__all__ = [
+    "REPLAYED",
+    "UNSHRUNK",
+    "blob_line",
+    "render_failure",
+    "replayed_note",
+    "unshrunk_note",
+    "write_report_files",
+]
 
 _BLOB = re.compile(r"@reproduce_failure\([^)]*\)")
 
@@ -40,6 +49,16 @@ def unshrunk_note(notes: Sequence[str]) -> str:
     return next((note for note in notes if note.startswith(UNSHRUNK)), "")
 
 
+REPLAYED = "replayed from the example database (found by an earlier run)"
+"""The kit's note on a failure that this run's own examples did not show: the replay of
+an example an earlier run saved did."""
+
+
+def replayed_note(notes: Sequence[str]) -> str:
+    """The kit's note saying the failure was found by replaying a saved example, if so."""
+    return REPLAYED if REPLAYED in notes else ""
+
+
 def render_failure(violation: Violation, context: FailureContext) -> str:
     """The full human report of one violation."""
     inv = context.invariant
@@ -57,13 +76,15 @@ def render_failure(violation: Violation, context: FailureContext) -> str:
     case, snippet = family_of(inv).render(violation, context)
     if context.unshrunk:
         head.append(indent(context.unshrunk))
+    if context.replayed:
+        head.append(indent(context.replayed))
     shown = "not shrunk" if context.unshrunk else "shrunk"
     parts = ["\n".join(head), f"Counterexample ({shown}):\n" + indent(case)]
     reproduce = [indent(context.command)]
     if context.blob:
         reproduce.append(indent(f"or add {context.blob} to a @given test of your own"))
     if snippet:
-        reproduce.append(indent("or run this standalone snippet with python:"))
+        reproduce.append(indent("or run this standalone snippet with pytest or python:"))
         reproduce.append(indent(snippet, "    "))
     parts.append("Reproduce with:\n" + "\n".join(reproduce))
     return "\n\n".join(parts) + "\n"
@@ -79,10 +100,7 @@ Readable report: {slug}.md
 
 from oar_conformance.replay import assert_conforms, load_scenario
 
-SCENARIO = load_scenario(
-    {blob}
-)
-
+{scenario}
 
 def test_{func}():
     assert_conforms({spec_text!r}, {invariant_id!r}, SCENARIO, plugin_args={plugin_args!r})
@@ -99,7 +117,10 @@ def write_report_files(
 ) -> list[Path]:
     """Write the Markdown report, the JSON record and the standalone reproducer test.
 
-    Returns the paths written; files of an earlier run for the same check are replaced.
+    The JSON record holds the scenario as data (``"scenario"``, a versioned record that
+    :func:`oar_conformance.replay.load_scenario` opens); its ``"outcome"`` is for reading only.
+
+        Returns the paths written; files of an earlier run for the same check are replaced.
     """
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -113,6 +134,7 @@ def write_report_files(
         f"Standalone reproducer: `pytest {folder.name}/test_{slug}.py`\n",
         encoding="utf-8",
     )
+    family = family_of(inv)
     record = {
         "plugin": str(context.spec),
         "invariant": inv.id,
@@ -125,7 +147,7 @@ def write_report_files(
         "seed": context.seed,
         "profile": context.profile,
         "reproduce": context.command,
-        "scenario": as_jsonable(violation.scenario),
+        "scenario": scenario_record(violation.scenario, family=inv.family, types=family.data_types),
         "outcome": as_jsonable(violation.outcome),
     }
     record_path = folder / f"{slug}.json"
@@ -141,7 +163,9 @@ def write_report_files(
             profile=context.profile,
             invariant_id=inv.id,
             slug=slug,
-            blob=wrapped(dump_scenario(violation.scenario)),
+            scenario=scenario_source(
+                violation.scenario, family=inv.family, types=family.data_types
+            ),
             func=slug.lower(),
             plugin_args=plugin_args,
         ),

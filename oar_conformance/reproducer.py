@@ -3,14 +3,12 @@
 Renderers (``families/<family>/render.py``) turn a violation into a counterexample and a
 standalone Python reproducer; the helpers here write the Python source they have in
 common (the opening docstring and imports, ProcSet literals, ``hy``, packed lines,
-loading a plugin as OAR3 does), pick letters for marks, and embed a scenario in a report
-file.
+loading a plugin as OAR3 does, the scenario as data and the test that judges it), and
+pick letters for marks.
 """
 
 from __future__ import annotations
 
-import base64
-import pickle
 import string
 import textwrap
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -21,20 +19,20 @@ from typing import Any
 from oar_conformance.invariant import Invariant
 from oar_conformance.model import Platform, intervals
 from oar_conformance.plugins import PluginSpec
+from oar_conformance.scenario_data import dump_scenario
 
 __all__ = [
     "LOAD_PLUGIN_SOURCE",
     "NO_KWARGS",
     "FailureContext",
-    "dump_scenario",
     "hy_source",
     "indent",
+    "judged_tail",
     "letters",
-    "load_scenario",
     "pack_items",
     "procset_literal",
     "reproducer_head",
-    "wrapped",
+    "scenario_source",
 ]
 
 
@@ -52,26 +50,26 @@ class FailureContext:
     profile: str = ""
     unshrunk: str = ""
     """Why the counterexample is shown as found, not shrunk (empty: it was shrunk)."""
+    replayed: str = ""
+    """Says the failure was found by replaying an example an earlier run saved (empty:
+    this run's own examples showed it)."""
 
 
 def indent(text: str, prefix: str = "  ") -> str:
     return textwrap.indent(text, prefix, lambda line: True)
 
 
-def wrapped(text: str, width: int = 84) -> str:
-    """A long string literal as implicitly joined lines that fit the page."""
+def _wrapped(text: str, width: int = 84) -> str:
+    """A long string as implicitly joined literals that fit the page (any characters)."""
     chunks = [text[i : i + width] for i in range(0, len(text), width)] or [""]
-    return "\n    ".join(f'"{chunk}"' for chunk in chunks)
+    return "\n    ".join(repr(chunk) for chunk in chunks)
 
 
-def dump_scenario(scenario: Any) -> str:
-    """The scenario as base64 text to embed in a reproducer."""
-    return base64.b64encode(pickle.dumps(scenario, protocol=4)).decode("ascii")
-
-
-def load_scenario(text: str) -> Any:
-    """The scenario back from :func:`dump_scenario` text (written by the kit itself)."""
-    return pickle.loads(base64.b64decode(text))  # noqa: S301 - the kit's own report file
+def scenario_source(scenario: Any, *, family: str, types: Iterable[type]) -> str:
+    """Python source assigning ``scenario`` (of ``family``, holding ``types``) to
+    ``SCENARIO``, as the data :mod:`oar_conformance.scenario_data` writes."""
+    text = dump_scenario(scenario, family=family, types=types)
+    return f"SCENARIO = load_scenario(\n    {_wrapped(text)}\n)\n"
 
 
 NO_KWARGS: Mapping[str, str] = MappingProxyType({})
@@ -87,16 +85,19 @@ def reproducer_head(
 ) -> str:
     """The opening of a reproducer: a docstring telling how to run it, then its imports.
 
-    ``how`` ends the docstring's sentence, saying what the script does with the plugin once
-    loaded; the paragraph is wrapped to 88 columns. ``modules`` are the standard-library
-    modules imported besides ``importlib.metadata``; ``oar_imports`` are import lines from
-    OAR3, in a block of their own, and make the docstring say OAR3 must be installed.
+    ``how`` ends the docstring's first sentence, saying what ``show()`` does with the
+    plugin once loaded; the paragraph is wrapped to 88 columns. ``modules`` are the
+    standard-library modules imported besides ``importlib.metadata``; ``oar_imports`` are
+    import lines from OAR3, in a block of their own, and make the docstring say OAR3 must
+    be installed. The kit's replay functions are imported last (see :func:`judged_tail`).
     """
-    run = "Run ``python THIS_FILE`` or ``pytest -s THIS_FILE``"
+    run = "Run ``pytest THIS_FILE`` or ``python THIS_FILE``"
     if oar_imports:
         run += " with OAR3 installed"
     sentence = (
-        f"{run}: the plugin is loaded as OAR3 loads it (by entry-point group and name), {how}"
+        f"{run}: the plugin is loaded as OAR3 loads it (by entry-point group and name), {how} "
+        "``test_reproduce`` has oar-conformance judge the same counterexample: it fails "
+        "while the plugin breaks the invariant and passes once the plugin is fixed."
     )
     paragraph = textwrap.fill(sentence, 88, break_on_hyphens=False, break_long_words=False)
     blocks = [
@@ -105,8 +106,37 @@ def reproducer_head(
     ]
     if oar_imports:
         blocks.append("\n".join(oar_imports))
+    blocks.append("from oar_conformance.replay import assert_conforms, load_scenario")
     docstring = f'"""Reproduce a counterexample found by oar-conformance.\n\n{paragraph}\n"""'
     return "\n\n".join([docstring, *blocks]) + "\n"
+
+
+_JUDGED_TAIL = """\
+
+
+def test_reproduce():
+    \"\"\"Fails while the plugin breaks {invariant} here; passes once it is fixed.\"\"\"
+    assert_conforms(f"{{GROUP}}:{{NAME}}", {invariant!r}, SCENARIO, plugin_args={plugin_args!r})
+
+
+if __name__ == "__main__":
+    show()
+    test_reproduce()
+    print("conforms")
+"""
+
+
+def judged_tail(
+    scenario: Any, *, family: str, types: Iterable[type], invariant: str, plugin_args: str
+) -> str:
+    """The end of a reproducer: ``SCENARIO`` as data and a ``test_reproduce`` that fails
+    while the ``GROUP``/``NAME`` plugin breaks ``invariant`` on it.
+
+    The script defines ``show()`` (the call, printed); run with ``python`` it shows the
+    call, then judges it. ``plugin_args`` are passed as in a job type ``find=NAME:ARGS``.
+    """
+    tail = _JUDGED_TAIL.format(invariant=invariant, plugin_args=plugin_args)
+    return "\n" + scenario_source(scenario, family=family, types=types) + tail
 
 
 def procset_literal(ids: Iterable[int]) -> str:

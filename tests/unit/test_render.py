@@ -417,6 +417,8 @@ def test_reproducer_snapshot(with_cores: Platform) -> None:
         scenario(with_cores),
         group="oar.find_func",
         name="mine",
+        invariant="F1",
+        family="find",
         args=("2",),
         kwargs={"mode": "fast"},
         comment="find.within-available: the plugin returned busy resources",
@@ -429,7 +431,13 @@ def test_reproducer_calls_the_plugin_with_equal_inputs(
 ) -> None:
     case = scenario(with_cores)
     source = reproducer_find(
-        case, group="oar.find_func", name="mine", args=("2", "x"), kwargs={"mode": "fast"}
+        case,
+        group="oar.find_func",
+        name="mine",
+        invariant="F1",
+        family="find",
+        args=("2", "x"),
+        kwargs={"mode": "fast"},
     )
     plugin = Recorder()
     namespace = run_reproducer(source, monkeypatch, plugin)
@@ -452,12 +460,14 @@ def test_reproducer_wraps_long_levels(
     case = FindScenario(
         platform, platform.resources - ids(7), (Group((("host", BEST),), platform.resources),)
     )
-    source = reproducer_find(case, group="oar.find_func", name="mine")
+    source = reproducer_find(
+        case, group="oar.find_func", name="mine", invariant="F1", family="find"
+    )
     assert max(len(line) for line in source.splitlines()) <= 100
     assert "BEST = -2" in source
     assert "ALL = " not in source
     plugin = Recorder()
-    run_reproducer(source, monkeypatch, plugin)["test_reproduce"]()
+    run_reproducer(source, monkeypatch, plugin)["show"]()
     assert capsys.readouterr().out == "returned: ProcSet(1, 9)\n"
     (args, _), *_ = plugin.calls
     assert args[2] == platform.hy()
@@ -466,7 +476,9 @@ def test_reproducer_wraps_long_levels(
 
 def test_reproducer_comment_is_a_leading_comment(small: Platform) -> None:
     case = FindScenario(small, small.resources, (Group((("host", 1),), small.resources),))
-    source = reproducer_find(case, group="g", name="n", comment="line one\n\nline three")
+    source = reproducer_find(
+        case, group="g", name="n", invariant="F1", family="find", comment="line one\n\nline three"
+    )
     assert source.splitlines()[:4] == [
         "# line one",
         "#",
@@ -505,13 +517,18 @@ def test_reproducer_runs_with_plain_python_against_an_installed_plugin(
     install_plugin(tmp_path)
     case = FindScenario(small, ids((1, 4), 8), (Group((("switch", 1), ("host", 1)), ids((1, 6))),))
     script = tmp_path / "reproduce.py"
-    script.write_text(reproducer_find(case, group="oar.find_func", name="fake", args=("a",)))
+    script.write_text(
+        reproducer_find(
+            case, group="oar.find_func", name="fake", invariant="F1", family="find", args=("a",)
+        )
+    )
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, env=env, check=False
     )
-    assert done.returncode == 0, done.stderr
-    received, returned = done.stdout.splitlines()
+    assert done.returncode == 1, done.stderr
+    assert "ConformanceFailure: F1 " in done.stderr
+    received, returned, *_ = done.stdout.splitlines()
     assert received == (
         '{"avail": "1-4 8", "rqts": [[[["switch", 1], ["host", 1]], "1-6"]], '
         '"hy": {"switch": ["1-6", "8-9"], "host": ["1-3", "4-6", "8-9"]}, '
@@ -520,21 +537,33 @@ def test_reproducer_runs_with_plain_python_against_an_installed_plugin(
     assert returned == "returned: ProcSet((1, 4), 8)"
 
 
-def test_reproducer_runs_under_pytest(small: Platform, pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(("invariant", "outcome"), [("F1", "passed"), ("F2", "failed")])
+def test_reproducer_runs_under_pytest(
+    small: Platform, pytester: pytest.Pytester, invariant: str, outcome: str
+) -> None:
+    """The plugin returns every free resource: inside them (F1 holds), but more than the
+    one host asked for (F2 is broken), which the snippet's test says."""
     install_plugin(pytester.path)
     pytester.syspathinsert()
     case = FindScenario(small, ids((1, 4), 8), (Group((("host", 1),), small.resources),))
-    pytester.makepyfile(reproduce=reproducer_find(case, group="oar.find_func", name="fake"))
-    result = pytester.runpytest("-s", "-p", "no:cacheprovider", "reproduce.py")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*returned: ProcSet((1, 4), 8)*"])
+    pytester.makepyfile(
+        reproduce=reproducer_find(
+            case, group="oar.find_func", name="fake", invariant=invariant, family="find"
+        )
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "reproduce.py")
+    result.assert_outcomes(**{outcome: 1})
+    if outcome == "failed":
+        result.stdout.fnmatch_lines([f"*ConformanceFailure: {invariant} *"])
 
 
 def test_reproducer_reports_a_missing_plugin(
     small: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = FindScenario(small, small.resources, (Group((("host", 1),), small.resources),))
-    source = reproducer_find(case, group="oar.find_func", name="absent")
+    source = reproducer_find(
+        case, group="oar.find_func", name="absent", invariant="F1", family="find"
+    )
     namespace = run_reproducer(source, monkeypatch, Recorder())
     with pytest.raises(LookupError, match="no entry point 'absent'"):
         namespace["reproduce"]()

@@ -179,6 +179,8 @@ def test_reproducer_snapshot() -> None:
         SCENARIO,
         group="oar.assign_func",
         name="mine",
+        invariant="A3",
+        family="assign",
         args=("2",),
         kwargs={"mode": "fast"},
         comment="A6 no two jobs of one schedule share a resource at the same time",
@@ -220,12 +222,18 @@ def test_reproducer_places_jobs_as_the_adapter_does(
     adapter_calls = list(calls)
     calls.clear()
     source = reproducer_assign(
-        SCENARIO, group="oar.assign_func", name="mine", args=("2",), kwargs={"mode": "fast"}
+        SCENARIO,
+        group="oar.assign_func",
+        name="mine",
+        invariant="A3",
+        family="assign",
+        args=("2",),
+        kwargs={"mode": "fast"},
     )
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     namespace: dict[str, Any] = {"__name__": "reproducer"}
     exec(compile(source, "reproducer.py", "exec"), namespace)
-    namespace["test_reproduce"]()
+    namespace["show"]()
     printed = capsys.readouterr().out.splitlines()
     assert calls == adapter_calls
     assert [c[2:] for c in calls] == [(("2",), {"mode": "fast"})] * len(SCENARIO.jobs)
@@ -244,7 +252,13 @@ def test_reproducer_places_jobs_as_the_adapter_does(
 def test_reproducer_runs_with_plain_python_against_an_installed_plugin(tmp_path: Path) -> None:
     script = tmp_path / "reproduce.py"
     script.write_text(
-        reproducer_assign(SCENARIO, group="oar.assign_func", name="sample_oar_default")
+        reproducer_assign(
+            SCENARIO,
+            group="oar.assign_func",
+            name="sample_oar_default",
+            invariant="A3",
+            family="assign",
+        )
     )
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, check=False

@@ -91,7 +91,14 @@ def test_sort_case_of_a_failed_call_and_of_no_job() -> None:
 
 
 def test_reproducer_snapshot() -> None:
-    source = reproducer_sort(SCENARIO, group=GROUP, name="mine", comment="S3 stable: swapped")
+    source = reproducer_sort(
+        SCENARIO,
+        group=GROUP,
+        name="mine",
+        invariant="S3",
+        family="sort",
+        comment="S3 stable: swapped",
+    )
     assert_snapshot("reproducer_sort", source)
     assert max(map(len, source.splitlines())) <= 100
 
@@ -126,7 +133,7 @@ def test_reproducer_passes_what_the_kit_passes(monkeypatch: pytest.MonkeyPatch) 
     in_kit = Recorder()
     SortRunner(in_kit).run(SCENARIO)
     standalone = Recorder()
-    source = reproducer_sort(SCENARIO, group=GROUP, name="mine")
+    source = reproducer_sort(SCENARIO, group=GROUP, name="mine", invariant="S3", family="sort")
     assert run_reproducer(source, monkeypatch, standalone, GROUP)["reproduce"]() == [5, 4, 3, 1]
     assert standalone.calls == in_kit.calls
     (call,) = standalone.calls
@@ -135,7 +142,7 @@ def test_reproducer_passes_what_the_kit_passes(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_reproducer_reports_a_missing_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
-    source = reproducer_sort(SCENARIO, group=GROUP, name="absent")
+    source = reproducer_sort(SCENARIO, group=GROUP, name="absent", invariant="S3", family="sort")
     namespace = run_reproducer(source, monkeypatch, Recorder(), GROUP)
     with pytest.raises(LookupError, match="no entry point 'absent'"):
         namespace["reproduce"]()
@@ -146,12 +153,14 @@ def test_reproducer_runs_with_plain_python_against_an_installed_sample(tmp_path:
     if not any(ep.name == "sample_fifo" for ep in importlib.metadata.entry_points(group=GROUP)):
         pytest.skip("the sample plugins are not installed (pip install -e tests/samples)")
     script = tmp_path / "reproduce.py"
-    script.write_text(reproducer_sort(SCENARIO, group=GROUP, name="sample_fifo"))
+    script.write_text(
+        reproducer_sort(SCENARIO, group=GROUP, name="sample_fifo", invariant="S3", family="sort")
+    )
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "returned: [3, 5, 4, 1]\n"
+    assert done.stdout == "returned: [3, 5, 4, 1]\nconforms\n"
 
 
 def test_sort_case_returns_the_case_and_a_reproducer_naming_the_violation() -> None:

@@ -48,7 +48,9 @@ def test_the_find_case_and_reproducer_quote_the_request_for_a_shell(expression: 
     request = scenario.oarsub()
 
     case = render_find_case(scenario, frozenset({1, 2}))
-    script = reproducer_find(scenario, group=FIND_GROUP, name="sample_disjoint_fit")
+    script = reproducer_find(
+        scenario, group=FIND_GROUP, name="sample_disjoint_fit", invariant="F1", family="find"
+    )
 
     (line,) = [t for t in case.splitlines() if t.startswith("request: ")]
     assert _oarsub(line) == ["oarsub", "-l", request]
