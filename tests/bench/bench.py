@@ -5,7 +5,7 @@ Run from the repository root (pytest does not collect this file)::
     python tests/bench/bench.py                 # full run, writes tests/bench/results.json
     python tests/bench/bench.py --quick         # fewer seeds and examples, for a smoke test
     python tests/bench/bench.py --only find     # one section: find, isolation, power, scale,
-                                                # health, rounds, gate
+                                                # health, rounds, campaigns, gate, mutation
 
 It prints one table per section and writes a JSON record with the machine, the date, the
 OAR3 version and every figure, so successive runs can be compared. Targets (2-core
@@ -23,6 +23,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,7 +61,10 @@ from oar_conformance.shared_run import run_name
 from oar_conformance.stats import RunStats
 
 SEVERAL_GROUPS_UP_TO = 4_096
-SECTIONS = ("find", "isolation", "power", "scale", "health", "rounds", "campaigns", "gate")
+SECTIONS = (
+    *("find", "isolation", "power", "scale", "health", "rounds", "campaigns", "gate"),
+    "mutation",
+)
 SIZES = {"small": (12, 16), "medium": (1_800, 2_000), "large": (60_000, 65_000)}
 LARGE_CALL_LIMIT = 60.0
 """Per-call limit of the large row: OAR3's default find takes seconds at 65,000 resources."""
@@ -440,6 +444,97 @@ GATE_PLUGINS = (
 )
 """OAR3's default policies as plugins, and the gate's wall-time target for each."""
 EXAMPLE_REPOSITORY = Path(__file__).parents[2] / "ci" / "example-plugin"
+
+
+MUTATION_DETECTED = ("killed", "timeout", "caught by type check", "segfault")
+"""mutmut statuses of a mutant the tests noticed."""
+MUTATION_QUICK = "oar_conformance.families.find.invariants.*"
+"""The mutants a quick run tries: the find invariants' own."""
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def mutation(quick: bool) -> dict[str, Any]:
+    """Mutation score of the invariants, hierarchy.py and occupation.py (mutmut).
+
+    Runs ``mutmut run --max-children 1`` from the repository root with ``[tool.mutmut]`` of
+    pyproject.toml (the files mutated, the fast tests run), so this and a developer's run
+    are the same run. ``mutants/`` is removed first: mutmut reuses a previous run's
+    results, and a benchmark measures from scratch. Prints the score per file and overall
+    (killed or timed out over every mutant, "no tests" counting as not killed) and each
+    mutant left alive; ``mutmut show NAME`` prints its change.
+    """
+    root = Path(__file__).resolve().parents[2]
+    shutil.rmtree(root / "mutants", ignore_errors=True)
+    command = [sys.executable, "-m", "mutmut"]
+    start = time.perf_counter()
+    ran = subprocess.run(
+        [*command, "run", "--max-children", "1", *([MUTATION_QUICK] if quick else [])],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    if ran.returncode != 0:
+        print(ran.stdout[-2000:] + ran.stderr[-2000:])
+        raise SystemExit(f"mutmut run exited {ran.returncode}: see its output above")
+    listed = subprocess.run(
+        [*command, "results", "--all", "true"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    by_file: dict[str, dict[str, int]] = {}
+    alive: list[str] = []
+    for name, status in re.findall(r"^\s+(\S+): (.+)$", listed, re.MULTILINE):
+        if quick and not name.startswith(MUTATION_QUICK[:-1]):
+            continue
+        module = re.split(r"\.x[_\u01c1]", name)[0]
+        counts = by_file.setdefault(module, {})
+        counts[status] = counts.get(status, 0) + 1
+        if status not in MUTATION_DETECTED:
+            alive.append(f"{name}: {status}")
+    rows = []
+    for module, counts in sorted(by_file.items()):
+        total = sum(counts.values())
+        killed = sum(counts.get(s, 0) for s in MUTATION_DETECTED)
+        rows.append(
+            {
+                "file": module,
+                "mutants": total,
+                "killed": killed,
+                "survived": counts.get("survived", 0),
+                "no_tests": counts.get("no tests", 0),
+                "score": killed / total,
+            }
+        )
+    total = sum(r["mutants"] for r in rows)
+    killed = sum(r["killed"] for r in rows)
+    table(
+        f"Mutation score (mutmut, one test process, {wall / 60:.1f} min)",
+        ["file", "mutants", "killed", "survived", "no tests", "score"],
+        [
+            [
+                r["file"],
+                r["mutants"],
+                r["killed"],
+                r["survived"],
+                r["no_tests"],
+                percent(r["score"]),
+            ]
+            for r in rows
+        ]
+        + [["overall", total, killed, "", "", percent(killed / max(total, 1))]],
+    )
+    print("mutants left alive (mutmut show NAME prints the change):")
+    for line in alive:
+        print(f"  {line}")
+    print("target: >= 90% killed overall")
+    return {"seconds": wall, "files": rows, "score": killed / max(total, 1), "alive": alive}
 
 
 def gate(repeats: int) -> list[dict[str, Any]]:
@@ -993,6 +1088,8 @@ def main(argv: list[str] | None = None) -> int:
         record.sections["campaigns"] = campaigns(10 if options.quick else 40)
     if "gate" in only:
         record.sections["gate"] = gate(1 if options.quick else 3)
+    if "mutation" in only:
+        record.sections["mutation"] = mutation(options.quick)
     options.json.write_text(json.dumps(record.__dict__, indent=2, default=str) + "\n")
     print(f"\nwritten: {options.json}")
     return 0

@@ -71,7 +71,7 @@ def test_correct_plugins_leave_a_valid_gantt(group: str, name: str) -> None:
         (FIND, "bad_f6_raises", "round-failed", "NotImplementedError"),
         (ASSIGN, "bad_a3_ignores_occupation", "overlap", " share "),
         (ASSIGN, "bad_a4_one_block_too_many", "request", "does not satisfy"),
-        (ASSIGN, "bad_a1_empty_res_set", "unknown", "holds - in the gantt"),
+        (ASSIGN, "bad_a1_empty_res_set", "unknown", "holds no resources in the gantt"),
         (SORT, "bad_s1_drops_last", "round-failed", "no attribute 'moldable_id'"),
     ],
 )

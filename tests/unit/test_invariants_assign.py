@@ -22,8 +22,11 @@ from oar_conformance.families.assign.occupation import (
     Occupant,
     Segment,
     clashes,
+    difference,
     free_over,
     malformed,
+    minus,
+    normalised,
     slot_chain,
 )
 from oar_conformance.families.assign.outcome import (
@@ -35,6 +38,7 @@ from oar_conformance.families.assign.outcome import (
 )
 from oar_conformance.families.assign.scenario import AssignScenario, Window
 from oar_conformance.model import Group, Job, Level, Moldable, Platform
+from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
 from oar_conformance.violations import Violation
 
@@ -490,3 +494,202 @@ def test_a8_needs_a_reference_and_ignores_malformed_answers() -> None:
     assert violations("A8", with_jobs(JOB_1, empty, reference=GOOD_PLACEMENTS)) == []
     unreached = Placement(2, -1, None, -1, ids())
     assert violations("A8", replace(GOOD, reference=(GOOD_PLACEMENTS[0], unreached))) == []
+
+
+def test_a5_says_what_the_slot_set_no_longer_covers() -> None:
+    """Pins A5's span message: a slot set cut short is described by the spans it covers."""
+    cut = slots((0, 59, ids()))
+    violation = only("A5", with_jobs(replace(JOB_1, after=cut), JOB_2))
+    assert violation.message == (
+        f"after job 1: the slot set no longer covers [0, {END}] the same way "
+        f"(differs during [60, {END}])"
+    )
+    assert violation.received == "slots covering [0, 59]"
+    assert violation.expected == f"slots covering [0, {END}]"
+
+
+def test_a5_names_an_empty_side_nothing() -> None:
+    """Pins A5's texts when the job's resources, or all of them, are missing from a slot."""
+    unsplit = only("A5", with_jobs(replace(JOB_1, after=INITIAL)))
+    assert unsplit.received == "free during [0, 59]: 3-4"
+    assert unsplit.expected == "free during [0, 59]: nothing (before minus the job's resources)"
+    emptied = slots((0, 59, ids()), (60, END, ids()))
+    gone = only("A5", with_jobs(replace(JOB_1, after=emptied), JOB_2))
+    assert gone.received == f"free during [60, {END}]: nothing"
+
+
+def test_a5_unsplit_last_second_found_in_a_slot_starting_at_the_jobs_end() -> None:
+    """Pins the search for the slot holding the job's last second: here it begins there.
+
+    ::
+
+        before  [0, 58: 1-4] [59, 60: 1-4] [61, ...: 1-4]
+        job     1-2 during [0, 59]
+        OAR3    [0, 58: 3-4] [59, 60: 3-4] [61, ...: 1-4]
+    """
+    before = slots((0, 58, EVERYTHING), (59, 60, EVERYTHING), (61, END, EVERYTHING))
+    after = slots((0, 58, ids(3, 4)), (59, 60, ids(3, 4)), (61, END, EVERYTHING))
+    job = placed(1, 0, ids(1, 2), before, after)
+    assert violations("A5", with_jobs(job), replace(SCENARIO, busy=())) == []
+
+
+def test_a8_says_unschedulable_in_words() -> None:
+    """Pins ``_describe`` and ``_placed_text`` of an unschedulable placement."""
+    nothing = placed(2, -1, ids(), AFTER_1, AFTER_1, walltime=None, moldable_id=-1)
+    violation = only("A7", with_jobs(JOB_1, JOB_2, repeat=(JOB_1.placement, nothing.placement)))
+    assert violation.received == "job 2: first start 60 on 1-2 (moldable 2), then unschedulable"
+
+
+def test_a9_reads_the_first_placed_jobs_shape_and_the_examples_size() -> None:
+    """Pins ``_vacuity_case``: what A9's tally counts of one schedule."""
+    read = get("A9").tally(CheckOptions()).read  # type: ignore[union-attr]
+    assert read(SCENARIO, GOOD) is None, "no reference: not counted"
+    counted = replace(GOOD, reference=GOOD_PLACEMENTS)
+    assert read(SCENARIO, counted) == ("/host=N", True, True, (4 * 100 + 2) * 100 + 1, REF)
+    unplaced = (Placement(1, -1, None, -1, ids()), GOOD_PLACEMENTS[1])
+    two_hosts = Job(1, (Moldable(1, 60, (Group((("host", 2),), EVERYTHING),)),))
+    other = replace(SCENARIO, jobs=(two_hosts, SCENARIO.jobs[1]), busy=())
+    assert read(other, replace(GOOD, reference=unplaced)) == (
+        "/host=N",
+        True,
+        True,
+        (4 * 100 + 2) * 100,
+        REF,
+    )
+    none = (Placement(1, -1, None, -1, ids()), Placement(2, -1, None, -1, ids()))
+    assert read(other, replace(GOOD, reference=none))[:2] == ("/host=N", False)
+    failed = replace(counted, error=PluginError("raised", "boom"))
+    assert read(SCENARIO, failed) is None
+
+
+def test_a10_reads_the_time_per_call() -> None:
+    """Pins ``_timed``: A10 reads seconds per call, nothing when no call was made."""
+    read = get("A10").tally(CheckOptions()).read  # type: ignore[union-attr]
+    assert read(SCENARIO, replace(GOOD, seconds=0.5)) == (4, 0.25)
+    uncalled = replace(JOB_1, called=False)
+    assert read(SCENARIO, with_jobs(uncalled, seconds=0.5)) is None
+    failed = replace(GOOD, seconds=0.5, error=PluginError("raised", "boom"))
+    assert read(SCENARIO, failed) is None
+
+
+REF = "OAR3's default assign"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"bad_types": ("start_time is 1.5", "res_set is set {1}")},
+            (
+                "type",
+                "start_time is 1.5; res_set is set {1}",
+                "ints for the times and ids, a ProcSet",
+            ),
+        ),
+        ({"res_set": None}, ("unset", "the plugin did not set res_set", "both set")),
+        (
+            {"start_time": -1},
+            (
+                "unschedulable-with-resources",
+                "start_time -1 (unschedulable) with res_set 1-2",
+                "an empty res_set when start_time is -1",
+            ),
+        ),
+        (
+            {"start_time": -7},
+            ("negative", "start_time -7", "a start >= 0, or -1 for unschedulable"),
+        ),
+        (
+            {"res_set": ids()},
+            ("empty", "start_time 60 with an empty res_set", "the resources it got"),
+        ),
+        (
+            {"job_id": 3, "moldable_id": 9},
+            (
+                "moldable",
+                "moldable_id 9 is not one of the job's moldables (3, 4)",
+                "one of 3, 4",
+            ),
+        ),
+    ],
+)
+def test_malformed_says_what_is_wrong_and_what_was_expected(
+    change: dict[str, object], expected: tuple[str, str, str]
+) -> None:
+    """Pins ``malformed``'s three texts (kind, message, expectation) for each way of being wrong."""
+    scenario = replace(SCENARIO, jobs=(*SCENARIO.jobs, Job(3, (one_host(3), one_host(4)))))
+    assert malformed(scenario, replace(JOB_2, **change)) == expected  # type: ignore[arg-type]
+
+
+def test_an_empty_slot_set_is_not_a_chain() -> None:
+    assert slot_chain(SlotSnapshot(0, ())) == ((), "the slot set has no slots")
+
+
+def test_free_over_the_chain_edges() -> None:
+    """Pins ``free_over``'s bounds: a window must lie inside the chain, ends included."""
+    a, b = ids(1, 2, 3), ids(2, 3, 4)
+    chain = [Segment(0, 59, a), Segment(60, 119, b)]
+    assert free_over(chain, -1, 10) == ids()
+    assert free_over(chain, 0, 120) == ids()
+    assert free_over(chain, 0, 119) == ids(2, 3)
+    assert free_over(chain, 59, 59) == a
+    assert free_over(chain, 59, 70) == ids(2, 3)
+    assert free_over(chain, 50, 60) == ids(2, 3)
+    assert free_over(chain, 60, 60) == b
+
+
+def test_normalised_merges_only_touching_equal_segments() -> None:
+    a, b = ids(1), ids(2)
+    chain = [Segment(0, 9, a), Segment(10, 19, a), Segment(21, 30, a), Segment(31, 40, b)]
+    assert normalised(chain) == [Segment(0, 19, a), Segment(21, 30, a), Segment(31, 40, b)]
+
+
+def test_minus_cuts_a_segment_at_the_window() -> None:
+    """Pins ``minus``: a window starting where a segment begins makes no empty segment."""
+    chain = [Segment(0, 99, ids(1, 2)), Segment(100, 199, ids(1, 2))]
+    assert minus(chain, 0, 9, ids(1)) == [
+        Segment(0, 9, ids(2)),
+        Segment(10, 99, ids(1, 2)),
+        Segment(100, 199, ids(1, 2)),
+    ]
+    assert minus(chain, 90, 109, ids(2)) == [
+        Segment(0, 89, ids(1, 2)),
+        Segment(90, 99, ids(1)),
+        Segment(100, 109, ids(1)),
+        Segment(110, 199, ids(1, 2)),
+    ]
+
+
+def test_difference_finds_the_first_stretch_one_timeline_lacks() -> None:
+    """Pins ``difference``: a time before or after a timeline's segments has no free ids."""
+    a, b = ids(1), ids(2)
+    assert difference([Segment(0, 9, a)], [Segment(0, 19, a)]) == (10, 19, None, a)
+    assert difference([Segment(5, 9, a)], [Segment(0, 9, a)]) == (0, 4, None, a)
+    one_second = [Segment(0, 0, a), Segment(1, 9, b)]
+    assert difference(one_second, [Segment(0, 0, b), Segment(1, 9, b)]) == (0, 0, a, b)
+    assert difference(one_second, one_second) is None
+
+
+def test_a5_span_runs_from_the_first_to_the_last_slot_before() -> None:
+    """Pins the span A5 names: from the first slot's begin to the last slot's end."""
+    three = slots((0, 29, ids(3, 4)), (30, 59, ids(3, 4)), (60, END, EVERYTHING))
+    job = replace(JOB_1, before=three, after=slots((0, 59, ids())))
+    violation = only("A5", with_jobs(job, JOB_2))
+    assert violation.expected == f"slots covering [0, {END}]"
+
+
+def test_a5_unschedulable_message_is_exact() -> None:
+    nothing = placed(2, -1, ids(), AFTER_1, AFTER_2, walltime=None, moldable_id=-1)
+    violation = only("A5", with_jobs(JOB_1, nothing))
+    assert violation.message == "after job 2: unschedulable, yet the slot set changed"
+
+
+def test_a9_shape_is_the_first_job_the_default_places() -> None:
+    """Pins ``_vacuity_case``'s choice: the first placed job's request, else the first job's."""
+    read = get("A9").tally(CheckOptions()).read  # type: ignore[union-attr]
+    pair = Moldable(1, 60, (Group((("host", 1),), EVERYTHING), Group((("core", 1),), EVERYTHING)))
+    scenario = replace(SCENARIO, jobs=(Job(1, (pair,)), SCENARIO.jobs[1]))
+    unplaced_first = (Placement(1, -1, None, -1, ids()), GOOD_PLACEMENTS[1])
+    assert read(scenario, replace(GOOD, reference=unplaced_first))[0] == "/host=N"
+    none = (Placement(1, -1, None, -1, ids()), Placement(2, -1, None, -1, ids()))
+    assert read(scenario, replace(GOOD, reference=none))[0] == "/host=N+/core=N"

@@ -15,7 +15,11 @@ from hypothesis import strategies as st
 from oar_conformance import strategies as ost
 from oar_conformance.catalogue import get
 from oar_conformance.errors import UsageError
-from oar_conformance.families.campaigns.invariants import oar3_findings
+from oar_conformance.families.campaigns.invariants import (
+    DOWN_JOB,
+    _round_scenario,
+    oar3_findings,
+)
 from oar_conformance.families.campaigns.outcome import (
     CampaignOutcome,
     JobRow,
@@ -30,7 +34,9 @@ from oar_conformance.families.campaigns.scenario import (
     Submit,
     Wait,
 )
-from oar_conformance.model import Group, Job, Level, Moldable, Platform
+from oar_conformance.families.rounds.outcome import GanttEntry, RoundOutcome
+from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
+from oar_conformance.model import Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.outcome import PluginError
 
 PLATFORM = Platform(
@@ -227,3 +233,175 @@ def test_campaigns_draw_plugin_jobs_when_asked() -> None:
         assert scenario.plugin_jobs == frozenset(j.id for j in scenario.jobs)
 
     check()
+
+
+def test_the_round_c4_judges_is_built_from_the_record_and_the_round_before() -> None:
+    """Pins ``_round_scenario``: what R1 is handed for one campaign round (C4).
+
+    Running: job 1 (launched with resources), the reservation 3 accepted earlier and the
+    down resource 4 (held by ``DOWN_JOB``); not job 2 (besteffort), job 7 (launched
+    without resources) nor job 5 (waiting). Waiting: 3, 4, 5 and 8 in submission order.
+    The gantt: the down resource first, then the record's order, running jobs with their
+    own walltime, waiting ones with their planned moldable's, others with 0; the launched
+    besteffort job 2 is left out.
+    """
+    forever = 10 * 365 * 86_400
+
+    def job(job_id: int, *walltimes: int, queue: str = "default", **types: str) -> Job:
+        moldables = tuple(Moldable(10 * job_id + i, w, (CORE,)) for i, w in enumerate(walltimes))
+        return Job(job_id, moldables, queue=queue, types=types)
+
+    jobs = [
+        job(1, 600),
+        job(2, 600, queue="besteffort", besteffort=""),
+        job(3, 100, 300),
+        job(4, 200, 400),
+        job(5, 600),
+        job(6, 600),
+        job(7, 600),
+        job(8, 600, queue="besteffort", besteffort=""),
+    ]
+    scenario = CampaignScenario(
+        PLATFORM, tuple(Submit(j) for j in jobs), config="cfg", job_security_time=7
+    )
+    previous = record(
+        40,
+        {},
+        [
+            JobRow(1, "Running", 50, 10, frozenset({1}), walltime=600),
+            JobRow(2, "Running", 50, 20, frozenset({2})),
+            JobRow(3, "Waiting", 700, 31, frozenset({3}), reservation="Scheduled"),
+            JobRow(5, "Waiting", 0, 50, frozenset({3})),
+            JobRow(7, "Running", 50, 70, frozenset()),
+        ],
+    )
+    before = {1: "Running", 2: "Running", 3: "Waiting", 4: "Waiting"}
+    before |= {5: "Waiting", 6: "Terminated", 7: "Running", 8: "Waiting"}
+    current = record(
+        100,
+        before,
+        [],
+        [
+            Planned(1, 10, 50, frozenset({1})),
+            Planned(2, 20, 50, frozenset({2})),
+            Planned(3, 31, 700, frozenset({3})),
+            Planned(4, 41, 1000, frozenset({1, 2})),
+            Planned(6, 60, 10, frozenset({3})),
+            Planned(8, 80, 2000, frozenset({2})),
+        ],
+        resources=((1, "Alive"), (2, "Alive"), (3, "Absent"), (4, "Suspected")),
+        queues=(("admin", "Active"), ("default", "notActive")),
+    )
+
+    single, observed = _round_scenario(scenario, current, previous)
+
+    assert single == RoundScenario(
+        PLATFORM,
+        100,
+        (Queue("admin", 10), Queue("default", 2, "notActive"), Queue("besteffort", 0)),
+        (
+            RunningJob(1, "default", 50, 600, frozenset({1})),
+            RunningJob(3, "default", 700, 300, frozenset({3})),
+            RunningJob(DOWN_JOB, "admin", 100, forever, frozenset({4})),
+        ),
+        (jobs[2], jobs[3], jobs[4], jobs[7]),
+        "cfg",
+        7,
+    )
+    assert observed == RoundOutcome(
+        calls=(),
+        gantt=(
+            GanttEntry(DOWN_JOB, 0, 100, forever, frozenset({4}), True),
+            GanttEntry(1, 0, 50, 600, frozenset({1}), True),
+            GanttEntry(3, 0, 700, 300, frozenset({3}), True),
+            GanttEntry(4, 41, 1000, 400, frozenset({1, 2}), False),
+            GanttEntry(6, 60, 10, 0, frozenset({3}), False),
+            GanttEntry(8, 80, 2000, 600, frozenset({2}), False),
+        ),
+        states=(),
+        error=None,
+    )
+    first, _ = _round_scenario(scenario, replace(current, resources=RESOURCES), None)
+    assert first.running == ()
+
+
+def _reservation(job_id: int, state: str, reservation: str) -> JobRow:
+    return JobRow(job_id, state, 0, 0, frozenset(), reservation=reservation)
+
+
+def test_c13_a_reservation_decided_unlike_oar3() -> None:
+    """Pins ``_decisions``: accepted when ``Scheduled``; refused when a reservation waiting at
+    the round's start ends in Error; the first round that decides counts."""
+    before = {5: "Waiting", 6: "Waiting", 7: "Hold"}
+    mine = record(
+        100,
+        before,
+        [
+            _reservation(5, "Waiting", "Scheduled"),
+            _reservation(6, "Error", "toSchedule"),
+            _reservation(7, "Error", "toSchedule"),
+        ],
+    )
+    later = record(160, {5: "Waiting"}, [_reservation(5, "Error", "toSchedule")])
+    theirs = record(
+        100,
+        before,
+        [
+            _reservation(5, "Error", "toSchedule"),
+            _reservation(6, "Waiting", "Scheduled"),
+            _reservation(7, "Waiting", "Scheduled"),
+        ],
+    )
+    (breach,) = get("C13").check(SCENARIO, outcome(mine, later, oar3=Trace((theirs,))))
+    assert breach.message == (
+        "round after step 1: reservation 5 was accepted, OAR3's default refuses it"
+    )
+    assert (breach.received, breach.expected, breach.kind) == ("accepted", "refused", "decision")
+    (breach,) = get("C13").check(SCENARIO, outcome(theirs, oar3=Trace((mine,))))
+    assert breach.message == (
+        "round after step 1: reservation 5 was refused, OAR3's default accepts it"
+    )
+    assert (breach.received, breach.expected) == ("refused", "accepted")
+    assert list(get("C13").check(SCENARIO, outcome(mine, oar3=Trace((mine,))))) == []
+    assert list(get("C13").check(SCENARIO, outcome(mine))) == []
+
+
+def test_c11_shows_both_tables_cut_to_a_readable_length() -> None:
+    """Pins ``_short``: a table's text is cut to 160 characters, ending in ``...``."""
+    rows = [running(i, {1}) for i in range(1, 9)]
+    mine = record(100, {1: "Waiting"}, rows)
+    theirs = record(100, {1: "Waiting"}, rows[:1])
+    observed = CampaignOutcome(Trace((mine,)), other=Trace((theirs,), db="postgresql"))
+    (breach,) = get("C11").check(SCENARIO, observed)
+    assert breach.message == "round after step 1: table jobs differs between sqlite and postgresql"
+    assert breach.kind == "jobs"
+    assert breach.received == "sqlite: " + repr(tuple(rows))[:157] + "..."
+    assert breach.expected == f"as on postgresql: {tuple(rows[:1])!r}"
+    assert len(repr(tuple(rows[:1]))) <= 160
+
+
+def test_c1_names_the_round_and_reads_every_launched_job() -> None:
+    """Pins ``_held``: rounds numbered from 1, every launched row read (rows in other
+    states skipped, not ending the round), a launched job with no resources holding none."""
+    fine = record(
+        100, {1: "Waiting"}, [JobRow(5, "Waiting", 0, 0, frozenset({1})), running(1, {1})]
+    )
+    rows = [JobRow(5, "Waiting", 0, 0, frozenset()), running(1, {1}), running(3, set())]
+    shared = record(160, {1: "Running", 2: "Waiting"}, [*rows, running(2, {1})])
+    (breach,) = get("C1").check(SCENARIO, outcome(fine, shared))
+    assert breach.message.startswith("round after step 2: ")
+    assert breach.kind == "shared"
+
+
+def test_c10_says_which_round_failed_and_how() -> None:
+    """Pins ``_c10_rule`` and ``_finding``: the step, the error's first line, its kind."""
+    fine = record(100, {1: "Waiting"}, [])
+    failed = PluginError("raised", "KeyError: 'default'\nmore lines", oar3=True)
+    broken = record(160, {1: "Waiting"}, [], error=failed)
+    (breach,) = get("C10").check(SCENARIO, outcome(fine, broken))
+    assert breach.message == "round after step 2: the round failed: KeyError: 'default'"
+    assert (breach.received, breach.expected, breach.kind) == (
+        "raised",
+        "a round that completes",
+        "round-failed",
+    )

@@ -16,8 +16,16 @@ import pytest
 from oar_conformance.catalogue import get, registered
 from oar_conformance.families.find.outcome import FindOutcome
 from oar_conformance.families.find.scenario import FindScenario
-from oar_conformance.hierarchy import group_problem, has_selection, split_result
+from oar_conformance.hierarchy import (
+    SEARCH_BUDGET,
+    _OutOfBudget,
+    _selections,
+    group_problem,
+    has_selection,
+    split_result,
+)
 from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Level, Platform
+from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
 
 
@@ -252,3 +260,250 @@ def test_f3_group_served_only_by_overlap_is_not_starved() -> None:
 )
 def test_has_selection(g: Group, usable: frozenset[int], expected: bool) -> None:
     assert has_selection(PLATFORM, g, usable, EVERYTHING) is expected
+
+
+def test_f3_names_the_starved_group_and_leaves_a_wholly_wrong_answer_to_f2() -> None:
+    """Pins ``_starved_groups``: the starved group is the one named; when every group is
+    starved the answer is F2's (wrong shape), not a partial allocation."""
+    sc = scenario(group(("host", 1), constraints=RED), group(("host", 1), constraints=ids((9, 12))))
+    (breach,) = get("F3").check(sc, outcome(ids((1, 4))))
+    assert breach.message.startswith("group 2 (/host=1) got no valid answer")
+    assert "group 1" not in breach.message
+    three = scenario(group(("host", 1)), group(("host", 1)), group(("host", 2)))
+    (breach,) = get("F3").check(three, outcome(ids((1, 4))))
+    assert breach.message.startswith("group 3 (/host=2) got no valid answer")
+    neither = ids(1, 2, 9)
+    assert violated("F3", sc, outcome(neither)) == []
+    assert violated("F2", sc, outcome(neither)) == ["shape"]
+
+
+def test_f3_a_group_whose_part_is_busy_is_starved() -> None:
+    """Pins ``has_selection``'s ``free`` argument in ``_starved_groups``: a group is served
+    only by whole free blocks, so host 1-4 with 1 busy serves no ``/host=1``."""
+    sc = scenario(group(("host", 1)), group(("host", 2)), available=EVERYTHING - {1})
+    assert violated("F3", sc, outcome(ids((5, 12)))) == []
+    short = scenario(group(("host", 1)), group(("host", 2)), available=ids((2, 12)))
+    assert violated("F3", short, outcome(ids((5, 8)))) == ["partial"]
+
+
+def test_f1_expectation_when_nothing_is_allowed() -> None:
+    """Pins ``_nothing_allowed``: F1's expectation says why no answer could be allowed."""
+    constrained = scenario(group(("host", 1), constraints=RED), available=ids((9, 12)))
+    (breach,) = get("F1").check(constrained, outcome(ids((9, 12))))
+    assert breach.kind == "constraints"
+    assert breach.expected == ("an empty ProcSet: no resource meeting the constraints is available")
+    empty = Group(levels=(("host", 1),), constraints=frozenset(), expression="color='green'")
+    (breach,) = get("F1").check(scenario(empty), outcome(ids((9, 12))))
+    assert breach.expected == "an empty ProcSet: nothing matches {color='green'}"
+    bare = Group(levels=(("host", 1),), constraints=frozenset(), expression="")
+    (breach,) = get("F1").check(scenario(bare), outcome(ids((9, 12))))
+    assert breach.expected == "an empty ProcSet: nothing matches the constraints"
+    (busy,) = get("F1").check(scenario(group(("host", 1)), available=frozenset()), outcome(ids(1)))
+    assert busy.expected == "an empty ProcSet: every resource is busy"
+
+
+def test_f9_reads_shape_servability_and_reference_of_each_example() -> None:
+    """Pins ``_vacuity_case`` and ``_servable``: what F9's tally counts of one example."""
+    read = get("F9").tally(CheckOptions()).read  # type: ignore[union-attr]
+    two = scenario(group(("host", 2)), Group((("core", 1),), RED, "color='red'"))
+    assert read(two, outcome(ids((1, 8)))) == (
+        "/host=N+{...}/core=N",
+        True,
+        True,
+        12,
+        "the kit's own search",
+    )
+    assert read(two, outcome(frozenset(), reference=ids(1, 2))) == (
+        "/host=N+{...}/core=N",
+        True,
+        False,
+        12,
+        "OAR3's default find",
+    )
+    assert read(two, outcome(ids(1), reference=frozenset()))[1:3] == (False, True)
+    assert read(two, outcome(None, error=PluginError("raised", "boom"))) is None
+    each_alone = scenario(group(("host", 2)), group(("host", 2)), available=ids((1, 8)))
+    assert read(each_alone, outcome(frozenset()))[1] is True
+    starved = scenario(group(("host", 2)), group(("host", 3)), available=ids((1, 8)))
+    assert read(starved, outcome(frozenset()))[1] is False
+
+
+def test_f10_reads_platform_size_and_call_time() -> None:
+    """Pins ``_timed``: F10's tally reads (platform size, seconds), nothing of a failed call."""
+    read = get("F10").tally(CheckOptions()).read  # type: ignore[union-attr]
+    sc = scenario(group(("host", 1)))
+    assert read(sc, outcome(ids((1, 4)), seconds=0.25)) == (12, 0.25)
+    assert read(sc, outcome(None, error=PluginError("raised", "boom"), seconds=0.25)) is None
+
+
+def _all_selections(g: Group, usable: frozenset[int], free: frozenset[int]) -> list[frozenset[int]]:
+    return list(_selections(PLATFORM, g, usable, free, [SEARCH_BUDGET]))
+
+
+@pytest.mark.parametrize(
+    ("g", "usable", "free", "expected"),
+    [
+        (
+            group(("host", 2)),
+            EVERYTHING,
+            EVERYTHING,
+            [ids((1, 8)), ids((1, 4), (9, 12)), ids((5, 12))],
+        ),
+        (group(("host", 1)), EVERYTHING - {1}, EVERYTHING, [ids((5, 8)), ids((9, 12))]),
+        (
+            group(("host", 2), ("core", 1)),
+            ids((3, 8)),
+            EVERYTHING,
+            [ids(3, 4, 5, 6), ids(3, 4, 7, 8)],
+        ),
+        (group(("switch", 1), ("core", 3)), ids((1, 6), (9, 12)), EVERYTHING, [ids((1, 6))]),
+        (group(("host", ALL)), EVERYTHING, EVERYTHING, [EVERYTHING]),
+        (group(("host", ALL)), EVERYTHING - {12}, EVERYTHING, []),
+        (group(("host", BEST)), ids((1, 8)), ids((1, 8)), [ids((1, 8))]),
+        (group(("host", BEST)), ids((1, 4)), ids((1, 8)), []),
+        (group(("host", BEST)), EVERYTHING, frozenset(), []),
+        (group(("host", HALF_BEST)), ids((1, 8)), EVERYTHING, [ids((1, 4)), ids((5, 8))]),
+        (group(("host", HALF_BEST)), ids((1, 8)), ids((1, 4)), []),
+        (group(("host", ALL), ("core", 1)), EVERYTHING, EVERYTHING, []),
+    ],
+    ids=[
+        "host=2",
+        "host=1 without a busy host",
+        "host=2/core=1 nested",
+        "switch=1/core=3 skips host",
+        "ALL",
+        "ALL with a busy id",
+        "BEST",
+        "BEST not usable",
+        "BEST nothing free",
+        "HALF_BEST",
+        "HALF_BEST of one",
+        "ALL above the lowest level",
+    ],
+)
+def test_selections_enumerate_every_valid_answer(
+    g: Group, usable: frozenset[int], free: frozenset[int], expected: list[frozenset[int]]
+) -> None:
+    """Pins ``_selections``, the enumeration ``split_result`` searches among overlapping groups."""
+    assert _all_selections(g, usable, free) == expected
+
+
+def test_selections_pay_each_selection_from_the_budget() -> None:
+    """Pins ``_spend``: each selection costs its size (at least 1); below zero the search stops."""
+    cores = Platform((Level("core", (frozenset({1}), frozenset({2}), frozenset({3}))),))
+    one = Group((("core", 1),), cores.resources)
+    budget = [3]
+    assert len(list(_selections(cores, one, cores.resources, cores.resources, budget))) == 3
+    assert budget == [0]
+    with pytest.raises(_OutOfBudget):
+        list(_selections(cores, one, cores.resources, cores.resources, [2]))
+    pairs = Group((("core", 2),), cores.resources)
+    budget = [6]
+    list(_selections(cores, pairs, cores.resources, cores.resources, budget))
+    assert budget == [0]
+
+
+@pytest.mark.parametrize(
+    ("g", "region", "selection", "problem"),
+    [
+        (group(("host", 1)), EVERYTHING, frozenset(), "it took nothing for this group"),
+        (
+            group(("host", ALL), ("core", 1)),
+            EVERYTHING,
+            ids(1, 2),
+            "host=ALL is only meaningful with one level",
+        ),
+        (
+            group(("host", 0), ("core", 1)),
+            EVERYTHING,
+            ids(1, 2),
+            "1 host block taken in the platform, 0 requested",
+        ),
+        (
+            group(("host", 1), ("core", 2)),
+            EVERYTHING,
+            ids(1, 2),
+            "1 core block taken in host 1-4, 2 requested",
+        ),
+        (
+            group(("host", 0)),
+            EVERYTHING,
+            ids((1, 4)),
+            "host=0 is not a valid count (positive, ALL, BEST or HALF_BEST)",
+        ),
+        (
+            group(("host", ALL)),
+            EVERYTHING,
+            ids((1, 8)),
+            "host=ALL asks for all 3 host blocks, 2 taken",
+        ),
+        (
+            group(("host", HALF_BEST)),
+            EVERYTHING,
+            ids((1, 8)),
+            "host=HALF_BEST asks for half of the 3 free host blocks (1), 2 taken",
+        ),
+        (group(("host", HALF_BEST)), ids((1, 8)), ids((1, 4)), None),
+    ],
+    ids=[
+        "nothing taken",
+        "ALL above the lowest level",
+        "zero above the lowest level",
+        "inner count names its block",
+        "zero at the lowest level",
+        "ALL short of one",
+        "HALF_BEST of 3 taking 2",
+        "HALF_BEST of 2 is 1",
+    ],
+)
+def test_group_problem_says_exactly_what_is_wrong(
+    g: Group, region: frozenset[int], selection: frozenset[int], problem: str | None
+) -> None:
+    """Pins ``group_problem``'s messages, the text F2 and A4 show."""
+    assert group_problem(PLATFORM, g, region, selection) == problem
+
+
+def test_has_selection_edges() -> None:
+    """Pins ``has_selection`` where a block equals the usable ids, counts are 0 or special
+    above the lowest level, and BEST or HALF_BEST sit below another level."""
+    host = Platform((Level("host", (ids(1, 2),)), Level("core", (ids(1), ids(2)))))
+    assert has_selection(host, Group((("host", ALL),), ids(1, 2)), ids(1, 2), ids(1, 2))
+    assert has_selection(host, Group((("host", BEST),), ids(1, 2)), ids(1, 2), ids(1, 2))
+    assert not has_selection(PLATFORM, group(("host", 0)), EVERYTHING, EVERYTHING)
+    assert not has_selection(PLATFORM, group(("host", ALL), ("core", 1)), EVERYTHING, EVERYTHING)
+    assert not has_selection(PLATFORM, group(("host", HALF_BEST)), ids((1, 4)), ids((1, 4)))
+    assert has_selection(PLATFORM, group(("host", HALF_BEST)), ids((1, 8)), ids((1, 8)))
+    below = group(("switch", 1), ("host", BEST))
+    assert has_selection(PLATFORM, below, ids((1, 8)), ids((1, 8)))
+
+
+def test_split_among_overlapping_groups_gives_the_first_valid_parts() -> None:
+    """Pins ``split_result``'s search: parts in the groups' order, BEST judged on the free
+    region, a selection that overlaps (disjoint) or cannot complete the cover skipped."""
+    two_then_one = (group(("host", 2)), group(("host", 1)))
+    assert split_result(PLATFORM, two_then_one, EVERYTHING, EVERYTHING).parts == (
+        ids((1, 8)),
+        ids((9, 12)),
+    )
+    disjoint = split_result(PLATFORM, two_then_one, EVERYTHING, EVERYTHING, disjoint=True)
+    assert disjoint.parts == (ids((1, 8)), ids((9, 12)))
+    best = (group(("host", BEST)), group(("host", 1)))
+    assert split_result(PLATFORM, best, EVERYTHING, EVERYTHING).parts == (EVERYTHING, ids((1, 4)))
+    assert split_result(PLATFORM, best, EVERYTHING, ids((1, 8))).parts is None
+
+
+def test_best_groups_are_judged_on_their_free_region() -> None:
+    """Pins the free region F3 and F9 hand to ``has_selection`` (BEST counts read it)."""
+    sc = scenario(group(("host", BEST)), group(("host", 1)), available=ids((1, 8)))
+    assert violated("F3", sc, outcome(ids((1, 8)))) == []
+    assert violated("F3", sc, outcome(ids((1, 4)))) == ["partial"]
+    read = get("F9").tally(CheckOptions()).read  # type: ignore[union-attr]
+    assert read(sc, outcome(frozenset()))[1] is True
+
+
+def test_f1_names_every_selector_that_matches_nothing() -> None:
+    """Pins ``_nothing_allowed``'s list of selectors, joined by "or"."""
+    green = Group(levels=(("host", 1),), constraints=frozenset(), expression="color='green'")
+    pink = Group(levels=(("host", 1),), constraints=frozenset(), expression="color='pink'")
+    (breach,) = get("F1").check(scenario(green, pink), outcome(ids(1)))
+    assert breach.expected == "an empty ProcSet: nothing matches {color='green'} or {color='pink'}"

@@ -142,9 +142,7 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
         not_the_plugins = oar3_round_failure(outcome)
         if not_the_plugins is not None:
             yield Unjudged(not_the_plugins)
-        elif outcome.group == METASCHED_GROUP and not error.oar3:
-            yield Unjudged("the metasched plugin's call failed: M2 reports it")
-        else:
+        elif outcome.group != METASCHED_GROUP or error.oar3:  # else M2's, one bug one id
             yield Breach(
                 f"the round failed (on {outcome.db}): {error.summary}",
                 received={
