@@ -13,8 +13,9 @@ import subprocess
 import sys
 
 import pytest
+from _dbhelp import needs_oar3
 
-pytestmark = [pytest.mark.oar3, pytest.mark.slow]
+pytestmark = [pytest.mark.oar3, pytest.mark.slow, needs_oar3]
 
 SCRIPT = """
 import json, sys
