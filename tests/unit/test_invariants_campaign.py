@@ -238,12 +238,13 @@ def test_campaigns_draw_plugin_jobs_when_asked() -> None:
 def test_the_round_c4_judges_is_built_from_the_record_and_the_round_before() -> None:
     """Pins ``_round_scenario``: what R1 is handed for one campaign round (C4).
 
-    Running: job 1 (launched with resources), the reservation 3 accepted earlier and the
-    down resource 4 (held by ``DOWN_JOB``); not job 2 (besteffort), job 7 (launched
-    without resources) nor job 5 (waiting). Waiting: 3, 4, 5 and 8 in submission order.
-    The gantt: the down resource first, then the record's order, running jobs with their
-    own walltime, waiting ones with their planned moldable's, others with 0; the launched
-    besteffort job 2 is left out.
+    Running: jobs 1 and 9 (launched with resources), the reservations 3 and 11 accepted
+    earlier (11's planned moldable is not the job's: walltime 0) and the down resources 3
+    and 4 (held by ``DOWN_JOB``); not job 2 (besteffort), job 7 (launched without
+    resources) nor job 5 (waiting). Waiting: 3, 4, 5, 8, 10 and 11 in submission order.
+    The gantt: the down resources first, then the record's order, running jobs with their
+    own walltime, waiting ones with their planned moldable's (0 for an unknown one, job
+    10), others with 0; the launched besteffort job 2 is left out.
     """
     forever = 10 * 365 * 86_400
 
@@ -260,6 +261,9 @@ def test_the_round_c4_judges_is_built_from_the_record_and_the_round_before() -> 
         job(6, 600),
         job(7, 600),
         job(8, 600, queue="besteffort", besteffort=""),
+        job(9, 60),
+        job(10, 600),
+        job(11, 600),
     ]
     scenario = CampaignScenario(
         PLATFORM, tuple(Submit(j) for j in jobs), config="cfg", job_security_time=7
@@ -273,10 +277,13 @@ def test_the_round_c4_judges_is_built_from_the_record_and_the_round_before() -> 
             JobRow(3, "Waiting", 700, 31, frozenset({3}), reservation="Scheduled"),
             JobRow(5, "Waiting", 0, 50, frozenset({3})),
             JobRow(7, "Running", 50, 70, frozenset()),
+            JobRow(9, "Running", 50, 90, frozenset({2}), walltime=60),
+            JobRow(11, "Waiting", 800, 110, frozenset({1}), reservation="Scheduled"),
         ],
     )
     before = {1: "Running", 2: "Running", 3: "Waiting", 4: "Waiting"}
-    before |= {5: "Waiting", 6: "Terminated", 7: "Running", 8: "Waiting"}
+    before |= {5: "Waiting", 6: "Terminated", 7: "Running", 8: "Waiting", 9: "Running"}
+    before |= {10: "Waiting", 11: "Waiting"}
     current = record(
         100,
         before,
@@ -288,8 +295,10 @@ def test_the_round_c4_judges_is_built_from_the_record_and_the_round_before() -> 
             Planned(4, 41, 1000, frozenset({1, 2})),
             Planned(6, 60, 10, frozenset({3})),
             Planned(8, 80, 2000, frozenset({2})),
+            Planned(10, 999, 3000, frozenset({1})),
+            Planned(11, 998, 800, frozenset({1})),
         ],
-        resources=((1, "Alive"), (2, "Alive"), (3, "Absent"), (4, "Suspected")),
+        resources=((1, "Alive"), (2, "Absent"), (3, "Dead"), (4, "Suspected")),
         queues=(("admin", "Active"), ("default", "notActive")),
     )
 
@@ -301,22 +310,26 @@ def test_the_round_c4_judges_is_built_from_the_record_and_the_round_before() -> 
         (Queue("admin", 10), Queue("default", 2, "notActive"), Queue("besteffort", 0)),
         (
             RunningJob(1, "default", 50, 600, frozenset({1})),
+            RunningJob(9, "default", 50, 60, frozenset({2})),
             RunningJob(3, "default", 700, 300, frozenset({3})),
-            RunningJob(DOWN_JOB, "admin", 100, forever, frozenset({4})),
+            RunningJob(11, "default", 800, 0, frozenset({1})),
+            RunningJob(DOWN_JOB, "admin", 100, forever, frozenset({3, 4})),
         ),
-        (jobs[2], jobs[3], jobs[4], jobs[7]),
+        (jobs[2], jobs[3], jobs[4], jobs[7], jobs[9], jobs[10]),
         "cfg",
         7,
     )
     assert observed == RoundOutcome(
         calls=(),
         gantt=(
-            GanttEntry(DOWN_JOB, 0, 100, forever, frozenset({4}), True),
+            GanttEntry(DOWN_JOB, 0, 100, forever, frozenset({3, 4}), True),
             GanttEntry(1, 0, 50, 600, frozenset({1}), True),
             GanttEntry(3, 0, 700, 300, frozenset({3}), True),
             GanttEntry(4, 41, 1000, 400, frozenset({1, 2}), False),
             GanttEntry(6, 60, 10, 0, frozenset({3}), False),
             GanttEntry(8, 80, 2000, 600, frozenset({2}), False),
+            GanttEntry(10, 999, 3000, 0, frozenset({1}), False),
+            GanttEntry(11, 0, 800, 0, frozenset({1}), True),
         ),
         states=(),
         error=None,
@@ -331,7 +344,8 @@ def _reservation(job_id: int, state: str, reservation: str) -> JobRow:
 
 def test_c13_a_reservation_decided_unlike_oar3() -> None:
     """Pins ``_decisions``: accepted when ``Scheduled``; refused when a reservation waiting at
-    the round's start ends in Error; the first round that decides counts."""
+    the round's start ends in Error (a job that is no reservation is never decided); the
+    first round that decides counts, a later round decides the others."""
     before = {5: "Waiting", 6: "Waiting", 7: "Hold"}
     mine = record(
         100,
@@ -364,6 +378,28 @@ def test_c13_a_reservation_decided_unlike_oar3() -> None:
     assert (breach.received, breach.expected) == ("refused", "accepted")
     assert list(get("C13").check(SCENARIO, outcome(mine, oar3=Trace((mine,))))) == []
     assert list(get("C13").check(SCENARIO, outcome(mine))) == []
+    second = record(
+        160,
+        {4: "Waiting", 5: "Waiting", 8: "Waiting"},
+        [
+            _reservation(4, "Error", "None"),
+            _reservation(5, "Waiting", "Scheduled"),
+            _reservation(8, "Waiting", "Scheduled"),
+        ],
+    )
+    refused_8 = record(
+        100,
+        {5: "Waiting", 8: "Waiting"},
+        [
+            _reservation(5, "Waiting", "Scheduled"),
+            _reservation(8, "Error", "toSchedule"),
+            _reservation(4, "Waiting", "Scheduled"),
+        ],
+    )
+    (breach,) = get("C13").check(SCENARIO, outcome(mine, second, oar3=Trace((refused_8,))))
+    assert breach.message == (
+        "round after step 2: reservation 8 was accepted, OAR3's default refuses it"
+    )
 
 
 def test_c11_shows_both_tables_cut_to_a_readable_length() -> None:
@@ -378,18 +414,28 @@ def test_c11_shows_both_tables_cut_to_a_readable_length() -> None:
     assert breach.received == "sqlite: " + repr(tuple(rows))[:157] + "..."
     assert breach.expected == f"as on postgresql: {tuple(rows[:1])!r}"
     assert len(repr(tuple(rows[:1]))) <= 160
+    queues = (("q" * 143, "Active"),)
+    assert len(repr(queues)) == 160
+    (breach,) = get("C11").check(
+        SCENARIO,
+        CampaignOutcome(
+            Trace((replace(mine, queues=queues),)),
+            other=Trace((replace(mine, queues=()),), db="postgresql"),
+        ),
+    )
+    assert breach.received == f"sqlite: {queues!r}", "160 characters are shown whole"
 
 
 def test_c1_names_the_round_and_reads_every_launched_job() -> None:
     """Pins ``_held``: rounds numbered from 1, every launched row read (rows in other
     states skipped, not ending the round), a launched job with no resources holding none."""
     fine = record(
-        100, {1: "Waiting"}, [JobRow(5, "Waiting", 0, 0, frozenset({1})), running(1, {1})]
+        100, {1: "Waiting"}, [JobRow(9, "Waiting", 0, 0, frozenset({1})), running(5, {1})]
     )
-    rows = [JobRow(5, "Waiting", 0, 0, frozenset()), running(1, {1}), running(3, set())]
-    shared = record(160, {1: "Running", 2: "Waiting"}, [*rows, running(2, {1})])
+    rows = [JobRow(9, "Waiting", 0, 0, frozenset()), running(5, {1}), running(3, set())]
+    shared = record(160, {5: "Running", 6: "Waiting"}, [*rows, running(6, {1})])
     (breach,) = get("C1").check(SCENARIO, outcome(fine, shared))
-    assert breach.message.startswith("round after step 2: ")
+    assert breach.message == "round after step 2: jobs 5 and 6 both run on 1"
     assert breach.kind == "shared"
 
 

@@ -507,3 +507,28 @@ def test_f1_names_every_selector_that_matches_nothing() -> None:
     pink = Group(levels=(("host", 1),), constraints=frozenset(), expression="color='pink'")
     (breach,) = get("F1").check(scenario(green, pink), outcome(ids(1)))
     assert breach.expected == "an empty ProcSet: nothing matches {color='green'} or {color='pink'}"
+
+
+def test_selections_edges() -> None:
+    """Pins ``_selections`` where a block is its whole scope (one host holding every id, a
+    core equal to its host), counts of 0, HALF_BEST of two free hosts, BEST below a level."""
+    host = Platform((Level("host", (ids(1, 2),)), Level("core", (ids(1), ids(2)))))
+    whole = frozenset({1, 2})
+
+    def on_host(*levels: tuple[str, int]) -> list[frozenset[int]]:
+        return list(_selections(host, Group(levels, whole), whole, whole, [SEARCH_BUDGET]))
+
+    assert on_host(("host", 1), ("core", 2)) == [whole]
+    assert on_host(("host", ALL)) == [whole]
+    assert on_host(("host", BEST)) == [whole]
+    single = Platform((Level("host", (ids(1),)), Level("core", (ids(1),))))
+    one = frozenset({1})
+    assert list(
+        _selections(single, Group((("host", 1), ("core", 1)), one), one, one, [SEARCH_BUDGET])
+    ) == [one]
+    assert _all_selections(group(("host", 0)), EVERYTHING, EVERYTHING) == []
+    assert _all_selections(group(("host", 0), ("core", 1)), EVERYTHING, EVERYTHING) == []
+    half = _all_selections(group(("host", HALF_BEST)), ids((1, 8)), ids((1, 8)))
+    assert half == [ids((1, 4)), ids((5, 8))]
+    below = _all_selections(group(("switch", 1), ("host", BEST)), ids((1, 8)), ids((1, 8)))
+    assert below == [ids((1, 8))]
