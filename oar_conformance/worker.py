@@ -71,6 +71,9 @@ __all__ = [
 OUTSIDE_CALL_LIMIT = 120.0
 """Seconds a worker may work outside plugin calls (OAR3's own code, the kit's checks)."""
 
+_REAP_LIMIT = 2.0
+"""Seconds a stopping zygote spends killing and reaping what its workers left."""
+
 _GRACE = 2.0
 """Seconds past the per-call limit before the parent kills a worker whose call hangs."""
 
@@ -267,11 +270,22 @@ class _Children:
         return self.ended.pop(pid, None)
 
     def kill_all(self) -> None:
-        """Kill every worker's group and every orphan taken in (all children not reaped)."""
+        """Kill every worker's group and every orphan taken in (all children not reaped),
+        then reap them, and the orphans a dead worker leaves to this subreaper, for up to
+        :data:`_REAP_LIMIT` seconds: nothing of theirs outlives the zygote."""
         for pid in self.running:
             _kill_group(pid)
-        for pid in _adopted():
-            _kill_group(pid)
+        deadline = time.monotonic() + _REAP_LIMIT
+        while time.monotonic() < deadline:
+            children = _adopted()
+            if not children:
+                return
+            for pid in children:
+                _kill_group(pid)
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                    pass
+            time.sleep(0.01)
 
 
 def _adopted() -> list[int]:
