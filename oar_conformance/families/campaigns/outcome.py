@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from oar_conformance.families.rounds.outcome import OAR3_ALONE, OTHER_DB
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import METASCHED_GROUP
 
@@ -27,13 +28,11 @@ __all__ = [
     "merge",
 ]
 
-OAR3_ALONE = "oar3-alone"
-"""The need of every campaign invariant: the same campaign with OAR3's default in place
-of the plugin, to tell the plugin's breaches from OAR3's own."""
+# OAR3_ALONE (every campaign invariant's confirmation: the same campaign with OAR3's
+# default in place of the plugin) and OTHER_DB (C11: the other kind of database) are the
+# round family's needs, spelt once there.
 OAR3_ALONE_ONLY = "oar3-alone only"
 """That campaign only, made by a second worker beside the first."""
-OTHER_DB = "other-db"
-"""The same campaign on the other kind of database (C11)."""
 
 Ids = frozenset[int]
 LAUNCHED = frozenset({"toLaunch", "Launching", "Running"})
