@@ -133,6 +133,7 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
         self,
         id: str,
         *,
+        check: Check[ScenarioT, OutcomeT],
         slug: str,
         title: str,
         rationale: str,
@@ -140,37 +141,36 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
         needs: Iterable[str] = (),
         tally: Callable[[CheckOptions], Tally[ScenarioT, OutcomeT]] | None = None,
         confirm: Iterable[str] = (),
-    ) -> Callable[[Check[ScenarioT, OutcomeT]], Check[ScenarioT, OutcomeT]]:
-        """Register the decorated function as the check of invariant ``id``."""
+    ) -> None:
+        """Register ``check`` as the check of invariant ``id``.
+
+        Called after the check's definition rather than as a decorator, so that mutation
+        testing (which leaves decorated functions alone) reaches the checks' bodies.
+        """
         wanted, confirming = frozenset(needs), frozenset(confirm)
-
-        def add(judge: Check[ScenarioT, OutcomeT]) -> Check[ScenarioT, OutcomeT]:
-            if id in self._items:
-                msg = f"invariant id={id!r} is registered twice in {self.family}; pick a new id"
-                raise UsageError(msg)
-            unknown = sorted((wanted | confirming) - self.observations)
-            if unknown:
-                msg = (
-                    f"invariant {id} needs {unknown}, which the {self.family} family cannot "
-                    f"observe; use one of {sorted(self.observations)}"
-                )
-                raise UsageError(msg)
-            self._items[id] = Invariant(
-                id,
-                self.family,
-                self.groups,
-                slug,
-                title,
-                severity,
-                rationale,
-                judge,
-                wanted,
-                tally,
-                confirming,
+        if id in self._items:
+            msg = f"invariant id={id!r} is registered twice in {self.family}; pick a new id"
+            raise UsageError(msg)
+        unknown = sorted((wanted | confirming) - self.observations)
+        if unknown:
+            msg = (
+                f"invariant {id} needs {unknown}, which the {self.family} family cannot "
+                f"observe; use one of {sorted(self.observations)}"
             )
-            return judge
-
-        return add
+            raise UsageError(msg)
+        self._items[id] = Invariant(
+            id,
+            self.family,
+            self.groups,
+            slug,
+            title,
+            severity,
+            rationale,
+            check,
+            wanted,
+            tally,
+            confirming,
+        )
 
     def register_tally(
         self,
@@ -192,7 +192,8 @@ class InvariantSet(Generic[ScenarioT, OutcomeT]):
             severity=severity,
             needs=needs,
             tally=tally,
-        )(_no_breach)
+            check=_no_breach,
+        )
 
     def __iter__(self) -> Iterator[Invariant[ScenarioT, OutcomeT]]:
         return iter(sorted(self._items.values(), key=lambda i: int(i.id[1:])))

@@ -84,9 +84,13 @@ def test_an_invariant_needing_what_its_family_cannot_observe_is_refused() -> Non
     def judge(scenario: object, outcome: object) -> Iterator[Breach]:
         return iter(())
 
-    invariants.register("X1", slug="a", title="a", rationale="r", needs=("repeat", "errors"))(judge)
+    invariants.register(
+        "X1", slug="a", title="a", rationale="r", needs=("repeat", "errors"), check=judge
+    )
     with pytest.raises(UsageError, match=r"X2 needs \['repaet'\].*use one of"):
-        invariants.register("X2", slug="b", title="b", rationale="r", needs=("repaet",))(judge)
+        invariants.register(
+            "X2", slug="b", title="b", rationale="r", needs=("repaet",), check=judge
+        )
 
 
 def _every(share: float) -> Any:

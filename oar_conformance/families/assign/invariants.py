@@ -72,17 +72,6 @@ def _placed_text(placement: Placement) -> str:
 # -- the invariants -----------------------------------------------------------------------
 
 
-@INVARIANTS.register(
-    "A1",
-    slug="well-formed",
-    title="outcome well formed, and no failed call",
-    rationale=(
-        "OAR3 saves start_time, res_set, moldable_id and walltime as the plugin leaves "
-        "them; a half-set answer, a foreign moldable or an exception breaks the round "
-        "for every job of the queue."
-    ),
-    needs=("errors",),
-)
 def a1_well_formed(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach | Unjudged]:
     error = outcome.error
     if error is not None and error.oar3:
@@ -113,15 +102,20 @@ def a1_well_formed(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator
             return
 
 
-@INVARIANTS.register(
-    "A2",
-    slug="start-in-time",
-    title="start >= slot set begin and >= min_start_time",
+INVARIANTS.register(
+    "A1",
+    slug="well-formed",
+    title="outcome well formed, and no failed call",
     rationale=(
-        "A job started before now cannot run, and one started before min_start_time runs "
-        "before the jobs it depends on have ended."
+        "OAR3 saves start_time, res_set, moldable_id and walltime as the plugin leaves "
+        "them; a half-set answer, a foreign moldable or an exception breaks the round "
+        "for every job of the queue."
     ),
+    needs=("errors",),
+    check=a1_well_formed,
 )
+
+
 def a2_start_in_time(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
     for result in judged(scenario, outcome):
         start = result.start_time
@@ -146,15 +140,18 @@ def a2_start_in_time(scenario: AssignScenario, outcome: AssignOutcome) -> Iterat
             return
 
 
-@INVARIANTS.register(
-    "A3",
-    slug="resources-free",
-    title="resources free over the whole [start, start + walltime) in the slot set given",
+INVARIANTS.register(
+    "A2",
+    slug="start-in-time",
+    title="start >= slot set begin and >= min_start_time",
     rationale=(
-        "The slot set is OAR3's record of what is free when; taking a resource it lists "
-        "as busy at any second of the job double-books it."
+        "A job started before now cannot run, and one started before min_start_time runs "
+        "before the jobs it depends on have ended."
     ),
+    check=a2_start_in_time,
 )
+
+
 def a3_resources_free(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
     for result, chain, (start, end) in in_slot_sets(scenario, outcome):
         assert result.res_set is not None
@@ -179,15 +176,18 @@ def a3_resources_free(scenario: AssignScenario, outcome: AssignOutcome) -> Itera
         return
 
 
-@INVARIANTS.register(
-    "A4",
-    slug="hierarchy-satisfied",
-    title="hierarchy and constraints satisfied for the chosen moldable",
+INVARIANTS.register(
+    "A3",
+    slug="resources-free",
+    title="resources free over the whole [start, start + walltime) in the slot set given",
     rationale=(
-        "The job runs on what the plugin chose; a wrong count or shape of blocks, or "
-        "resources outside the job's properties, breaks the user's request."
+        "The slot set is OAR3's record of what is free when; taking a resource it lists "
+        "as busy at any second of the job double-books it."
     ),
+    check=a3_resources_free,
 )
+
+
 def a4_hierarchy_satisfied(
     scenario: AssignScenario, outcome: AssignOutcome
 ) -> Iterator[Breach | Unjudged]:
@@ -237,16 +237,18 @@ def a4_hierarchy_satisfied(
         return
 
 
-@INVARIANTS.register(
-    "A5",
-    slug="slot-set-split",
-    title="slot set after == slot set before minus the allocation, slot chain well formed",
+INVARIANTS.register(
+    "A4",
+    slug="hierarchy-satisfied",
+    title="hierarchy and constraints satisfied for the chosen moldable",
     rationale=(
-        "The next jobs of the round are placed from the slot set the plugin leaves; a "
-        "missing or wrong split lets them take the same resources, a broken chain breaks "
-        "every later search."
+        "The job runs on what the plugin chose; a wrong count or shape of blocks, or "
+        "resources outside the job's properties, breaks the user's request."
     ),
+    check=a4_hierarchy_satisfied,
 )
+
+
 def a5_slot_set_split(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
     if outcome.error is not None:
         return
@@ -277,6 +279,19 @@ def a5_slot_set_split(scenario: AssignScenario, outcome: AssignOutcome) -> Itera
                 marks={"clash": problem[3]},
             )
             return
+
+
+INVARIANTS.register(
+    "A5",
+    slug="slot-set-split",
+    title="slot set after == slot set before minus the allocation, slot chain well formed",
+    rationale=(
+        "The next jobs of the round are placed from the slot set the plugin leaves; a "
+        "missing or wrong split lets them take the same resources, a broken chain breaks "
+        "every later search."
+    ),
+    check=a5_slot_set_split,
+)
 
 
 def _split_problem(
@@ -321,15 +336,6 @@ def _split_problem(
     )
 
 
-@INVARIANTS.register(
-    "A6",
-    slug="no-overlap",
-    title="no two jobs of one schedule share a resource at the same time",
-    rationale=(
-        "Two jobs on one resource at once both run slowly or crash; this is the end-to-end "
-        "guarantee every part of the scheduler exists to give."
-    ),
-)
 def a6_no_overlap(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
     found = clashes(occupants(scenario, outcome))
     if not found:
@@ -346,16 +352,18 @@ def a6_no_overlap(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[
     )
 
 
-@INVARIANTS.register(
-    "A7",
-    slug="deterministic",
-    title="deterministic",
+INVARIANTS.register(
+    "A6",
+    slug="no-overlap",
+    title="no two jobs of one schedule share a resource at the same time",
     rationale=(
-        "OAR3 recomputes the schedule every round; an assign that places jobs differently "
-        "on the same inputs makes predicted start times jump and reservations unreliable."
+        "Two jobs on one resource at once both run slowly or crash; this is the end-to-end "
+        "guarantee every part of the scheduler exists to give."
     ),
-    needs=("repeat",),
+    check=a6_no_overlap,
 )
+
+
 def a7_deterministic(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
     if outcome.error is not None or (outcome.repeat is None and outcome.repeat_error is None):
         return
@@ -377,23 +385,25 @@ def a7_deterministic(scenario: AssignScenario, outcome: AssignOutcome) -> Iterat
     )
 
 
+INVARIANTS.register(
+    "A7",
+    slug="deterministic",
+    title="deterministic",
+    rationale=(
+        "OAR3 recomputes the schedule every round; an assign that places jobs differently "
+        "on the same inputs makes predicted start times jump and reservations unreliable."
+    ),
+    needs=("repeat",),
+    check=a7_deterministic,
+)
+
+
 def _describe(placement: Placement) -> str:
     if not placement.scheduled:
         return "unschedulable"
     return f"{_placed_text(placement)} (moldable {placement.moldable_id})"
 
 
-@INVARIANTS.register(
-    "A8",
-    slug="schedules-when-default-does",
-    title="schedules whenever OAR3's default does",
-    severity=Severity.ADVISORY,
-    rationale=(
-        "A job left unschedulable where OAR3's default places it waits forever; usually a "
-        "bug in the plugin's search, sometimes a deliberate policy."
-    ),
-    needs=("reference",),
-)
 def a8_schedules_when_default_does(
     scenario: AssignScenario, outcome: AssignOutcome
 ) -> Iterator[Breach]:
@@ -412,6 +422,20 @@ def a8_schedules_when_default_does(
                 kind="missed",
             )
             return
+
+
+INVARIANTS.register(
+    "A8",
+    slug="schedules-when-default-does",
+    title="schedules whenever OAR3's default does",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "A job left unschedulable where OAR3's default places it waits forever; usually a "
+        "bug in the plugin's search, sometimes a deliberate policy."
+    ),
+    needs=("reference",),
+    check=a8_schedules_when_default_does,
+)
 
 
 def _vacuity_case(scenario: AssignScenario, outcome: AssignOutcome) -> Case | None:

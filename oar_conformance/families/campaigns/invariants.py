@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -89,33 +90,27 @@ def _finding(
 def _campaign_rule(
     id: str,
     *,
+    rule: Rule,
     slug: str,
     title: str,
     rationale: str,
     severity: Severity = Severity.CONTRACT,
     needs: tuple[str, ...] = (),
-) -> Callable[[Rule], Rule]:
+) -> None:
     """Register ``rule`` as invariant ``id``, judged with OAR3's own breaches set apart."""
-
-    def add(rule: Rule) -> Rule:
-        def judge(
-            scenario: CampaignScenario, outcome: CampaignOutcome
-        ) -> Iterator[Breach | Unjudged]:
-            return _plugins(rule, scenario, outcome)
-
-        INVARIANTS.register(
-            id,
-            slug=slug,
-            title=title,
-            rationale=rationale,
-            severity=severity,
-            needs=needs,
-            confirm=(OAR3_ALONE,),
-        )(judge)
-        _RULES[id] = rule
-        return rule
-
-    return add
+    # Runs once, when the module is imported, before any mutant is chosen.
+    # pragma: no mutate block
+    INVARIANTS.register(
+        id,
+        slug=slug,
+        title=title,
+        rationale=rationale,
+        severity=severity,
+        needs=needs,
+        confirm=(OAR3_ALONE,),
+        check=partial(_plugins, rule),
+    )
+    _RULES[id] = rule
 
 
 def _plugins(
@@ -166,16 +161,6 @@ def _held(trace: Trace) -> Iterator[tuple[int, RoundRecord, dict[int, frozenset[
         yield step, record, held
 
 
-@_campaign_rule(
-    "C1",
-    slug="running-apart",
-    title="running jobs never share a resource",
-    rationale=(
-        "Two jobs launched on one resource at once run on top of each other: both users' "
-        "jobs slow down or crash. Within one round the gantt may look right and the "
-        "next round, reading what the database kept, launches a second job there."
-    ),
-)
 def c1_running_apart(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     for step, _record, held in _held(trace):
         for (a, ids_a), (b, ids_b) in combinations(sorted(held.items()), 2):
@@ -193,16 +178,19 @@ def c1_running_apart(scenario: CampaignScenario, trace: Trace) -> Iterator[Findi
                 return
 
 
-@_campaign_rule(
-    "C2",
-    slug="launched-recorded",
-    title="a launched job has its moldable, start time and resources recorded as planned",
+_campaign_rule(
+    "C1",
+    slug="running-apart",
+    title="running jobs never share a resource",
     rationale=(
-        "OAR3 builds each round's gantt from what launched jobs recorded "
-        "(assigned_moldable_job, start_time, assigned_resources): a job launched without "
-        "them vanishes from the next round's gantt and its nodes are handed out again."
+        "Two jobs launched on one resource at once run on top of each other: both users' "
+        "jobs slow down or crash. Within one round the gantt may look right and the "
+        "next round, reading what the database kept, launches a second job there."
     ),
+    rule=c1_running_apart,
 )
+
+
 def c2_launched_recorded(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     for step, record in enumerate(trace.rounds, start=1):
         was = dict(record.before)
@@ -246,15 +234,19 @@ def c2_launched_recorded(scenario: CampaignScenario, trace: Trace) -> Iterator[F
                 return
 
 
-@_campaign_rule(
-    "C3",
-    slug="running-kept",
-    title="a running job keeps its start and resources from round to round",
+_campaign_rule(
+    "C2",
+    slug="launched-recorded",
+    title="a launched job has its moldable, start time and resources recorded as planned",
     rationale=(
-        "A job runs where it was launched: a later round that moves it in the database "
-        "plans other jobs around resources it does not hold, and onto the ones it does."
+        "OAR3 builds each round's gantt from what launched jobs recorded "
+        "(assigned_moldable_job, start_time, assigned_resources): a job launched without "
+        "them vanishes from the next round's gantt and its nodes are handed out again."
     ),
+    rule=c2_launched_recorded,
 )
+
+
 def c3_running_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     previous: dict[int, tuple[int, frozenset[int]]] = {}
     for step, record in enumerate(trace.rounds, start=1):
@@ -273,6 +265,18 @@ def c3_running_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Findin
                 )
                 return
         previous = now
+
+
+_campaign_rule(
+    "C3",
+    slug="running-kept",
+    title="a running job keeps its start and resources from round to round",
+    rationale=(
+        "A job runs where it was launched: a later round that moves it in the database "
+        "plans other jobs around resources it does not hold, and onto the ones it does."
+    ),
+    rule=c3_running_kept,
+)
 
 
 DOWN_JOB = 999_999
@@ -351,16 +355,6 @@ def _round_scenario(
     return single, outcome
 
 
-@_campaign_rule(
-    "C4",
-    slug="rounds-valid",
-    title="every round of the campaign leaves a gantt R1 accepts",
-    rationale=(
-        "R1 judges one round from a database the kit wrote; a campaign's rounds start "
-        "from what earlier rounds (and the plugin) left, where faults that need history "
-        "show up: the gantt must still have no overlap and answer every request."
-    ),
-)
 def c4_rounds_valid(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding | Unjudged]:
     previous = None
     for step, record in enumerate(trace.rounds, start=1):
@@ -378,17 +372,19 @@ def c4_rounds_valid(scenario: CampaignScenario, trace: Trace) -> Iterator[Findin
         previous = record
 
 
-@_campaign_rule(
-    "C5",
-    slug="reservation-kept",
-    title="an accepted reservation keeps its start and resources and starts on time",
+_campaign_rule(
+    "C4",
+    slug="rounds-valid",
+    title="every round of the campaign leaves a gantt R1 accepts",
     rationale=(
-        "oarsub -r promised the user a start time and resources: moving them breaks the "
-        "promise, and a reservation not launched at its start while its resources are "
-        "Alive and free loses the time the user booked (jobs still on them, such as "
-        "besteffort jobs being killed for it, delay it)."
+        "R1 judges one round from a database the kit wrote; a campaign's rounds start "
+        "from what earlier rounds (and the plugin) left, where faults that need history "
+        "show up: the gantt must still have no overlap and answer every request."
     ),
+    rule=c4_rounds_valid,
 )
+
+
 def c5_reservation_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     accepted: dict[int, tuple[int, frozenset[int]]] = {}
     for step, record in enumerate(trace.rounds, start=1):
@@ -433,15 +429,20 @@ def c5_reservation_kept(scenario: CampaignScenario, trace: Trace) -> Iterator[Fi
                     return
 
 
-@_campaign_rule(
-    "C6",
-    slug="dependencies-first",
-    title="no job starts before the jobs it depends on (oarsub -a) have ended",
+_campaign_rule(
+    "C5",
+    slug="reservation-kept",
+    title="an accepted reservation keeps its start and resources and starts on time",
     rationale=(
-        "A job submitted with -a reads what the jobs before it wrote: started early, it "
-        "computes on missing or partial input."
+        "oarsub -r promised the user a start time and resources: moving them breaks the "
+        "promise, and a reservation not launched at its start while its resources are "
+        "Alive and free loses the time the user booked (jobs still on them, such as "
+        "besteffort jobs being killed for it, delay it)."
     ),
+    rule=c5_reservation_kept,
 )
+
+
 def c6_dependencies_first(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     for step, record in enumerate(trace.rounds, start=1):
         was = dict(record.before)
@@ -462,16 +463,18 @@ def c6_dependencies_first(scenario: CampaignScenario, trace: Trace) -> Iterator[
                     return
 
 
-@_campaign_rule(
-    "C7",
-    slug="round-transitions",
-    title="a round changes job states only as OAR3's meta-scheduler does",
+_campaign_rule(
+    "C6",
+    slug="dependencies-first",
+    title="no job starts before the jobs it depends on (oarsub -a) have ended",
     rationale=(
-        "A round launches jobs and settles reservations; ends, holds, resumes and "
-        "deletions belong to users and OAR3's other modules, whose bookkeeping (events, "
-        "accounting, the user's notification) a round that makes them itself skips."
+        "A job submitted with -a reads what the jobs before it wrote: started early, it "
+        "computes on missing or partial input."
     ),
+    rule=c6_dependencies_first,
 )
+
+
 def c7_round_transitions(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     for step, record in enumerate(trace.rounds, start=1):
         if record.error is not None:
@@ -493,16 +496,19 @@ def c7_round_transitions(scenario: CampaignScenario, trace: Trace) -> Iterator[F
                 return
 
 
-@_campaign_rule(
-    "C8",
-    slug="frag-besteffort",
-    title="a round frags only running besteffort jobs whose resources a job needs now",
+_campaign_rule(
+    "C7",
+    slug="round-transitions",
+    title="a round changes job states only as OAR3's meta-scheduler does",
     rationale=(
-        "Fragging kills a job. OAR3's meta-scheduler kills besteffort jobs, and only to "
-        "free resources a job is about to start on; killing any other job loses a "
-        "user's work."
+        "A round launches jobs and settles reservations; ends, holds, resumes and "
+        "deletions belong to users and OAR3's other modules, whose bookkeeping (events, "
+        "accounting, the user's notification) a round that makes them itself skips."
     ),
+    rule=c7_round_transitions,
 )
+
+
 def c8_frag_besteffort(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     security = scenario.job_security_time
     for step, record in enumerate(trace.rounds, start=1):
@@ -538,20 +544,23 @@ def c8_frag_besteffort(scenario: CampaignScenario, trace: Trace) -> Iterator[Fin
                 return
 
 
+_campaign_rule(
+    "C8",
+    slug="frag-besteffort",
+    title="a round frags only running besteffort jobs whose resources a job needs now",
+    rationale=(
+        "Fragging kills a job. OAR3's meta-scheduler kills besteffort jobs, and only to "
+        "free resources a job is about to start on; killing any other job loses a "
+        "user's work."
+    ),
+    rule=c8_frag_besteffort,
+)
+
+
 def _ids(scenario: CampaignScenario) -> frozenset[int]:
     return frozenset(j.id for j in scenario.jobs)
 
 
-@_campaign_rule(
-    "C9",
-    slug="held-unplanned",
-    title="held jobs and jobs of stopped queues get no prediction",
-    rationale=(
-        "oarhold and a stopped queue both mean: do not start this now. A prediction "
-        "reserves resources in the gantt that other jobs then wait for, and is shown to "
-        "users as a start time that will not come."
-    ),
-)
 def c9_held_unplanned(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     for step, record in enumerate(trace.rounds, start=1):
         stopped = {name for name, state in record.queues if state != "Active"}
@@ -578,7 +587,29 @@ def c9_held_unplanned(scenario: CampaignScenario, trace: Trace) -> Iterator[Find
             return
 
 
-@INVARIANTS.register(
+_campaign_rule(
+    "C9",
+    slug="held-unplanned",
+    title="held jobs and jobs of stopped queues get no prediction",
+    rationale=(
+        "oarhold and a stopped queue both mean: do not start this now. A prediction "
+        "reserves resources in the gantt that other jobs then wait for, and is shown to "
+        "users as a start time that will not come."
+    ),
+    rule=c9_held_unplanned,
+)
+
+
+def c10_rounds_complete(
+    scenario: CampaignScenario, outcome: CampaignOutcome
+) -> Iterator[Breach | Unjudged]:
+    """OAR3 failing on what the rounds left. A failed call of the plugin itself (it
+    raised, hung or died) is its family's check of failed calls' (F6, A1, S4, M2, R1),
+    so one bug has one id."""
+    yield from _plugins(_c10_rule, scenario, outcome)
+
+
+INVARIANTS.register(
     "C10",
     slug="rounds-complete",
     title="no round of the campaign fails, and OAR3 copes with what each round left",
@@ -587,14 +618,8 @@ def c9_held_unplanned(scenario: CampaignScenario, trace: Trace) -> Iterator[Find
         "a state that makes every round fail stops the cluster until an admin steps in."
     ),
     confirm=(OAR3_ALONE,),
+    check=c10_rounds_complete,
 )
-def c10_rounds_complete(
-    scenario: CampaignScenario, outcome: CampaignOutcome
-) -> Iterator[Breach | Unjudged]:
-    """OAR3 failing on what the rounds left. A failed call of the plugin itself (it
-    raised, hung or died) is its family's check of failed calls' (F6, A1, S4, M2, R1),
-    so one bug has one id."""
-    yield from _plugins(_c10_rule, scenario, outcome)
 
 
 def _c10_rule(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
@@ -613,17 +638,6 @@ def _c10_rule(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
 _RULES["C10"] = _c10_rule
 
 
-@INVARIANTS.register(
-    "C11",
-    slug="same-on-postgresql",
-    title="the same campaign leaves the same tables on sqlite and PostgreSQL",
-    rationale=(
-        "Sites run OAR3 on PostgreSQL while plugins are often tried on sqlite; a query "
-        "whose order or result differs between them makes production diverge, round "
-        "after round, from what was tested."
-    ),
-    needs=(OTHER_DB,),
-)
 def c11_same_on_postgresql(
     scenario: CampaignScenario, outcome: CampaignOutcome
 ) -> Iterator[Breach]:
@@ -665,22 +679,25 @@ def c11_same_on_postgresql(
         )
 
 
+INVARIANTS.register(
+    "C11",
+    slug="same-on-postgresql",
+    title="the same campaign leaves the same tables on sqlite and PostgreSQL",
+    rationale=(
+        "Sites run OAR3 on PostgreSQL while plugins are often tried on sqlite; a query "
+        "whose order or result differs between them makes production diverge, round "
+        "after round, from what was tested."
+    ),
+    needs=(OTHER_DB,),
+    check=c11_same_on_postgresql,
+)
+
+
 def _short(value: object, limit: int = 160) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-@_campaign_rule(
-    "C12",
-    slug="predicted-soon",
-    title=f"a schedulable waiting job gets a prediction within {STARVED_ROUNDS} rounds",
-    rationale=(
-        "A round schedules only the first jobs of each queue group's sorted list "
-        "(MAX_JOB_PER_QUEUES_GROUP_SCHEDULING_ROUND); an order that keeps a job out of "
-        "that window round after round starves it, while OAR3's own order lets it in."
-    ),
-    severity=Severity.ADVISORY,
-)
 def c12_predicted_soon(scenario: CampaignScenario, trace: Trace) -> Iterator[Finding]:
     waited: dict[int, int] = {}
     for step, record in enumerate(trace.rounds, start=1):
@@ -706,18 +723,20 @@ def c12_predicted_soon(scenario: CampaignScenario, trace: Trace) -> Iterator[Fin
                 return
 
 
-@INVARIANTS.register(
-    "C13",
-    slug="reservations-as-oar3",
-    title="an advance reservation is accepted exactly when OAR3's default accepts it",
+_campaign_rule(
+    "C12",
+    slug="predicted-soon",
+    title=f"a schedulable waiting job gets a prediction within {STARVED_ROUNDS} rounds",
     rationale=(
-        "Whether oarsub -r succeeds is what users plan their work on; a plugin that "
-        "refuses reservations OAR3 would accept, or accepts ones it would refuse, "
-        "changes that promise."
+        "A round schedules only the first jobs of each queue group's sorted list "
+        "(MAX_JOB_PER_QUEUES_GROUP_SCHEDULING_ROUND); an order that keeps a job out of "
+        "that window round after round starves it, while OAR3's own order lets it in."
     ),
     severity=Severity.ADVISORY,
-    needs=(OAR3_ALONE,),
+    rule=c12_predicted_soon,
 )
+
+
 def c13_reservations_as_oar3(
     scenario: CampaignScenario, outcome: CampaignOutcome
 ) -> Iterator[Breach]:
@@ -735,6 +754,21 @@ def c13_reservations_as_oar3(
                 kind="decision",
             )
             return
+
+
+INVARIANTS.register(
+    "C13",
+    slug="reservations-as-oar3",
+    title="an advance reservation is accepted exactly when OAR3's default accepts it",
+    rationale=(
+        "Whether oarsub -r succeeds is what users plan their work on; a plugin that "
+        "refuses reservations OAR3 would accept, or accepts ones it would refuse, "
+        "changes that promise."
+    ),
+    severity=Severity.ADVISORY,
+    needs=(OAR3_ALONE,),
+    check=c13_reservations_as_oar3,
+)
 
 
 def _decisions(trace: Trace) -> dict[int, tuple[int, bool]]:

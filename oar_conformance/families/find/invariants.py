@@ -60,15 +60,6 @@ def _starved_groups(scenario: FindScenario, result: Ids) -> list[int]:
     return starved if len(starved) < len(scenario.groups) else []
 
 
-@INVARIANTS.register(
-    "F1",
-    slug="inside-availability",
-    title="result inside availability and the group's constraints",
-    rationale=(
-        "OAR3 books whatever the plugin returns; a busy resource is double-booked and a "
-        "resource outside the job's property constraints breaks the user's request."
-    ),
-)
 def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     result = outcome.result
     if not result:
@@ -94,6 +85,18 @@ def f1_inside_availability(scenario: FindScenario, outcome: FindOutcome) -> Iter
         )
 
 
+INVARIANTS.register(
+    "F1",
+    slug="inside-availability",
+    title="result inside availability and the group's constraints",
+    rationale=(
+        "OAR3 books whatever the plugin returns; a busy resource is double-booked and a "
+        "resource outside the job's property constraints breaks the user's request."
+    ),
+    check=f1_inside_availability,
+)
+
+
 def _nothing_allowed(scenario: FindScenario) -> str:
     """F1's expectation when no available resource meets any group's constraints."""
     if any(g.constraints for g in scenario.groups):
@@ -102,15 +105,6 @@ def _nothing_allowed(scenario: FindScenario) -> str:
     return f"an empty ProcSet: nothing matches {selectors or 'the constraints'}"
 
 
-@INVARIANTS.register(
-    "F2",
-    slug="hierarchy-satisfied",
-    title="requested hierarchy satisfied for every group",
-    rationale=(
-        "A job asking /host=2/core=2 relies on getting exactly that shape; wrong counts, "
-        "broken nesting or partial lowest-level blocks break MPI layouts and accounting."
-    ),
-)
 def f2_hierarchy_satisfied(
     scenario: FindScenario, outcome: FindOutcome
 ) -> Iterator[Breach | Unjudged]:
@@ -139,15 +133,18 @@ def f2_hierarchy_satisfied(
     )
 
 
-@INVARIANTS.register(
-    "F3",
-    slug="all-or-nothing",
-    title="all or nothing (never a partial allocation)",
+INVARIANTS.register(
+    "F2",
+    slug="hierarchy-satisfied",
+    title="requested hierarchy satisfied for every group",
     rationale=(
-        "OAR3 starts a job on whatever is returned; serving some groups of a request and "
-        "not others starts the job on fewer resources than it asked for."
+        "A job asking /host=2/core=2 relies on getting exactly that shape; wrong counts, "
+        "broken nesting or partial lowest-level blocks break MPI layouts and accounting."
     ),
+    check=f2_hierarchy_satisfied,
 )
+
+
 def f3_all_or_nothing(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     result = outcome.result
     if not result or _f1_breached(scenario, result):
@@ -163,15 +160,18 @@ def f3_all_or_nothing(scenario: FindScenario, outcome: FindOutcome) -> Iterator[
         )
 
 
-@INVARIANTS.register(
-    "F4",
-    slug="inputs-not-mutated",
-    title="inputs not mutated (availability, request, hierarchy)",
+INVARIANTS.register(
+    "F3",
+    slug="all-or-nothing",
+    title="all or nothing (never a partial allocation)",
     rationale=(
-        "OAR3 reuses itvs_avail, hy_res_rqts and hy across slots, moldables and jobs; a "
-        "plugin that changes them corrupts every later scheduling decision of the round."
+        "OAR3 starts a job on whatever is returned; serving some groups of a request and "
+        "not others starts the job on fewer resources than it asked for."
     ),
+    check=f3_all_or_nothing,
 )
+
+
 def f4_inputs_not_mutated(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     if outcome.mutated:
         yield Breach(
@@ -182,16 +182,18 @@ def f4_inputs_not_mutated(scenario: FindScenario, outcome: FindOutcome) -> Itera
         )
 
 
-@INVARIANTS.register(
-    "F5",
-    slug="deterministic",
-    title="deterministic",
+INVARIANTS.register(
+    "F4",
+    slug="inputs-not-mutated",
+    title="inputs not mutated (availability, request, hierarchy)",
     rationale=(
-        "OAR3 recomputes the schedule every round; a find that answers differently on the "
-        "same inputs makes jobs jump between resources and breaks reservations."
+        "OAR3 reuses itvs_avail, hy_res_rqts and hy across slots, moldables and jobs; a "
+        "plugin that changes them corrupts every later scheduling decision of the round."
     ),
-    needs=("repeat",),
+    check=f4_inputs_not_mutated,
 )
+
+
 def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     if outcome.error is not None:
         return
@@ -212,16 +214,19 @@ def f5_deterministic(scenario: FindScenario, outcome: FindOutcome) -> Iterator[B
         )
 
 
-@INVARIANTS.register(
-    "F6",
-    slug="returns-procset",
-    title="returns a ProcSet and does not raise on valid input",
+INVARIANTS.register(
+    "F5",
+    slug="deterministic",
+    title="deterministic",
     rationale=(
-        "An exception or a wrong return type inside the scheduling loop aborts the whole "
-        "round: no job of any queue gets scheduled until the plugin is fixed."
+        "OAR3 recomputes the schedule every round; a find that answers differently on the "
+        "same inputs makes jobs jump between resources and breaks reservations."
     ),
-    needs=("errors",),
+    needs=("repeat",),
+    check=f5_deterministic,
 )
+
+
 def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach | Unjudged]:
     error = outcome.error
     if error is not None and error.oar3:
@@ -235,16 +240,19 @@ def f6_returns_procset(scenario: FindScenario, outcome: FindOutcome) -> Iterator
         )
 
 
-@INVARIANTS.register(
-    "F7",
-    slug="groups-disjoint",
-    title="groups disjoint",
-    severity=Severity.ADVISORY,
+INVARIANTS.register(
+    "F6",
+    slug="returns-procset",
+    title="returns a ProcSet and does not raise on valid input",
     rationale=(
-        "A request a+b usually means a and b on different resources; OAR3's own default "
-        "unites overlapping answers, so this is advisory."
+        "An exception or a wrong return type inside the scheduling loop aborts the whole "
+        "round: no job of any queue gets scheduled until the plugin is fixed."
     ),
+    needs=("errors",),
+    check=f6_returns_procset,
 )
+
+
 def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach | Unjudged]:
     result = outcome.result
     if not result or len(scenario.groups) < 2:
@@ -267,17 +275,19 @@ def f7_groups_disjoint(scenario: FindScenario, outcome: FindOutcome) -> Iterator
         )
 
 
-@INVARIANTS.register(
-    "F8",
-    slug="finds-when-default-does",
-    title="finds an allocation whenever OAR3's default does",
+INVARIANTS.register(
+    "F7",
+    slug="groups-disjoint",
+    title="groups disjoint",
     severity=Severity.ADVISORY,
     rationale=(
-        "A plugin that gives up where OAR3's default succeeds leaves resources idle and "
-        "delays jobs; usually a bug in its search, sometimes a deliberate policy."
+        "A request a+b usually means a and b on different resources; OAR3's own default "
+        "unites overlapping answers, so this is advisory."
     ),
-    needs=("reference",),
+    check=f7_groups_disjoint,
 )
+
+
 def f8_finds_when_default_does(scenario: FindScenario, outcome: FindOutcome) -> Iterator[Breach]:
     if outcome.error is not None or outcome.result or not outcome.reference:
         return
@@ -287,6 +297,20 @@ def f8_finds_when_default_does(scenario: FindScenario, outcome: FindOutcome) -> 
         expected=f"an allocation, e.g. OAR3's default {ids_text(outcome.reference)}",
         kind="missed",
     )
+
+
+INVARIANTS.register(
+    "F8",
+    slug="finds-when-default-does",
+    title="finds an allocation whenever OAR3's default does",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "A plugin that gives up where OAR3's default succeeds leaves resources idle and "
+        "delays jobs; usually a bug in its search, sometimes a deliberate policy."
+    ),
+    needs=("reference",),
+    check=f8_finds_when_default_does,
+)
 
 
 def _servable(scenario: FindScenario, outcome: FindOutcome) -> bool:

@@ -50,16 +50,6 @@ def _names(group: tuple[tuple[str, int], ...] | None) -> frozenset[str] | None:
     return None if group is None else frozenset(name for name, _ in group)
 
 
-@INVARIANTS.register(
-    "M1",
-    slug="once-per-priority",
-    title="called once per distinct queue priority, highest first, with the right prev_queues",
-    rationale=(
-        "OAR3 hands the plugin each priority group in turn and the previous group as "
-        "prev_queues; a plugin that changes the queues it is given corrupts both what the "
-        "next call is told and which queues OAR3 schedules."
-    ),
-)
 def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     expected = scenario.priority_groups()
     calls = outcome.calls
@@ -99,16 +89,19 @@ def m1_once_per_priority(scenario: RoundScenario, outcome: RoundOutcome) -> Iter
         )
 
 
-@INVARIANTS.register(
-    "M2",
-    slug="no-error",
-    title="does not raise and leaves the session usable",
+INVARIANTS.register(
+    "M1",
+    slug="once-per-priority",
+    title="called once per distinct queue priority, highest first, with the right prev_queues",
     rationale=(
-        "The plugin runs inside the meta-scheduler's transaction: an exception, a hang or "
-        "an aborted transaction stops the whole scheduling round for every queue."
+        "OAR3 hands the plugin each priority group in turn and the previous group as "
+        "prev_queues; a plugin that changes the queues it is given corrupts both what the "
+        "next call is told and which queues OAR3 schedules."
     ),
-    needs=("errors",),
+    check=m1_once_per_priority,
 )
+
+
 def m2_no_error(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach]:
     error = outcome.error
     if error is None or error.oar3:  # OAR3's own failure: R1 judges whose doing it was
@@ -125,3 +118,16 @@ def m2_no_error(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Brea
         expected="the call returns and the session still answers SELECT 1",
         kind=error.kind,
     )
+
+
+INVARIANTS.register(
+    "M2",
+    slug="no-error",
+    title="does not raise and leaves the session usable",
+    rationale=(
+        "The plugin runs inside the meta-scheduler's transaction: an exception, a hang or "
+        "an aborted transaction stops the whole scheduling round for every queue."
+    ),
+    needs=("errors",),
+    check=m2_no_error,
+)

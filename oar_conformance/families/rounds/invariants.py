@@ -125,17 +125,6 @@ def round_findings(scenario: RoundScenario, outcome: RoundOutcome) -> list[tuple
     return [("R1", Breach(reason, kind="round-failed"))]
 
 
-@INVARIANTS.register(
-    "R1",
-    slug="gantt-valid",
-    title="the gantt has no overlap and every job's resources satisfy its request",
-    rationale=(
-        "OAR3 launches jobs from the gantt as it is left: two jobs on one resource at "
-        "once, a running job moved, or resources that do not match the request break "
-        "the jobs of users who did nothing wrong."
-    ),
-    confirm=(OAR3_ALONE,),
-)
 def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[Breach | Unjudged]:
     error = outcome.error
     if error is not None:
@@ -258,17 +247,20 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
             return
 
 
-@INVARIANTS.register(
-    "R2",
-    slug="same-on-postgresql",
-    title="the same scenario gives the same schedule on sqlite and PostgreSQL",
+INVARIANTS.register(
+    "R1",
+    slug="gantt-valid",
+    title="the gantt has no overlap and every job's resources satisfy its request",
     rationale=(
-        "Sites run OAR3 on PostgreSQL while plugins are often tried on sqlite; SQL that "
-        "only one of them accepts, or an order one of them does not guarantee, gives "
-        "production a schedule nobody tested."
+        "OAR3 launches jobs from the gantt as it is left: two jobs on one resource at "
+        "once, a running job moved, or resources that do not match the request break "
+        "the jobs of users who did nothing wrong."
     ),
-    needs=(OTHER_DB,),
+    confirm=(OAR3_ALONE,),
+    check=r1_gantt_valid,
 )
+
+
 def r2_same_on_postgresql(
     scenario: RoundScenario, outcome: RoundOutcome
 ) -> Iterator[Breach | Unjudged]:
@@ -307,3 +299,17 @@ def r2_same_on_postgresql(
                 kind="schedule",
             )
             return
+
+
+INVARIANTS.register(
+    "R2",
+    slug="same-on-postgresql",
+    title="the same scenario gives the same schedule on sqlite and PostgreSQL",
+    rationale=(
+        "Sites run OAR3 on PostgreSQL while plugins are often tried on sqlite; SQL that "
+        "only one of them accepts, or an order one of them does not guarantee, gives "
+        "production a schedule nobody tested."
+    ),
+    needs=(OTHER_DB,),
+    check=r2_same_on_postgresql,
+)

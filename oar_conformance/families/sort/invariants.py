@@ -41,15 +41,6 @@ def _ordered(scenario: SortScenario, outcome: SortOutcome) -> tuple[int, ...] | 
     return order
 
 
-@INVARIANTS.register(
-    "S1",
-    slug="permutation",
-    title="permutation of waiting_jids (nothing lost, duplicated or invented)",
-    rationale=(
-        "OAR3 schedules exactly the jobs of the returned list: a lost job waits forever, a "
-        "duplicated one is booked twice, and an invented id crashes the scheduling round."
-    ),
-)
 def s1_permutation(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
     error = outcome.error
     if error is not None:
@@ -80,22 +71,23 @@ def s1_permutation(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Bre
         )
 
 
+INVARIANTS.register(
+    "S1",
+    slug="permutation",
+    title="permutation of waiting_jids (nothing lost, duplicated or invented)",
+    rationale=(
+        "OAR3 schedules exactly the jobs of the returned list: a lost job waits forever, a "
+        "duplicated one is booked twice, and an invented id crashes the scheduling round."
+    ),
+    check=s1_permutation,
+)
+
+
 def _other(answer: Answer | None, order: tuple[int, ...]) -> Answer | None:
     """``answer`` when an extra call was made and answered other than ``order``."""
     return answer if answer is not None and answer.order != order else None
 
 
-@INVARIANTS.register(
-    "S2",
-    slug="deterministic",
-    title="deterministic, including for another dict/list order of equal inputs",
-    rationale=(
-        "OAR3 sorts again every scheduling round; an order that changes with chance or "
-        "with the iteration order of waiting_jobs makes jobs overtake each other at random "
-        "and moves every job's predicted start."
-    ),
-    needs=("repeat", "reorder"),
-)
 def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach | Unjudged]:
     order = _ordered(scenario, outcome)
     if order is None:
@@ -121,17 +113,20 @@ def s2_deterministic(scenario: SortScenario, outcome: SortOutcome) -> Iterator[B
         )
 
 
-@INVARIANTS.register(
-    "S3",
-    slug="stable",
-    title="stable ordering: idempotent, and ties keep input order",
+INVARIANTS.register(
+    "S2",
+    slug="deterministic",
+    title="deterministic, including for another dict/list order of equal inputs",
     rationale=(
-        "waiting_jids comes in submission (id) order, OAR3's own FIFO; a sort that swaps "
-        "equal jobs or reshuffles an already sorted list breaks first-come-first-served "
-        "between equals and makes the schedule flap."
+        "OAR3 sorts again every scheduling round; an order that changes with chance or "
+        "with the iteration order of waiting_jobs makes jobs overtake each other at random "
+        "and moves every job's predicted start."
     ),
-    needs=("repeat", "reorder", "resort"),
+    needs=("repeat", "reorder"),
+    check=s2_deterministic,
 )
+
+
 def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach | Unjudged]:
     order = _ordered(scenario, outcome)
     if order is None or _other(outcome.repeat, order) or _other(outcome.reorder, order):
@@ -158,16 +153,20 @@ def s3_stable(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach |
         )
 
 
-@INVARIANTS.register(
-    "S4",
-    slug="no-error",
-    title="does not raise on edge inputs (empty, one job, now = 0, no types, config '{}')",
+INVARIANTS.register(
+    "S3",
+    slug="stable",
+    title="stable ordering: idempotent, and ties keep input order",
     rationale=(
-        "An exception or a hang inside the sort aborts the scheduling of the whole queue "
-        "group: none of its jobs gets scheduled until the plugin is fixed."
+        "waiting_jids comes in submission (id) order, OAR3's own FIFO; a sort that swaps "
+        "equal jobs or reshuffles an already sorted list breaks first-come-first-served "
+        "between equals and makes the schedule flap."
     ),
-    needs=("errors",),
+    needs=("repeat", "reorder", "resort"),
+    check=s3_stable,
 )
+
+
 def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach | Unjudged]:
     error = outcome.error
     if error is not None and error.oar3:
@@ -185,17 +184,19 @@ def s4_no_error(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach
     )
 
 
-@INVARIANTS.register(
-    "S5",
-    slug="inputs-not-mutated",
-    title="inputs not mutated",
-    severity=Severity.ADVISORY,
+INVARIANTS.register(
+    "S4",
+    slug="no-error",
+    title="does not raise on edge inputs (empty, one job, now = 0, no types, config '{}')",
     rationale=(
-        "OAR3 keeps using queues, waiting_jids and waiting_jobs after the sort (to cut the "
-        "list, to schedule, to save); changing them in place works today by accident. "
-        "Adding attributes to jobs, as OAR3's own karma sort does, is fine."
+        "An exception or a hang inside the sort aborts the scheduling of the whole queue "
+        "group: none of its jobs gets scheduled until the plugin is fixed."
     ),
+    needs=("errors",),
+    check=s4_no_error,
 )
+
+
 def s5_inputs_not_mutated(scenario: SortScenario, outcome: SortOutcome) -> Iterator[Breach]:
     if outcome.mutated:
         changed = ", ".join(outcome.mutated)
@@ -205,3 +206,17 @@ def s5_inputs_not_mutated(scenario: SortScenario, outcome: SortOutcome) -> Itera
             expected="inputs left as they were (sort a copy: sorted(waiting_jids, key=...))",
             kind="+".join(sorted({m.split("[")[0] for m in outcome.mutated})),
         )
+
+
+INVARIANTS.register(
+    "S5",
+    slug="inputs-not-mutated",
+    title="inputs not mutated",
+    severity=Severity.ADVISORY,
+    rationale=(
+        "OAR3 keeps using queues, waiting_jids and waiting_jobs after the sort (to cut the "
+        "list, to schedule, to save); changing them in place works today by accident. "
+        "Adding attributes to jobs, as OAR3's own karma sort does, is fine."
+    ),
+    check=s5_inputs_not_mutated,
+)
