@@ -92,11 +92,24 @@ class _SeededDatabase(ExampleDatabase):
 
 
 def _base(value: Any) -> ExampleDatabase | None:
-    """``value`` as a database: ``"default"`` is Hypothesis' own, ``None`` none."""
+    """``value`` as a database: ``"default"`` is Hypothesis' own, ``None`` none.
+
+    Under the profile Hypothesis loads by itself when it sees a CI environment (``CI``,
+    ``GITLAB_CI``, ...), Hypothesis keeps no database; the kit then keeps its examples in
+    ``.hypothesis/examples`` all the same, the folder the CI templates cache between
+    runs, so that a CI run replays what the previous one found. A profile the user
+    loaded keeps its own choice, ``database=None`` included.
+    """
     from hypothesis import settings  # noqa: PLC0415
 
-    database: ExampleDatabase | None = settings().database if value == "default" else value
-    return database
+    if value != "default":
+        database: ExampleDatabase | None = value
+        return database
+    current = settings()
+    if current.database is None and settings.default is settings.get_profile("ci"):
+        kept: ExampleDatabase | None = settings.get_profile("default").database
+        return kept
+    return current.database
 
 
 def check_database(value: Any, check: str) -> ExampleDatabase | None:

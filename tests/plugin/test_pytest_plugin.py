@@ -458,6 +458,6 @@ def test_run_writes_nothing_but_the_hypothesis_database(tmp_path: Path) -> None:
 
     f8 = "1 passed" if oar3.status().available else "1 skipped"
     assert f"1 failed, {f8}" in done.stdout, done.stdout + done.stderr
-    # Hypothesis' own database, where it keeps one (not under its "ci" profile, which
-    # Hypothesis loads when CI is set), and nothing else
+    # the example database (kept under CI too, see tests/unit/test_example_db.py), and
+    # nothing else
     assert {p.name for p in tmp_path.iterdir()} <= {".hypothesis"}
