@@ -47,7 +47,7 @@ import tempfile
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any, BinaryIO
@@ -108,9 +108,36 @@ def _die_with_parent(signum: int, parent: int) -> None:
         os._exit(1)
 
 
+_stoppable = [True]
+"""Whether ``SIGTERM`` may interrupt the zygote with ``SystemExit``: while it starts (it
+has no worker yet) and while it imports OAR3, never once it may have workers to kill. The
+kit's death both closes the control socket and sends ``SIGTERM``, at the same moment: an
+exception raised in the zygote's cleanup would leave the workers' children alive."""
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """The kit died (or stops the zygote): leave through the ``finally`` that kills the workers."""
-    raise SystemExit(1)
+    """The kit died (or stops the zygote): end at once if that is safe; otherwise the
+    zygote's loop sees the signal on its wake-up pipe and ends through its cleanup."""
+    if _stoppable[0]:
+        _stoppable[0] = False
+        raise SystemExit(1)
+
+
+def _stoppably(work: Callable[[], object]) -> None:
+    """``work()``, which ``SIGTERM`` may interrupt (the caller's cleanup then runs)."""
+    _stoppable[0] = True
+    try:
+        work()
+    finally:
+        _stoppable[0] = False
+
+
+def _wake_up_pipe() -> int:
+    """A pipe Python writes to when a signal with a Python handler arrives; its end to read."""
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    return read
 
 
 def _kill_group(pid: int) -> None:
@@ -170,10 +197,14 @@ def _zygote(control: Connection, fds: socket.socket, kit: int) -> None:
     control.send((0, "ready", None))
     children = _Children()
     prepared = oar3_first
+    woken = _wake_up_pipe()
+    _stoppable[0] = False
     try:
         if oar3_first:  # the first worker needs it at once: import it before it is asked for
-            _prepare(oar3)
+            _stoppably(lambda: _prepare(oar3))
         while True:
+            if woken in wait([control, woken]):
+                return  # SIGTERM (or another signal): the kit died or stops this zygote
             try:
                 message = control.recv()
             except (EOFError, OSError):
@@ -185,12 +216,12 @@ def _zygote(control: Connection, fds: socket.socket, kit: int) -> None:
                     if name != str(rid).encode() or len(sent) != 2:
                         return  # the kit's sockets and requests disagree: end, it starts anew
                     chosen = next(f for f in families() if f.name == family)
-                    pid = _fork(chosen, func, options, sent, (control, fds))
+                    pid = _fork(chosen, func, options, sent, (control, fds), woken)
                     children.running.add(pid)
                     control.send((rid, "forked", pid))
                     if not prepared:
                         prepared = True
-                        _prepare(oar3)
+                        _stoppably(lambda: _prepare(oar3))
                 case (int(rid), "kill", int(pid), float(seconds)):
                     control.send((rid, "ended", children.kill(pid, seconds)))
                 case _:
@@ -205,12 +236,16 @@ def _fork(
     options: CheckOptions,
     sent: list[int],
     closed: tuple[Connection, socket.socket],
+    woken: int,
 ) -> int:
     """Fork a worker answering on socket ``sent[0]`` with output to file ``sent[1]``; in
-    the zygote, its pid (the zygote's own sockets ``closed`` are closed in the worker)."""
+    the zygote, its pid (the zygote's own sockets ``closed`` and wake-up pipe ``woken``
+    are closed in the worker)."""
     zygote = os.getpid()
     pid = os.fork()
     if pid == 0:
+        os.close(signal.set_wakeup_fd(-1))
+        os.close(woken)
         for own in closed:
             own.close()
         try:

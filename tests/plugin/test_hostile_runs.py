@@ -167,11 +167,6 @@ def _carrying(variable: str) -> list[int]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race, under study: in about one run in three the plugin's child is still "
-    "alive 5 s after the kit's SIGKILL; before, every run left it alive",
-)
 def test_a_run_killed_mid_call_leaves_no_process_behind(tmp_path: Path) -> None:
     """SIGKILL of the kit while the plugin hangs: its zygote, its worker and the child the
     plugin started all end within seconds."""
