@@ -228,3 +228,31 @@ def test_r1_counts_higher_priority_jobs_as_placed_before() -> None:
     assert _ids("R1", scenario, _outcome(gantt=wrong)) == ["request"]
     right = (_placed(1, 1, 2, 3, 4), _placed(2, 5))
     assert _ids("R1", scenario, _outcome(gantt=right)) == []
+
+
+@needs_oar3
+def test_a_find_plugin_s_wrong_answer_in_a_round_is_its_own_failed_call() -> None:
+    """OAR3 would fail on a ``set`` in its own code: the round says the plugin returned
+    it (R1's round-failed, the plugin's), so C10 does not report it as OAR3 failing on
+    what the rounds left: one bug, one id."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from oar_conformance.db import get_database  # noqa: PLC0415
+    from oar_conformance.families.rounds.oar_round import RoundPlugin, run_round  # noqa: PLC0415
+    from oar_conformance.plugins import FIND_GROUP  # noqa: PLC0415
+
+    def wrong(itvs_slots, hy_res_rqts, hy, beginning_slotset, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return set(itvs_slots)
+
+    scenario = replace(small_round(), plugin_jobs=frozenset({1}))
+    with get_database("sqlite").session() as session:
+        result = run_round(session, scenario, RoundPlugin(FIND_GROUP, wrong))
+    assert result.error is not None
+    assert (result.error.kind, result.error.oar3) == ("type", False)
+    assert "returned set" in result.error.summary
+    assert "but OAR3 needs a ProcSet" in result.error.summary
+    outcome = RoundOutcome(
+        result.calls, result.gantt, result.states, result.error, group=FIND_GROUP
+    )
+    (breach,) = get("R1").check(scenario, outcome)
+    assert (breach.kind, breach.received) == ("round-failed", "an answer OAR3 cannot use")

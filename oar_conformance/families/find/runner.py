@@ -27,7 +27,7 @@ from oar_conformance.families.find.scenario import FindScenario
 from oar_conformance.model import to_procset
 from oar_conformance.outcome import PluginError
 
-__all__ = ["FindRunner", "reference_find"]
+__all__ = ["FindRunner", "read_answer", "reference_find"]
 
 
 def reference_find(scenario: FindScenario) -> frozenset[int]:
@@ -37,7 +37,9 @@ def reference_find(scenario: FindScenario) -> frozenset[int]:
     return frozenset(result)
 
 
-def _read(value: Any) -> tuple[frozenset[int] | None, PluginError | None]:
+def read_answer(value: Any) -> tuple[frozenset[int] | None, PluginError | None]:
+    """A find plugin's return value as resource ids, or the ``"type"`` error OAR3 would
+    meet using it (per call, and in rounds, where OAR3 would fail on it in its own code)."""
     if isinstance(value, ProcSet):
         return frozenset(value), None
     return None, PluginError(
@@ -84,7 +86,7 @@ class FindRunner:
         )
         if call.error is not None:
             return None, call.error, mutated, call.seconds
-        result, error = _read(call.value)
+        result, error = read_answer(call.value)
         return result, error, mutated, call.seconds
 
     def run(self, scenario: FindScenario, needs: Collection[str] = ()) -> FindOutcome:

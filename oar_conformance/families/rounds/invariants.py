@@ -137,6 +137,7 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
                 received={
                     "timeout": "a plugin call with no answer in time",
                     "died": "the plugin's process ended",
+                    "type": "an answer OAR3 cannot use",
                 }.get(
                     error.kind,
                     "OAR3 failing on what the plugin left"

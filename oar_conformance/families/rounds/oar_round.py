@@ -35,12 +35,13 @@ from sqlalchemy import func, select, text
 
 from oar_conformance import oar3
 from oar_conformance._guard import DEFAULT_TIMEOUT, call_guarded
+from oar_conformance.families.find.runner import read_answer
 from oar_conformance.families.rounds.load import load
 from oar_conformance.families.rounds.outcome import Call, GanttEntry, RoundResult
 from oar_conformance.families.rounds.scenario import RoundScenario
 from oar_conformance.model import Platform
 from oar_conformance.outcome import PluginError
-from oar_conformance.plugins import JOB_TYPE_SELECTORS, METASCHED_GROUP, SORT_GROUP
+from oar_conformance.plugins import FIND_GROUP, JOB_TYPE_SELECTORS, METASCHED_GROUP, SORT_GROUP
 from oar_conformance.resources import table_of
 
 __all__ = [
@@ -340,8 +341,11 @@ def play_round(
         assert plugin is not None
         call = call_guarded(plugin.func, args, kwargs, timeout)
         counted.append(call.seconds)
-        if call.error is not None:
-            failure.append(call.error)
+        error = call.error
+        if error is None and plugin.group == FIND_GROUP:
+            error = read_answer(call.value)[1]  # OAR3 would fail on it in its own code
+        if error is not None:
+            failure.append(error)
             raise _RoundAborted
         return call.value
 
