@@ -421,12 +421,16 @@ def _expand(shape: _Shape) -> ResourceTable:
         below = bounds[0]
         bounds.insert(0, [below[i] for i in _chunks(len(below) - 1, fanout)])
     columns: dict[str, list[Value]] = {}
-    for name, level_bounds in zip(shape.names, bounds, strict=True):
+    # A site whose only label is resource_id names no level above it: its resources still
+    # sit on nodes (the rows' network_address), in blocks of its resource_id fan-out.
+    for name, level_bounds in zip(shape.names, bounds if shape.names else [], strict=True):
         column = columns[name] = []
         for i, (a, b) in enumerate(pairwise(level_bounds)):
             column.extend([block_value(name, i)] * (b - a))
-    node = next((n for n in ("network_address", "host") if n in shape.names), shape.names[-1])
-    nodes = bounds[shape.names.index(node)]
+    node = next((n for n in ("network_address", "host") if n in shape.names), None)
+    if node is None and shape.names:
+        node = shape.names[-1]
+    nodes = bounds[shape.names.index(node)] if node is not None else bounds[0]
     node_names = columns.get("network_address") or [
         block_value("network_address", i)
         for i, (a, b) in enumerate(pairwise(nodes))

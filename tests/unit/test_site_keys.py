@@ -68,6 +68,19 @@ def test_hierarchy_labels_are_the_platforms_levels() -> None:
     every_platform(site, check)
 
 
+def test_resource_id_alone_is_a_platform_of_single_resources_on_nodes() -> None:
+    """``HIERARCHY_LABELS=resource_id``: hy has that level only; rows still name nodes."""
+    site = parse_site({"hierarchy-labels": "resource_id", "resources": [2, 12]})
+
+    def check(platform: Platform) -> None:
+        assert platform.level_names == ("resource_id",)
+        assert platform.table is not None
+        assert 2 <= len(platform.table.rows) <= 12
+        assert all(row.network_address for row in platform.table.rows)
+
+    every_platform(site, check)
+
+
 @proves_key("resource-order")
 def test_resource_order_numbers_the_ids() -> None:
     site = parse_site({"resource-order": "resource_id DESC", "resources": [2, 20]})
