@@ -427,7 +427,7 @@ def _expand(shape: _Shape) -> ResourceTable:
         column = columns[name] = []
         for i, (a, b) in enumerate(pairwise(level_bounds)):
             column.extend([block_value(name, i)] * (b - a))
-    node = next((n for n in ("network_address", "host") if n in shape.names), None)
+    node: str | None = next((n for n in ("network_address", "host") if n in shape.names), None)
     if node is None and shape.names:
         node = shape.names[-1]
     nodes = bounds[shape.names.index(node)] if node is not None else bounds[0]
