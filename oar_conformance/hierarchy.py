@@ -233,6 +233,23 @@ def _select(
             yield selection
 
 
+def _least(
+    platform: Platform, levels: Sequence[tuple[str, int]], depth: int, usable: Ids, scope: Ids
+) -> int:
+    """A lower bound on the size of every valid selection of ``levels[depth:]`` made of
+    ``usable`` ids inside ``scope``: the ``count`` smallest blocks, level by level (0 for
+    the special counts, which need no bound to be right)."""
+    name, count = levels[depth]
+    if count <= 0:
+        return 0
+    blocks = [b for b in platform.blocks_touching(name, scope & usable) if b <= scope]
+    if depth == len(levels) - 1:
+        sizes = sorted(len(b) for b in blocks if b <= usable)
+    else:
+        sizes = sorted(_least(platform, levels, depth + 1, usable, b) for b in blocks)
+    return sum(sizes[:count])
+
+
 @dataclass(frozen=True)
 class Split:
     """How an answer splits into one valid selection per group.
@@ -275,6 +292,11 @@ def split_result(
             if group_problem(platform, group, free_region(group, available), part) is not None:
                 return Split(None)
         return Split(tuple(regions))
+    if disjoint and sum(
+        _least(platform, g.levels, 0, region, platform.resources)
+        for g, region in zip(groups, regions, strict=True)
+    ) > len(result):
+        return Split(None)  # the smallest answers of the groups, apart, outgrow the result
     budget = [SEARCH_BUDGET]
     lists: list[list[Ids]] = []
     try:

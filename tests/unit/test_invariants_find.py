@@ -532,3 +532,51 @@ def test_selections_edges() -> None:
     assert half == [ids((1, 4)), ids((5, 8))]
     below = _all_selections(group(("switch", 1), ("host", BEST)), ids((1, 8)), ids((1, 8)))
     assert below == [ids((1, 8))]
+
+
+def _hosts(hosts: int, per_host: int) -> Platform:
+    """``hosts`` hosts of ``per_host`` resource ids each, ids from 1."""
+    blocks = [ids((h * per_host + 1, (h + 1) * per_host)) for h in range(hosts)]
+    return Platform(
+        levels=(
+            Level("network_address", tuple(blocks)),
+            Level("resource_id", tuple(frozenset({i}) for b in blocks for i in sorted(b))),
+        ),
+        properties={},
+    )
+
+
+def test_f7_judges_groups_too_big_to_be_apart_without_searching() -> None:
+    """``/network_address=1/resource_id=1 + /resource_id=3 + /network_address=5/resource_id=8``
+    answered with the 40 ids of 5 hosts (OAR3's default does so): the three groups need
+    at least 44 ids apart, so they overlap; the search of every split of 40 ids among
+    them runs out of budget, and this example used to go unjudged."""
+    platform = _hosts(5, 8)
+    everything = platform.resources
+    groups = (
+        Group((("network_address", 1), ("resource_id", 1)), everything, ""),
+        Group((("resource_id", 3),), everything, ""),
+        Group((("network_address", 5), ("resource_id", 8)), everything, ""),
+    )
+    sc = FindScenario(platform=platform, available=everything, groups=groups)
+    found = list(get("F7").check(sc, outcome(everything)))
+    assert [getattr(v, "kind", v) for v in found] == ["overlap"]
+
+
+@pytest.mark.parametrize(
+    ("counts", "result", "apart"),
+    [
+        ((2, 2), 4, True),  # exactly enough ids for both
+        ((2, 3), 4, False),  # 5 ids needed apart, 4 given
+        ((1, 1, 2), 4, True),
+    ],
+)
+def test_split_apart_needs_as_many_ids_as_the_smallest_answers(
+    counts: tuple[int, ...], result: int, apart: bool
+) -> None:
+    platform = _hosts(1, 6)
+    answer = ids((1, result))
+    groups = [Group((("resource_id", c),), platform.resources, "") for c in counts]
+    split = split_result(platform, groups, platform.resources, answer, disjoint=True)
+    assert not split.undecided
+    assert (split.parts is not None) == apart
