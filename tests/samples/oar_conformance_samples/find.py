@@ -258,5 +258,5 @@ def quadratic(itvs_avail, hy_res_rqts, hy, beginning, *args, **kwargs):
     on 64 resources and far too slow at a site's size.
     """
     size = len(ProcSet().union(*(b for blocks in hy.values() for b in blocks)))
-    time.sleep(3e-7 * size * size)
+    time.sleep(1e-6 * size * size)
     return _fit(itvs_avail, hy_res_rqts, hy)
