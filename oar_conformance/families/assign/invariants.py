@@ -40,7 +40,7 @@ from oar_conformance.families.assign.occupation import (
 )
 from oar_conformance.hierarchy import UNDECIDED_SPLIT, free_region, group_problem, split_result
 from oar_conformance.invariant import InvariantSet, Severity
-from oar_conformance.model import ids_text, resources_text
+from oar_conformance.model import ids_text, plural, resources_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import ASSIGN_GROUP
 from oar_conformance.tally import COST_SLUG, COST_TITLE, Case, costs, vacuity
@@ -491,7 +491,9 @@ INVARIANTS.register_tally(
 def _usage_text(result: JobResult) -> str:
     check = result.quotas
     assert check is not None
-    usage = ", ".join(f"{u.key}: {u.resources} res, {u.jobs} jobs" for u in check.usage)
+    usage = ", ".join(
+        f"{u.key}: {plural(u.resources, 'resource')}, {plural(u.jobs, 'job')}" for u in check.usage
+    )
     where = f" at [{check.slot[0]}, {check.slot[1]}]" if check.slot is not None else ""
     return f"held{where} before it: {usage}" if usage else "nothing held before it"
 
