@@ -772,8 +772,13 @@ def test_a12_passes_jobs_without_find() -> None:
     assert violations("A12", GOOD) == []
 
 
+def test_a12_passes_the_functions_answer_over_the_window_even_if_never_called() -> None:
+    same = replace(JOB_2, find=replace(LAST, answers=()))
+    assert violations("A12", with_jobs(JOB_1, same)) == []
+
+
 def test_a12_reports_a_placement_the_function_never_gave() -> None:
-    other = replace(JOB_2, find=replace(LAST, answers=(ids(3, 4),)))
+    other = replace(JOB_2, find=replace(LAST, answers=(ids(3, 4),), window=None))
     violation = only("A12", with_jobs(JOB_1, other))
     assert violation.message == (
         "job 2 has type find=oar_conformance_last_blocks, but its resources are none of "

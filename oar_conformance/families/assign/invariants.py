@@ -532,7 +532,7 @@ INVARIANTS.register(
 def a12_uses_job_find(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
     for result in judged(scenario, outcome):
         calls = result.find
-        if calls is None or result.res_set in calls.answers:
+        if calls is None or result.res_set in (*calls.answers, calls.window):
             continue
         assert result.res_set is not None
         answers = sorted({ids_text(a, empty="nothing") for a in calls.answers})
@@ -559,11 +559,13 @@ def a12_uses_job_find(scenario: AssignScenario, outcome: AssignOutcome) -> Itera
 INVARIANTS.register(
     "A12",
     slug="uses-job-find",
-    title="a job with a find function is placed on one of that function's answers",
+    title="a job with a find function is placed on one of that function's answers for its slots",
     rationale=(
         "A job typed find=NAME asks for its own resource selection (a site's topology "
         "or licence rule); OAR3's search calls it, and an assign plugin that picks the "
-        "resources itself silently drops the user's request."
+        "resources itself silently drops the user's request. The job's resources must be "
+        "an answer the function gave during the call, or the one it gives over the "
+        "resources free all along the job's window."
     ),
     check=a12_uses_job_find,
 )
