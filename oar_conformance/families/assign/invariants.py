@@ -507,7 +507,7 @@ def a11_within_quotas(scenario: AssignScenario, outcome: AssignOutcome) -> Itera
         yield Breach(
             f"job {result.job_id} of {job.user} (project {job.project}) breaks the quota "
             f"rule {check.rule} = {check.limit}: {check.message}",
-            received=f"{check.job_resources} resources during [{start}, {end}]; "
+            received=f"{plural(check.job_resources, 'resource')} during [{start}, {end}]; "
             + _usage_text(result),
             expected=f"a placement within rule {check.rule} (OAR3's Quotas.check_slots_quotas "
             "on the slot set given), or a later start",

@@ -166,7 +166,7 @@ def _quotas_lines(result: JobResult) -> list[str]:
         return []
     lines = [
         f"    quotas: rule {check.rule} = {check.limit} broken ({check.message}): "
-        f"the job adds {check.job_resources} resources and 1 job"
+        f"the job adds {plural(check.job_resources, 'resource')} and 1 job"
     ]
     if check.slot is not None:
         lines.append(f"    held at the worst slot [{check.slot[0]}, {check.slot[1]}] before it:")
