@@ -34,8 +34,10 @@ _MAX_WINDOW_LENGTH = 180
 _DEPENDENCY_ONE_IN = 3
 _QUOTAS_ONE_IN = 3
 """About one round in three turns quotas on."""
-_MAX_QUOTA_JOBS = 4
-"""Most waiting jobs with quotas on: OAR3's quota search is quadratic (its #95)."""
+_MAX_QUOTA_JOBS = 3
+_MAX_QUOTA_RESOURCES = 32
+"""Most waiting jobs and resources with quotas on: OAR3's quota search never uses its
+cache and, for a job over a limit, tries every window of the slot set (its #95)."""
 _MAX_RULES = 3
 _NO_QUOTAS_ONE_IN = 5
 _FIND_ONE_IN = 4
@@ -69,11 +71,12 @@ def assign_scenarios(
     All times are whole minutes, so every slot boundary is too. With a ``site`` the
     platform stays inside it (see :func:`platforms`).
 
-    About one round in four turns quotas on: one to three rules of OAR3's quotas file
+    About one round in three turns quotas on: one to three rules of OAR3's quotas file
     (``*``, ``/`` or a name per field; a limit on resources, a number or ``ALL`` or
     ``0.5*ALL``, and on running jobs; no resource-hours limit, which OAR3 sums across
-    slots, and no temporal rules), at most four waiting jobs, each with at most one of
-    ``QUOTA_JOB_TYPES`` and one in five ``no_quotas``. About one round in four gives
+    slots, and no temporal rules), on a platform of at most 32 resources (none when
+    ``min_resources`` is larger), with at most three waiting jobs, each with at most one
+    of ``QUOTA_JOB_TYPES`` and one in five ``no_quotas``. About one round in four gives
     every other job (on average) the type ``find=NAME`` of one of the kit's find
     functions, sometimes with arguments.
 
@@ -85,17 +88,29 @@ def assign_scenarios(
     check_int("max_resources", max_resources, 1, MAX_RESOURCES)
     check_order("min_resources", min_resources, "max_resources", max_resources)
     check_int("max_jobs", max_jobs, 1, MAX_JOBS)
+    quota_platforms = None
+    if min_resources <= _MAX_QUOTA_RESOURCES:
+        top = min(max_resources, _MAX_QUOTA_RESOURCES)
+        quota_platforms = platforms(min_resources=min_resources, max_resources=top, site=site)
     return _assign_scenarios(
         platforms(min_resources=min_resources, max_resources=max_resources, site=site),
+        quota_platforms,
         max_jobs=max_jobs,
     )
 
 
 @st.composite
 def _assign_scenarios(
-    draw: st.DrawFn, platform_strategy: st.SearchStrategy[Platform], *, max_jobs: int
+    draw: st.DrawFn,
+    platform_strategy: st.SearchStrategy[Platform],
+    quota_platforms: st.SearchStrategy[Platform] | None,
+    *,
+    max_jobs: int,
 ) -> AssignScenario:
-    platform = draw(platform_strategy)
+    if quota_platforms is not None and draw(ints(0, _QUOTAS_ONE_IN - 1)) == _QUOTAS_ONE_IN - 1:
+        platform, with_quotas = draw(quota_platforms), True
+    else:
+        platform, with_quotas = draw(platform_strategy), False
     now = 60 * draw(ints(0, _MAX_NOW))
     windows = draw(st.lists(_windows(platform, now), max_size=_MAX_WINDOWS))
     waiting = draw(jobs(platform, (_QUEUE,), min_size=1, max_size=max_jobs))
@@ -105,7 +120,7 @@ def _assign_scenarios(
         for i, job in enumerate(waiting)
     )
     quotas = None
-    if draw(ints(0, _QUOTAS_ONE_IN - 1)) == _QUOTAS_ONE_IN - 1:
+    if with_quotas:
         quotas = draw(_quota_rules(platform))
         placed = tuple(_quota_types(draw, job) for job in placed[:_MAX_QUOTA_JOBS])
     if draw(ints(0, _FIND_ONE_IN - 1)) == _FIND_ONE_IN - 1:
