@@ -18,12 +18,14 @@ import importlib
 import importlib.util
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 __all__ = [
     "INSTALL_HINT",
@@ -153,21 +155,41 @@ _PSEUDO_DEFAULTS = (
 
 
 _QUOTAS_STATE = ("enabled", "calendar", "default_rules", "job_types")
+_QUOTAS_NEUTRAL: dict[str, Any] = {
+    "enabled": False,
+    "calendar": None,
+    "default_rules": {},
+    "job_types": ["*"],
+}
+"""``Quotas``' class-level state with quotas off, as OAR3's own tests reset it."""
+
+
+def _silent(*args: Any, **kwargs: Any) -> None:
+    """Stands in for ``print`` in OAR3's quotas module (it prints every rule check)."""
 
 
 @contextmanager
 def isolated_oar3_state(sched: ModuleType) -> Iterator[None]:
     """Run a round with OAR3's class-level state neutral, and put it back afterwards.
 
-    Quotas are off (``Quotas.enabled`` false, no calendar); ``JobPseudo``'s shared
-    mutable defaults and OAR3's configuration are restored, so a plugin writing into them
-    cannot affect the next example; OAR3's loggers stay quiet.
+    Quotas are off (``Quotas``' rules, job types and calendar reset, so a round may
+    ``Quotas.enable`` once), ``ResourceSet.default_itvs`` is empty, and OAR3's quotas
+    module prints nothing; ``JobPseudo``'s shared mutable defaults and OAR3's
+    configuration are restored, so a plugin writing into them cannot affect the next
+    example; OAR3's loggers stay quiet.
     """
     quotas, pseudo, config = sched.Quotas, sched.JobPseudo, sched.config
+    resource_set = sched.ResourceSet
+    quotas_module = sys.modules[quotas.__module__]
     saved_quotas = {name: copy.copy(getattr(quotas, name)) for name in _QUOTAS_STATE}
     saved_pseudo = {name: copy.deepcopy(getattr(pseudo, name)) for name in _PSEUDO_DEFAULTS}
     saved_config = dict(config)
-    quotas.enabled, quotas.calendar = False, None
+    saved_itvs = resource_set.default_itvs
+    saved_print = quotas_module.__dict__.get("print")
+    for name, value in _QUOTAS_NEUTRAL.items():
+        setattr(quotas, name, copy.copy(value))
+    resource_set.default_itvs = saved_itvs.__class__()
+    quotas_module.print = _silent  # type: ignore[attr-defined]
     _quiet_oar_logging()
     try:
         yield
@@ -178,4 +200,9 @@ def isolated_oar3_state(sched: ModuleType) -> Iterator[None]:
             setattr(pseudo, name, value)
         config.clear()
         config.update(saved_config)
+        resource_set.default_itvs = saved_itvs
+        if saved_print is None:
+            del quotas_module.print
+        else:
+            quotas_module.print = saved_print  # type: ignore[attr-defined]
         _quiet_oar_logging()

@@ -8,18 +8,23 @@ follow OAR3 alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from procset import ProcSet
 
 __all__ = [
+    "FIND_TYPE",
     "JOB_SECURITY_TIME",
     "NO_PLACEHOLDER",
+    "NO_QUOTAS_TYPE",
+    "FindType",
     "HyResRqt",
     "MldResRqt",
+    "find_type",
     "key_cache",
+    "plain_types",
     "waiting_deps",
 ]
 
@@ -28,6 +33,17 @@ JOB_SECURITY_TIME = 60
 
 NO_PLACEHOLDER = 0
 """OAR3's ``job.ph`` for a job that is neither a placeholder nor allowed in one."""
+
+FIND_TYPE = "find"
+"""The job type ``find=NAME[:args]``: the job's own find function (``oar.find_func``)."""
+
+NO_QUOTAS_TYPE = "no_quotas"
+"""The job type that exempts a job from quota checks (its resources still count)."""
+
+_FLAG_TYPES = frozenset(
+    {FIND_TYPE, NO_QUOTAS_TYPE, "assign", "timesharing", "placeholder", "allow"}
+)
+"""Types ``get_jobs_types`` turns into job attributes and leaves out of ``job.types``."""
 
 HyResRqt = tuple[list[tuple[str, int]], "ProcSet"]
 """One request group in OAR3's ``hy_res_rqts`` shape: ``(level, count)`` pairs, resources."""
@@ -52,3 +68,37 @@ def waiting_deps(dependencies: Iterable[int]) -> list[tuple[int, str, None]]:
     One ``(required job id, state, exit code)`` triple per dependency.
     """
     return [(jid, "Waiting", None) for jid in dependencies]
+
+
+class FindType(NamedTuple):
+    """A ``find=NAME[:args]`` type read as ``get_jobs_types`` reads it."""
+
+    name: str
+    args: list[str]
+    kwargs: dict[str, str]
+
+
+def find_type(types: Mapping[str, str]) -> FindType | None:
+    """The job's find function, its ``find_args`` and ``find_kwargs``, or ``None``.
+
+    OAR3's ``extract_find_assign_args``: the value splits on ``:``, the first part names
+    the function; a later part ``k=v`` is a keyword argument, any other part (``=v``
+    too) a positional one.
+    """
+    if FIND_TYPE not in types:
+        return None
+    name, *parts = types[FIND_TYPE].split(":")
+    args: list[str] = []
+    kwargs: dict[str, str] = {}
+    for part in parts:
+        key, sep, value = part.partition("=")
+        if sep and key:
+            kwargs[key] = value
+        else:
+            args.append(part)
+    return FindType(name, args, kwargs)
+
+
+def plain_types(types: Mapping[str, str]) -> dict[str, str]:
+    """``job.types`` as ``get_jobs_types`` leaves it: without the types it makes flags of."""
+    return {k: v for k, v in types.items() if k not in _FLAG_TYPES}

@@ -20,17 +20,19 @@ from _catalogue import caught, check, needs_oar3
 
 from oar_conformance import oar3
 from oar_conformance.catalogue import Severity, by_group, get
-from oar_conformance.families.assign.outcome import Placement
+from oar_conformance.families.assign.outcome import Placement, QuotaCheck, QuotaUsage
 from oar_conformance.families.assign.runner import AssignRunner
-from oar_conformance.families.assign.scenario import AssignScenario, Window
+from oar_conformance.families.assign.scenario import AssignScenario, QuotaRule, QuotaRules, Window
+from oar_conformance.find_functions import LAST_BLOCKS_FIND
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, to_procset
+from oar_conformance.oar_jobs import find_type
 from oar_conformance.site import read_site
 
 ASSIGN = "oar.assign_func"
 ASSIGN_FAMILY = [inv for inv in by_group(ASSIGN) if inv.family == "assign"]
 """The per-job and per-schedule checks (the round family is proven in tests/db)."""
 CONTRACT = [inv.id for inv in ASSIGN_FAMILY if inv.severity is Severity.CONTRACT]
-CORRECT = ["sample_oar_default", "sample_latest_moldable"]
+CORRECT = ["sample_oar_default", "sample_latest_moldable", "sample_delegating_search"]
 FAULTY = [
     ("bad_a1_empty_res_set", "A1"),
     ("bad_a2_ignores_dependencies", "A2"),
@@ -42,13 +44,18 @@ FAULTY = [
     ("bad_a8_gives_up_when_busy", "A8"),
     ("bad_a9_never_schedules", "A9"),
 ]
+FEATURES = ["A11", "A12"]
+"""Invariants of OAR3's job features (quotas, find= jobs), drawn in a share of examples:
+proven at the ci profile, the merge gate's budget."""
+FAULTY_FEATURES = [("bad_a11_ignores_quotas", "A11"), ("bad_a12_ignores_find", "A12")]
 SITE = read_site(Path(__file__).parents[1] / "samples" / "sites" / "assign.toml")
 
 pytestmark = [pytest.mark.oar3, needs_oar3]
 
 
 def test_every_assign_invariant_has_a_faulty_sample() -> None:
-    found = sorted([iid for _, iid in FAULTY] + ["A10"], key=lambda i: int(i[1:]))
+    faulty = FAULTY + FAULTY_FEATURES
+    found = sorted([iid for _, iid in faulty] + ["A10"], key=lambda i: int(i[1:]))
     assert found == [inv.id for inv in ASSIGN_FAMILY]
 
 
@@ -73,6 +80,19 @@ def test_faulty_plugin_caught_with_its_id(name: str, invariant_id: str) -> None:
     # Shrunk to something a person reads at a glance.
     assert len(scenario.jobs) <= 2, scenario
     assert len(scenario.busy) <= 1, scenario
+    assert len(scenario.platform.resources) <= 16, scenario
+
+
+@pytest.mark.parametrize("invariant_id", FEATURES)
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_plugins_pass_the_feature_invariants_at_ci(name: str, invariant_id: str) -> None:
+    check(ASSIGN, name, invariant_id, profile="ci")
+
+
+@pytest.mark.parametrize(("name", "invariant_id"), FAULTY_FEATURES)
+def test_feature_faults_caught_at_ci(name: str, invariant_id: str) -> None:
+    scenario = caught(ASSIGN, name, invariant_id, profile="ci").violation.scenario
+    assert len(scenario.jobs) <= 2, scenario
     assert len(scenario.platform.resources) <= 16, scenario
 
 
@@ -238,3 +258,94 @@ def test_rounds_do_not_leak_oar3_state(capfd: pytest.CaptureFixture[str]) -> Non
     assert "leak" not in sched.JobPseudo.types
     captured = capfd.readouterr()
     assert (captured.out, captured.err) == ("", "")
+
+
+# -- quotas and find= jobs: OAR3's own code asked, its state put back -------------------
+
+TWO_NODES = Platform(
+    (
+        Level("host", (frozenset({1, 2}), frozenset({3, 4}))),
+        Level("resource_id", tuple(frozenset({i}) for i in range(1, 5))),
+    )
+)
+ONE_NODE = (Group((("host", 1),), TWO_NODES.resources),)
+QUOTAS = AssignScenario(
+    TWO_NODES,
+    0,
+    (),
+    (Job(1, (Moldable(1, 60, ONE_NODE),)), Job(2, (Moldable(2, 60, ONE_NODE),))),
+    quotas=QuotaRules((QuotaRule("*", "*", "*", "/", resources=2),)),
+)
+"""Two one-host jobs of alice, who may hold 2 resources at a time."""
+
+
+def both_at_now(slots_set: Any, job: Any, hy: Any, min_start_time: int, *a: Any) -> None:
+    """Both jobs at 0 on the first free host: ignores quotas."""
+    mld_id, walltime, _ = job.mld_res_rqts[0]
+    free = slots_set.slots[1].itvs
+    res_set = next(b for b in hy["host"] if b.issubset(free))
+    job.moldable_id, job.walltime, job.res_set, job.start_time = mld_id, walltime, res_set, 0
+    left, right = slots_set.get_encompassing_slots(0, walltime - 1)
+    slots_set.split_slots(left, right, job)
+
+
+def test_quota_rounds_ask_oar3s_quota_check_and_leave_quotas_off() -> None:
+    sched = oar3.scheduling()
+    default = AssignRunner(oar_default).run(QUOTAS, {"reference"})
+    assert [p.start_time for p in default.placements] == [0, 120]
+    assert [r.quotas for r in default.jobs] == [QuotaCheck(True, 2), QuotaCheck(True, 2)]
+    greedy = AssignRunner(both_at_now).run(QUOTAS)
+    assert greedy.jobs[1].quotas == QuotaCheck(
+        False,
+        2,
+        message="nb resources quotas failed",
+        rule="*,*,*,/",
+        limit=2,
+        slot=(0, 119),
+        usage=(
+            QuotaUsage("*,*,*,alice", 2, 1),
+            QuotaUsage("*,*,*,*", 2, 1),
+            QuotaUsage("*,default,*,*", 2, 1),
+        ),
+    )
+    (violation,) = get("A11").check(QUOTAS, greedy)
+    assert violation.message.startswith("job 2 of alice (project default) breaks the quota rule")
+    assert (sched.Quotas.enabled, sched.Quotas.default_rules, sched.Quotas.job_types) == (
+        False,
+        {},
+        ["*"],
+    )
+    assert sched.ResourceSet.default_itvs == to_procset(())
+
+
+def test_no_quotas_jobs_are_not_checked() -> None:
+    exempt = replace(QUOTAS, jobs=tuple(replace(j, types={"no_quotas": ""}) for j in QUOTAS.jobs))
+    outcome = AssignRunner(both_at_now).run(exempt)
+    assert [r.quotas for r in outcome.jobs] == [None, None]
+    assert list(get("A11").check(exempt, outcome)) == []
+
+
+def test_find_jobs_get_their_function_and_its_answers_are_recorded() -> None:
+    typed = {"find": LAST_BLOCKS_FIND + ":x"}
+    scenario = replace(QUOTAS, quotas=None, jobs=(replace(QUOTAS.jobs[0], types=typed),))
+    seen: list[tuple[Any, ...]] = []
+
+    def spy(slots_set: Any, job: Any, hy: Any, min_start_time: int, *a: Any) -> None:
+        seen.append((job.find, job.find_args, job.find_kwargs, job.types))
+        oar_default(slots_set, job, hy, min_start_time)
+
+    (result,) = AssignRunner(spy).run(scenario).jobs
+    assert seen == [(True, ["x"], {}, {})]
+    assert result.res_set == frozenset({3, 4})
+    assert result.find is not None
+    assert result.find.answers == (frozenset({3, 4}),)
+    assert result.find.window == frozenset({3, 4})
+    (ignored,) = AssignRunner(both_at_now).run(scenario).jobs
+    assert ignored.find is not None
+    assert (ignored.find.answers, ignored.find.window) == ((), frozenset({3, 4}))
+
+
+@pytest.mark.parametrize("value", ["f", "f:x", "f:k=v", "f:=v:k=v=w:", "f::b"])
+def test_find_types_read_as_oar3_reads_them(value: str) -> None:
+    extract = oar3.import_module("oar.kao.helpers").extract_find_assign_args
+    assert tuple(find_type({"find": value}) or ()) == extract(value)

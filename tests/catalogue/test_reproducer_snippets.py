@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,15 @@ from _catalogue import needs_oar3
 
 from oar_conformance.catalogue import family_of, get
 from oar_conformance.driver import CheckOptions, driver_for
-from oar_conformance.families.assign.scenario import AssignScenario, Window
+from oar_conformance.families.assign.scenario import (
+    AssignScenario,
+    QuotaRule,
+    QuotaRules,
+    Window,
+)
 from oar_conformance.families.find.scenario import FindScenario
 from oar_conformance.families.sort.scenario import SortScenario
+from oar_conformance.find_functions import LAST_BLOCKS_FIND
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.plugins import ASSIGN_GROUP, FIND_GROUP, SORT_GROUP, PluginSpec, load
 from oar_conformance.reproducer import FailureContext
@@ -39,6 +46,18 @@ def _job(jid: int) -> Job:
 FIND = FindScenario(PLATFORM, frozenset({2, 3}), ONE_NODE)
 SORT = SortScenario((Queue("default", 2),), 3600, (_job(1), _job(2), _job(3)))
 ASSIGN = AssignScenario(PLATFORM, 0, (Window(0, 3600, NODES[0]),), (_job(1),))
+QUOTAS = AssignScenario(
+    PLATFORM,
+    0,
+    (),
+    (_job(1), _job(2)),
+    quotas=QuotaRules((QuotaRule("*", "*", "*", "/", resources=2),)),
+)
+"""Two one-node jobs of alice, who may hold 2 resources at a time."""
+FIND_JOB = AssignScenario(
+    PLATFORM, 0, (), (replace(_job(1), types={"find": LAST_BLOCKS_FIND + ":x"}),)
+)
+"""A one-node job whose find function takes the last node."""
 
 
 def _snippet(group: str, name: str, invariant_id: str, scenario: Any) -> str:
@@ -85,6 +104,22 @@ def _pytest(path: Path) -> subprocess.CompletedProcess[str]:
             "sample_oar_default",
             "A3",
             ASSIGN,
+            marks=needs_oar3,
+        ),
+        pytest.param(
+            ASSIGN_GROUP,
+            "bad_a11_ignores_quotas",
+            "sample_delegating_search",
+            "A11",
+            QUOTAS,
+            marks=needs_oar3,
+        ),
+        pytest.param(
+            ASSIGN_GROUP,
+            "bad_a12_ignores_find",
+            "sample_oar_default",
+            "A12",
+            FIND_JOB,
             marks=needs_oar3,
         ),
     ],

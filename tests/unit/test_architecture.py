@@ -30,6 +30,7 @@ SHARED_LAYERS = (
     "config",
     "db",
     "errors",
+    "find_functions",
     "hierarchy",
     "invariant",
     "model",

@@ -1,4 +1,4 @@
-"""Known answers for the assign invariants A1-A8, on hand-built plain values (no OAR3).
+"""Known answers for the assign invariants A1-A12, on hand-built plain values (no OAR3).
 
 Every check is shown both ways: the round below passes all of them, and each test breaks
 it in one place and expects the invariant it names to object. The round, with times in
@@ -31,12 +31,20 @@ from oar_conformance.families.assign.occupation import (
 )
 from oar_conformance.families.assign.outcome import (
     AssignOutcome,
+    FindCalls,
     JobResult,
     Placement,
+    QuotaCheck,
+    QuotaUsage,
     SlotRecord,
     SlotSnapshot,
 )
-from oar_conformance.families.assign.scenario import AssignScenario, Window
+from oar_conformance.families.assign.scenario import (
+    AssignScenario,
+    QuotaRule,
+    QuotaRules,
+    Window,
+)
 from oar_conformance.model import Group, Job, Level, Moldable, Platform
 from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
@@ -137,7 +145,7 @@ def only(
 
 
 def all_ids() -> Iterator[str]:
-    yield from (f"A{i}" for i in range(1, 9))
+    yield from (f"A{i}" for i in (*range(1, 9), 11, 12))
 
 
 # -- the reference round passes everything ------------------------------------------------
@@ -693,3 +701,149 @@ def test_a9_shape_is_the_first_job_the_default_places() -> None:
     assert read(scenario, replace(GOOD, reference=unplaced_first))[0] == "/host=N"
     none = (Placement(1, -1, None, -1, ids()), Placement(2, -1, None, -1, ids()))
     assert read(scenario, replace(GOOD, reference=none))[0] == "/host=N+/core=N"
+
+
+# -- A11 within quotas, A12 the job's find function ------------------------------------
+
+ALICE_TWO = QuotaRules((QuotaRule("*", "*", "*", "/", resources=2),))
+"""Each user may hold 2 resources at a time: job 2 (alice) on 1-2 during [60, 119] is
+within it, but the same job at 0, beside job 1 (alice, 3-4), is not."""
+QUOTA_SCENARIO = replace(SCENARIO, quotas=ALICE_TWO)
+OVER = QuotaCheck(
+    False,
+    2,
+    message="nb resources quotas failed",
+    rule="*,*,*,/",
+    limit=2,
+    slot=(0, 59),
+    usage=(QuotaUsage("*,*,*,alice", 2, 1), QuotaUsage("*,default,*,*", 2, 1)),
+)
+
+
+def test_a11_passes_placements_within_the_quotas() -> None:
+    ok = QuotaCheck(True, 2)
+    outcome = with_jobs(replace(JOB_1, quotas=ok), replace(JOB_2, quotas=ok))
+    assert violations("A11", outcome, QUOTA_SCENARIO) == []
+
+
+def test_a11_reports_the_rule_and_who_held_what() -> None:
+    over = replace(JOB_2, quotas=OVER)
+    violation = only("A11", with_jobs(JOB_1, over), QUOTA_SCENARIO)
+    assert violation.message == (
+        "job 2 of alice (project default) breaks the quota rule *,*,*,/ = 2: "
+        "nb resources quotas failed"
+    )
+    assert violation.received == (
+        "2 resources during [60, 119]; held at [0, 59] before it: "
+        "*,*,*,alice: 2 resources, 1 job, *,default,*,*: 2 resources, 1 job"
+    )
+    assert violation.kind == "resources"
+
+
+def test_a11_names_a_job_count_rule() -> None:
+    over = replace(JOB_2, quotas=replace(OVER, message="nb jobs quotas failed", usage=()))
+    violation = only("A11", with_jobs(JOB_1, over), QUOTA_SCENARIO)
+    assert violation.kind == "jobs"
+    assert violation.received.endswith("nothing held before it")
+
+
+def test_a11_ignores_unjudged_jobs_and_broken_slot_sets() -> None:
+    unplaced = placed(2, -1, ids(), AFTER_1, AFTER_1, walltime=None, moldable_id=-1)
+    broken = slots((5, 59, ids()), begin=0)
+    for result in (
+        replace(unplaced, quotas=OVER),
+        replace(JOB_2, quotas=None),
+        replace(JOB_2, quotas=OVER, before=broken),
+    ):
+        assert violations("A11", with_jobs(JOB_1, result), QUOTA_SCENARIO) == []
+
+
+LAST = FindCalls("oar_conformance_last_blocks", (ids(3, 4), ids(1, 2)), window=ids(1, 2))
+"""The job's find function answered 3-4 (busy during [0, 59]) and 1-2 (the window)."""
+
+
+@pytest.mark.parametrize("answers", [(ids(1, 2),), (ids(3, 4), ids(1, 2))])
+def test_a12_passes_a_placement_on_one_of_the_answers(answers: tuple[Ids, ...]) -> None:
+    outcome = with_jobs(JOB_1, replace(JOB_2, find=replace(LAST, answers=answers)))
+    assert violations("A12", outcome) == []
+
+
+def test_a12_passes_jobs_without_find() -> None:
+    assert violations("A12", GOOD) == []
+
+
+def test_a12_passes_the_functions_answer_over_the_window_even_if_never_called() -> None:
+    same = replace(JOB_2, find=replace(LAST, answers=()))
+    assert violations("A12", with_jobs(JOB_1, same)) == []
+
+
+def test_a12_reports_a_placement_the_function_never_gave() -> None:
+    other = replace(JOB_2, find=replace(LAST, answers=(ids(3, 4),), window=None))
+    violation = only("A12", with_jobs(JOB_1, other))
+    assert violation.message == (
+        "job 2 has type find=oar_conformance_last_blocks, but its resources are none of "
+        "that function's answers"
+    )
+    assert violation.received == "res_set 1-2; the function answered 3-4"
+    assert violation.kind == "other-answer"
+
+
+def test_a12_reports_a_function_never_called() -> None:
+    ignored = replace(JOB_1, find=FindCalls("oar_conformance_default", (), window=ids(1, 2)))
+    violation = only("A12", with_jobs(ignored, JOB_2))
+    assert violation.kind == "not-called"
+    assert violation.received == "res_set 3-4; the function was never called"
+    assert violation.expected == (
+        "resources the job's find function chose, e.g. its answer over the job's window: 1-2"
+    )
+    assert violation.marks == {"clash": ids(1, 2, 3, 4)}
+
+
+def test_a12_without_a_window_answer_asks_for_one_of_the_answers() -> None:
+    ignored = replace(JOB_1, find=FindCalls("f", ()))
+    violation = only("A12", with_jobs(ignored, JOB_2))
+    assert violation.expected == "resources the job's find function chose, e.g. one of its answers"
+
+
+# -- quotas and find= types in scenarios, as OAR3 reads them ---------------------------
+
+
+def test_quota_rules_are_written_as_oar3s_quotas_file() -> None:
+    rules = QuotaRules(
+        (QuotaRule("*", "/", "deploy", "*", resources="0.5*ALL", jobs=1),),
+        job_types=("deploy",),
+    )
+    assert rules.json() == {"quotas": {"*,/,deploy,*": ["0.5*ALL", 1, -1]}, "job_types": ["deploy"]}
+    assert rules.text() == '*,/,deploy,* = ["0.5*ALL", 1, -1]; job_types deploy'
+    assert ALICE_TWO.json() == {"quotas": {"*,*,*,/": [2, -1, -1]}}
+
+
+def test_find_and_no_quotas_types_become_job_attributes() -> None:
+    job = replace(SCENARIO.jobs[0], types={"find": "last:x:k=v:=w", "no_quotas": "", "deploy": ""})
+    attributes = SCENARIO.job_attributes(job)
+    assert attributes["types"] == {"deploy": ""}
+    assert (attributes["find"], attributes["find_args"], attributes["find_kwargs"]) == (
+        True,
+        ["x", "=w"],
+        {"k": "v"},
+    )
+    assert attributes["no_quotas"] is True
+    assert SCENARIO.find_name(job) == "last"
+
+
+def test_a_job_without_types_has_no_find_function_and_quotas_apply() -> None:
+    attributes = SCENARIO.job_attributes(SCENARIO.jobs[0])
+    assert (attributes["find"], attributes["find_args"], attributes["no_quotas"]) == (
+        False,
+        [],
+        False,
+    )
+    assert SCENARIO.find_name(SCENARIO.jobs[0]) is None
+
+
+def test_a_quota_scenario_says_its_rules_and_owners() -> None:
+    text = repr(replace(QUOTA_SCENARIO, jobs=(replace(SCENARIO.jobs[0], types={"deploy": ""}),)))
+    assert text.endswith(
+        "jobs=[1: /host=1,walltime=0:01:00 -t deploy (alice/default)], "
+        "quotas=[*,*,*,/ = [2, -1, -1]])"
+    )

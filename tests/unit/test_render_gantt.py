@@ -19,14 +19,26 @@ from test_render import assert_snapshot
 
 from oar_conformance import oar3
 from oar_conformance.catalogue import get
-from oar_conformance.families.assign.outcome import AssignOutcome, JobResult, Placement
+from oar_conformance.families.assign.outcome import (
+    AssignOutcome,
+    FindCalls,
+    JobResult,
+    Placement,
+    QuotaCheck,
+    QuotaUsage,
+)
 from oar_conformance.families.assign.render import (
     assign_case,
     render_assign_case,
     render_gantt,
     reproducer_assign,
 )
-from oar_conformance.families.assign.scenario import AssignScenario, Window
+from oar_conformance.families.assign.scenario import (
+    AssignScenario,
+    QuotaRule,
+    QuotaRules,
+    Window,
+)
 from oar_conformance.model import ALL, Group, Job, Level, Moldable, Platform, to_procset
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import PluginSpec
@@ -132,6 +144,41 @@ def test_gantt_caps_rows() -> None:
 
 def test_assign_case_snapshot() -> None:
     assert_snapshot("assign_case", render_assign_case(SCENARIO, outcome_with_reference()))
+
+
+FEATURES = replace(
+    SCENARIO,
+    busy=(),
+    jobs=(
+        Job(1, (host(1),), user="bob", types={"deploy": ""}),
+        Job(2, (host(2),), user="bob", project="physics", types={"find": "last_blocks:x"}),
+    ),
+    quotas=QuotaRules(
+        (QuotaRule("*", "*", "*", "/", resources=2), QuotaRule("*", "/", "deploy", "*", jobs=1)),
+        job_types=("deploy",),
+    ),
+)
+"""Quotas on, a typed job of bob and a find= job of bob that broke his quota."""
+
+
+def test_assign_case_with_quotas_and_a_find_job_snapshot() -> None:
+    over = QuotaCheck(
+        False,
+        2,
+        message="nb resources quotas failed",
+        rule="*,*,*,/",
+        limit=2,
+        slot=(600, 719),
+        usage=(QuotaUsage("*,*,*,bob", 2, 1), QuotaUsage("*,physics,*,*", 0, 0)),
+    )
+    calls = FindCalls("last_blocks", (ids(7, 8),), window=ids(7, 8))
+    outcome = AssignOutcome(
+        jobs=(
+            placed(1, 600, 120, 1, ids(1, 2), quotas=QuotaCheck(True, 2)),
+            placed(2, 600, 120, 2, ids(3, 4), quotas=over, find=calls),
+        )
+    )
+    assert_snapshot("assign_case_features", render_assign_case(FEATURES, outcome))
 
 
 def test_assign_case_shows_errors_and_unreached_jobs() -> None:

@@ -1,8 +1,9 @@
-"""The assign family: ``oar.assign_func`` plugins inside OAR3's own scheduling loop (A1-A8).
+"""The assign family: ``oar.assign_func`` plugins inside OAR3's own scheduling loop (A1-A12).
 
 Scenarios are a platform, jobs already scheduled and waiting jobs with moldables and
-dependencies; the runner builds real OAR3 slot sets and runs ``schedule_id_jobs_ct`` with
-the plugin as every job's assign function (needs OAR3).
+dependencies, in a share of them quotas and ``find=`` jobs; the runner builds real OAR3
+slot sets and runs ``schedule_id_jobs_ct`` with the plugin as every job's assign function
+(needs OAR3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Assign invariants A1-A10: what an ``oar.assign_func`` plugin must do to a schedule.
+"""Assign invariants A1-A12: what an ``oar.assign_func`` plugin must do to a schedule.
 
 Every check has the signature ``check(scenario: AssignScenario, outcome: AssignOutcome)``
 and yields violations; each reads plain values only, with its own interval arithmetic
@@ -12,6 +12,10 @@ A3 judges each job against the slot set it was handed (what the plugin was told)
 judges the whole schedule against an occupation rebuilt from the scenario's windows and
 the jobs' answers alone (what really overlaps), so a slot set corrupted by an earlier job
 shows as A5 and A6, not as A3 of the later job that trusted it.
+
+A11 and A12 judge OAR3's job features, which OAR3 enforces only inside its own slot
+search: they read what the runner asked OAR3's own code after each call (the quota check
+of the placement, the answers of the job's find function), as plain values.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from oar_conformance.families.assign.occupation import (
 )
 from oar_conformance.hierarchy import UNDECIDED_SPLIT, free_region, group_problem, split_result
 from oar_conformance.invariant import InvariantSet, Severity
-from oar_conformance.model import ids_text, resources_text
+from oar_conformance.model import ids_text, plural, resources_text
 from oar_conformance.outcome import failed_call_text
 from oar_conformance.plugins import ASSIGN_GROUP
 from oar_conformance.tally import COST_SLUG, COST_TITLE, Case, costs, vacuity
@@ -481,4 +485,87 @@ INVARIANTS.register_tally(
         "quadratic in the platform stalls the scheduler at the site's size."
     ),
     tally=costs(_timed),
+)
+
+
+def _usage_text(result: JobResult) -> str:
+    check = result.quotas
+    assert check is not None
+    usage = ", ".join(
+        f"{u.key}: {plural(u.resources, 'resource')}, {plural(u.jobs, 'job')}" for u in check.usage
+    )
+    where = f" at [{check.slot[0]}, {check.slot[1]}]" if check.slot is not None else ""
+    return f"held{where} before it: {usage}" if usage else "nothing held before it"
+
+
+def a11_within_quotas(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
+    for result, _, (start, end) in in_slot_sets(scenario, outcome):
+        check = result.quotas
+        if check is None or check.ok:
+            continue
+        job = scenario.job(result.job_id)
+        yield Breach(
+            f"job {result.job_id} of {job.user} (project {job.project}) breaks the quota "
+            f"rule {check.rule} = {check.limit}: {check.message}",
+            received=f"{plural(check.job_resources, 'resource')} during [{start}, {end}]; "
+            + _usage_text(result),
+            expected=f"a placement within rule {check.rule} (OAR3's Quotas.check_slots_quotas "
+            "on the slot set given), or a later start",
+            kind="jobs" if "jobs" in check.message else "resources",
+        )
+        return
+
+
+INVARIANTS.register(
+    "A11",
+    slug="within-quotas",
+    title="a job without no_quotas is placed within the quotas of the slot set given",
+    rationale=(
+        "With QUOTAS=yes OAR3 checks quotas only inside its own slot search; an assign "
+        "plugin with its own search that skips Quotas.check_slots_quotas lets a user or "
+        "project take more resources or run more jobs than the site allows."
+    ),
+    check=a11_within_quotas,
+)
+
+
+def a12_uses_job_find(scenario: AssignScenario, outcome: AssignOutcome) -> Iterator[Breach]:
+    for result in judged(scenario, outcome):
+        calls = result.find
+        if calls is None or result.res_set in (*calls.answers, calls.window):
+            continue
+        assert result.res_set is not None
+        answers = sorted({ids_text(a, empty="nothing") for a in calls.answers})
+        if calls.window is not None:
+            own = f"its answer over the job's window: {resources_text(calls.window)}"
+        else:
+            own = "one of its answers"
+        received = f"res_set {ids_text(result.res_set)}; " + (
+            f"the function answered {'; '.join(answers)}"
+            if answers
+            else "the function was never called"
+        )
+        yield Breach(
+            f"job {result.job_id} has type find={calls.name}, but its resources are none of "
+            "that function's answers",
+            received=received,
+            expected=f"resources the job's find function chose, e.g. {own}",
+            kind="other-answer" if answers else "not-called",
+            marks={"clash": result.res_set ^ (calls.window or frozenset())},
+        )
+        return
+
+
+INVARIANTS.register(
+    "A12",
+    slug="uses-job-find",
+    title="a job with a find function is placed on one of that function's answers for its slots",
+    rationale=(
+        "A job typed find=NAME asks for its own resource selection (a site's topology "
+        "or licence rule); OAR3's search calls it, and an assign plugin that picks the "
+        "resources itself silently drops the user's request. The job's resources must be "
+        "an answer the function gave during the call, or the one it gives over the "
+        "resources free all along the job's window."
+    ),
+    check=a12_uses_job_find,
 )

@@ -11,9 +11,61 @@ from typing import NamedTuple
 
 from oar_conformance.outcome import PluginError
 
-__all__ = ["AssignOutcome", "JobResult", "Placement", "SlotRecord", "SlotSnapshot"]
+__all__ = [
+    "AssignOutcome",
+    "FindCalls",
+    "JobResult",
+    "Placement",
+    "QuotaCheck",
+    "QuotaUsage",
+    "SlotRecord",
+    "SlotSnapshot",
+]
 
 Ids = frozenset[int]
+
+
+class QuotaUsage(NamedTuple):
+    """What jobs matching a quota counter held at one slot: ``key`` is the counter's
+    ``queue,project,type,user`` (a name where the rule has ``/``)."""
+
+    key: str
+    resources: int
+    jobs: int
+
+
+@dataclass(frozen=True)
+class QuotaCheck:
+    """OAR3's ``Quotas.check_slots_quotas`` for a placed job, on the slot set it was given.
+
+    ``ok`` is OAR3's verdict; when false, ``message`` is OAR3's (``nb resources quotas
+    failed``), ``rule`` the rule's key, ``limit`` its value, and ``slot`` the span
+    ``(begin, end)`` of the slot of the job's window where the rule's counter was highest,
+    with ``usage`` there before the job: the rule's counter, then per user and per
+    project. ``job_resources`` counts the job's resources of type ``default``.
+    """
+
+    ok: bool
+    job_resources: int
+    message: str = ""
+    rule: str = ""
+    limit: int = -1
+    slot: tuple[int, int] | None = None
+    usage: tuple[QuotaUsage, ...] = ()
+
+
+@dataclass(frozen=True)
+class FindCalls:
+    """The job's own find function (type ``find=NAME``) during and after the call.
+
+    ``answers`` are what it answered each time the plugin's call ran it, as id sets;
+    ``window`` is what it answers over the resources free all along the placed job's
+    window (``None`` when the job was not placed or the slot set could not be read).
+    """
+
+    name: str
+    answers: tuple[Ids, ...]
+    window: Ids | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +120,8 @@ class JobResult:
     four attributes are ``None`` when the plugin left them unset or set them to a value
     of the wrong type (then ``bad_types`` says which and what). ``before``/``after`` are
     the slot set around the call; ``error`` is the failed call that ended the round.
+    ``quotas`` is OAR3's quota check of the placement (quotas on, job placed, not
+    ``no_quotas``); ``find`` what the job's own find function answered (a ``find=`` job).
     """
 
     job_id: int
@@ -82,6 +136,8 @@ class JobResult:
     after: SlotSnapshot | None = None
     error: PluginError | None = None
     seconds: float = 0.0
+    quotas: QuotaCheck | None = None
+    find: FindCalls | None = None
 
     @property
     def placement(self) -> Placement:

@@ -60,6 +60,8 @@ _MAX_COLUMNS = 40
 _COMPUTED = frozenset({"key_cache", "mld_res_rqts"})
 """Job attributes the reproducer computes or spells out specially."""
 _PER_JOB = ("id", "name", "user", "project", "queue_name", "submission_time", "types", "deps")
+_FEATURE_PER_JOB = ("find", "find_args", "find_kwargs", "no_quotas")
+"""Per-job attributes as well when a round has quotas or ``find=`` jobs."""
 
 
 def _job_marks(placed: Sequence[Occupant]) -> dict[int, str]:
@@ -157,13 +159,56 @@ def _placed(placement: Placement) -> str:
     return f"start {placement.start_time} on {res_set} (moldable {placement.moldable_id})"
 
 
+def _quotas_lines(result: JobResult) -> list[str]:
+    """OAR3's quota check of a placement that broke a rule: the rule and who held what."""
+    check = result.quotas
+    if check is None or check.ok:
+        return []
+    lines = [
+        f"    quotas: rule {check.rule} = {check.limit} broken ({check.message}): "
+        f"the job adds {plural(check.job_resources, 'resource')} and 1 job"
+    ]
+    if check.slot is not None:
+        lines.append(f"    held at the worst slot [{check.slot[0]}, {check.slot[1]}] before it:")
+    lines += [
+        f"      {u.key}: {plural(u.resources, 'resource')}, {plural(u.jobs, 'job')}"
+        for u in check.usage
+    ]
+    return lines
+
+
+def _find_lines(result: JobResult) -> list[str]:
+    """The job's find function's answers beside what the plugin took."""
+    calls = result.find
+    if calls is None:
+        return []
+    if calls.answers:
+        answers = sorted({ids_text(a, empty="nothing") for a in calls.answers})
+        lines = [f"    find={calls.name} answered during the call: {'; '.join(answers)}"]
+    else:
+        lines = [f"    find={calls.name} was never called"]
+    if calls.window is not None:
+        lines.append(
+            f"    find={calls.name} over the placed window: {resources_text(calls.window)}"
+            f" (plugin took {resources_text(result.res_set or frozenset())})"
+        )
+    return lines
+
+
 def render_assign_case(scenario: AssignScenario, outcome: AssignOutcome) -> str:
-    """One round for a person: platform, gantt chart, jobs, answers and OAR3's default."""
+    """One round for a person: platform, gantt chart, jobs, answers and OAR3's default.
+
+    With quotas on, the rules and each job's owner; a placement that broke a rule shows
+    the rule and the usage per user and project where it was highest; a ``find=`` job
+    shows its find function's answers beside the plugin's.
+    """
     platform = scenario.platform
     lines = [
         f"platform: {plural(len(platform.resources), 'resource')}, levels "
         f"{' / '.join(platform.level_names)}; the slot set begins at now={scenario.now}",
     ]
+    if scenario.quotas is not None:
+        lines.append(f"quotas on (QUOTAS=yes): {scenario.quotas.text()}")
     lines.extend(
         f"already scheduled: {ids_text(w.ids)} from {w.start - scenario.now} for {w.walltime} s"
         for w in scenario.busy
@@ -172,7 +217,10 @@ def render_assign_case(scenario: AssignScenario, outcome: AssignOutcome) -> str:
     lines.append("jobs, in scheduling order (walltimes include the security time):")
     results = {r.job_id: r for r in outcome.jobs}
     for job in scenario.jobs:
-        after = f"  # after job {', '.join(map(str, job.dependencies))}" if job.dependencies else ""
+        notes = [f"after job {', '.join(map(str, job.dependencies))}"] if job.dependencies else []
+        if scenario.quotas is not None:
+            notes.append(f"user {job.user}, project {job.project}")
+        after = f"  # {'; '.join(notes)}" if notes else ""
         lines.append(f"  job {job.id}: {job.oarsub()}{after}")
         alternatives = ", ".join(f"{m.id}: {scenario.walltime(m)} s" for m in job.moldables)
         lines.append(f"    moldables {alternatives}")
@@ -183,6 +231,7 @@ def render_assign_case(scenario: AssignScenario, outcome: AssignOutcome) -> str:
         if result.called:
             lines.append(f"    min_start_time={result.min_start_time}")
         lines.append(f"    plugin set: {_answer(scenario, result)}")
+        lines += _quotas_lines(result) + _find_lines(result)
     if outcome.reference is not None:
         lines.append("OAR3's default assign would give:")
         lines += [f"  job {p.job_id}: {_placed(p)}" for p in outcome.reference]
@@ -200,6 +249,38 @@ _REPRODUCER_HEAD = reproducer_head(
         "from oar.lib.job_handling import JobPseudo",
     ),
 )
+
+_FEATURE_MODULES = ("json", "logging", "os", "tempfile", "types")
+_FEATURE_IMPORTS = (
+    "from oar.kao.quotas import Quotas",
+    "from oar.kao.scheduling import config",
+    "from oar.lib.resource import ResourceSet",
+    "from oar_conformance.find_functions import resolve",
+)
+"""What a reproducer with quotas or ``find=`` jobs imports besides the plain one's."""
+
+_QUOTAS_SETUP = """\
+    # Quotas as the meta-scheduler enables them, from a quotas file, before any slot set
+    Quotas.enabled, Quotas.calendar, Quotas.default_rules, Quotas.job_types = (
+        False, None, {}, ["*"])
+    ResourceSet.default_itvs = DEFAULT_RESOURCES
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as rules:
+        json.dump(QUOTAS, rules)
+    config["QUOTAS"], config["QUOTAS_CONF_FILE"] = "yes", rules.name
+    count = len(DEFAULT_RESOURCES)
+    Quotas.enable(config, types.SimpleNamespace(
+        nb_resources_default=count, nb_resources_default_not_dead=count))
+    os.unlink(rules.name)
+"""
+
+_FIND_SETUP = """\
+        if attributes["id"] in FIND:  # find=NAME: get_jobs_types loads the entry point
+            jobs[attributes["id"]].find_func = resolve(FIND[attributes["id"]])
+"""
+
+_JOBS_LOOP_END = """\
+    schedule_id_jobs_ct(slot_sets, jobs, HY, list(jobs), JOB_SECURITY_TIME)
+"""
 
 _REPRODUCER_LOAD = (
     LOAD_PLUGIN_SOURCE
@@ -245,6 +326,23 @@ def show():
 """
 
 
+def _feature_head() -> str:
+    """The reproducer's opening when the round has quotas or ``find=`` jobs."""
+    return reproducer_head(
+        "set as every waiting job's assign function, and OAR3's own scheduling loop runs the "
+        "round (``reproduce()``) with the round's quotas and find functions; ``show()`` prints "
+        "what the plugin set for each job and the slot set it left.",
+        modules=_FEATURE_MODULES,
+        oar_imports=(
+            "from oar.kao.scheduling import schedule_id_jobs_ct, "
+            "set_slots_with_prev_scheduled_jobs",
+            "from oar.kao.slot import SlotSet",
+            "from oar.lib.job_handling import JobPseudo",
+            *_FEATURE_IMPORTS,
+        ),
+    )
+
+
 def _mld_res_rqt(scenario: AssignScenario, moldable: Moldable) -> str:
     """One ``mld_res_rqts`` entry as Python source, special counts by name."""
     groups = []
@@ -273,9 +371,13 @@ def reproducer_assign(
     (of ``family``) on the same scenario, so it fails while the plugin breaks it.
     ``comment`` opens the script as ``#`` lines, followed by the jobs in ``oarsub`` syntax.
     """
+    finds = {job.id: scenario.find_name(job) for job in scenario.jobs}
+    finds = {k: v for k, v in finds.items() if v is not None}
+    features = scenario.quotas is not None or bool(finds)
+    per_job = (*_PER_JOB, *_FEATURE_PER_JOB) if features else _PER_JOB
     out = [f"# {line}".rstrip() for line in comment.splitlines()]
     out += [f"# job {job.id}: {job.oarsub()}" for job in scenario.jobs]
-    out.append(_REPRODUCER_HEAD)
+    out.append(_feature_head() if features else _REPRODUCER_HEAD)
     out.append(f"GROUP = {group!r}")
     out.append(f"NAME = {name!r}")
     used = sorted(
@@ -295,8 +397,8 @@ def reproducer_assign(
     out.append("WAITING = [  # the jobs as OAR3's get_data_jobs leaves them, in scheduling order")
     for job in scenario.jobs:
         attributes = scenario.job_attributes(job)
-        own = [f"{k!r}: {v!r}" for k, v in attributes.items() if k in _PER_JOB]
-        common = {k: v for k, v in attributes.items() if k not in {*_PER_JOB, *_COMPUTED}}
+        own = [f"{k!r}: {v!r}" for k, v in attributes.items() if k in per_job]
+        common = {k: v for k, v in attributes.items() if k not in {*per_job, *_COMPUTED}}
         out.append("    {")
         out += pack_items(own, " " * 8)
         out.append("        'mld_res_rqts': [")
@@ -309,8 +411,18 @@ def reproducer_assign(
     out.append("}")
     out.append(f"ARGS = {tuple(args)!r}")
     out.append(f"KWARGS = {dict(kwargs)!r}")
-    out.append(_REPRODUCER_LOAD.rstrip("\n"))
-    out.append(_REPRODUCER_TAIL)
+    tail = _REPRODUCER_TAIL
+    if features:
+        quotas = scenario.quotas.json() if scenario.quotas is not None else None
+        out.append(f"QUOTAS = {quotas!r}  # OAR3's quotas file (QUOTAS_CONF_FILE), None: off")
+        out.append(f"DEFAULT_RESOURCES = {procset_literal(scenario.platform.default_resources)}")
+        out.append(f"FIND = {finds!r}  # job id: the oar.find_func its find= type names")
+        tail = tail.replace(_JOBS_LOOP_END, _FIND_SETUP + _JOBS_LOOP_END)
+    load = _REPRODUCER_LOAD.rstrip("\n")
+    if scenario.quotas is not None:
+        load += "\n" + _QUOTAS_SETUP.rstrip("\n")
+    out.append(load)
+    out.append(tail)
     out.append(
         judged_tail(
             scenario,

@@ -1,8 +1,11 @@
 """Sample ``oar.assign_func`` plugins.
 
-Correct: ``oar_default`` (OAR3's own ``assign_resources_mld_job_split_slots``) and
+Correct: ``oar_default`` (OAR3's own ``assign_resources_mld_job_split_slots``),
 ``latest_moldable`` (a different policy written with OAR3's ``SlotSet`` API: the last
-moldable that fits anywhere, at its earliest start, on the last blocks that fit).
+moldable that fits anywhere, at its earliest start, on the last blocks that fit, or on
+the job's own find function's answer, within the quotas) and ``delegating_search`` (the
+first moldable that fits, found by OAR3's own slot search, which keeps quotas and the
+job's find function).
 
 Faulty ones are each built from a correct one with one deliberate bug, named after the
 invariant they break. OAR3 is imported inside the functions, as a plugin loaded by OAR3
@@ -33,10 +36,22 @@ def _unschedulable(job):
 
 
 def _split(slots_set, job, start_time, walltime, res_set):
-    """Take ``res_set`` away from the slots during ``[start_time, start_time + walltime - 1]``."""
+    """Take ``res_set`` away from the slots during ``[start_time, start_time + walltime - 1]``.
+
+    The job's owner and types go with it: the slots count it against its quotas.
+    """
     scheduling, _ = _oar()
     taken = scheduling.JobPseudo(
-        id=job.id, start_time=start_time, walltime=walltime, res_set=res_set, ts=False, ph=0
+        id=job.id,
+        start_time=start_time,
+        walltime=walltime,
+        res_set=res_set,
+        ts=False,
+        ph=0,
+        queue_name=job.queue_name,
+        project=job.project,
+        user=job.user,
+        types=job.types,
     )
     sid_left, sid_right = slots_set.get_encompassing_slots(start_time, start_time + walltime - 1)
     slots_set.split_slots(sid_left, sid_right, taken)
@@ -48,23 +63,52 @@ def oar_default(slots_set, job, hy, min_start_time, *args, **kwargs):
     return scheduling.assign_resources_mld_job_split_slots(slots_set, job, hy, min_start_time)
 
 
-def _earliest(slots_set, walltime, hy_res_rqts, hy, min_start_time):
-    """The earliest start of a moldable and its last-fit resources, or ``None``."""
+def _job_find(job, default):
+    """The job's own find function (type ``find=NAME``) with its arguments, or ``default``."""
+    if not job.find:
+        return default
+
+    def find(avail, hy_res_rqts, hy, beginning):
+        return job.find_func(avail, hy_res_rqts, hy, beginning, *job.find_args, **job.find_kwargs)
+
+    return find
+
+
+def _within_quotas(slots_set, job, first, last, walltime, found):
+    """OAR3's quota check of ``found`` over slots ``first`` to ``last`` (true without quotas)."""
+    from oar.lib.resource import ResourceSet
+
+    scheduling, _ = _oar()
+    if not scheduling.Quotas.enabled or job.no_quotas:
+        return True
+    nb_res = len(found & ResourceSet.default_itvs)
+    return scheduling.Quotas.check_slots_quotas(
+        slots_set.slots, first.id, last.id, job, nb_res, walltime
+    )[0]
+
+
+def _earliest(slots_set, job, walltime, hy_res_rqts, hy, min_start_time, *, quotas=True):
+    """The earliest start of a moldable and its resources, or ``None``.
+
+    The resources are the job's find function's answer, or the last blocks that fit;
+    with ``quotas`` the window must keep the job within its quotas.
+    """
     _, slot = _oar()
+    find = _job_find(job, last_fit)
     for first, last in slots_set.traverse_with_width(walltime):
         if first.b < max(min_start_time, slots_set.begin):
             continue
         avail = slot.intersec_itvs_slots(slots_set.slots, first.id, last.id)
-        found = last_fit(avail, hy_res_rqts, hy, first.prev == 0)
-        if found:
+        found = find(avail, hy_res_rqts, hy, first.prev == 0)
+        if found and (not quotas or _within_quotas(slots_set, job, first, last, walltime, found)):
             return first.b, found
     return None
 
 
-def latest_moldable(slots_set, job, hy, min_start_time, *args, **kwargs):
+def latest_moldable(slots_set, job, hy, min_start_time, *args, quotas=True, **kwargs):
     """Correct: prefers the last moldable that fits, on the last blocks that fit."""
     for mld_id, walltime, hy_res_rqts in reversed(job.mld_res_rqts):
-        found = _earliest(slots_set, walltime, hy_res_rqts, hy, min_start_time)
+        found = _earliest(slots_set, job, walltime, hy_res_rqts, hy, min_start_time, quotas=quotas)
         if found is not None:
             start_time, res_set = found
             job.start_time, job.walltime, job.moldable_id, job.res_set = (
@@ -74,6 +118,22 @@ def latest_moldable(slots_set, job, hy, min_start_time, *args, **kwargs):
                 res_set,
             )
             _split(slots_set, job, start_time, walltime, res_set)
+            return
+    _unschedulable(job)
+
+
+def delegating_search(slots_set, job, hy, min_start_time, *args, **kwargs):
+    """Correct: the first moldable that fits, where OAR3's own slot search finds it."""
+    scheduling, _ = _oar()
+    for res_rqt in job.mld_res_rqts:
+        mld_id, walltime, _ = res_rqt
+        res_set, sid_left, sid_right = scheduling.find_first_suitable_contiguous_slots(
+            slots_set, job, res_rqt, hy, min_start_time
+        )
+        if res_set:
+            job.moldable_id, job.walltime, job.res_set = mld_id, walltime, res_set
+            job.start_time = slots_set.slots[sid_left].b
+            slots_set.split_slots(sid_left, sid_right, job)
             return
     _unschedulable(job)
 
@@ -149,6 +209,20 @@ def gives_up_when_busy(slots_set, job, hy, min_start_time, *args, **kwargs):
 def never_schedules(slots_set, job, hy, min_start_time, *args, **kwargs):
     """Breaks A9: leaves every job unschedulable (every safety check then holds vacuously)."""
     _unschedulable(job)
+
+
+def ignores_quotas(slots_set, job, hy, min_start_time, *args, **kwargs):
+    """Breaks A11: ``latest_moldable`` with its own slot search, without the quota check."""
+    latest_moldable(slots_set, job, hy, min_start_time, quotas=False)
+
+
+def ignores_find(slots_set, job, hy, min_start_time, *args, **kwargs):
+    """Breaks A12: OAR3's default search with the job's own find function turned off."""
+    own, job.find = job.find, False
+    try:
+        oar_default(slots_set, job, hy, min_start_time)
+    finally:
+        job.find = own
 
 
 def quadratic(slots_set, job, hy, min_start_time, *args, **kwargs):
