@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         if option.cli is not None:
             check.add_argument(option.cli, dest=option.name, **_flag_arguments(option))
     check.add_argument(
-        "--all", action="store_true", help="check every installed plugin of every group"
+        "--all",
+        action="store_true",
+        help="check every installed plugin of every group (but the kit's own find functions)",
     )
     check.add_argument(
         "-k", dest="keyword", metavar="EXPR", help="only checks matching EXPR (pytest -k)"
@@ -169,9 +171,9 @@ def _check(options: argparse.Namespace) -> int:
     settings = read_pyproject(Path.cwd() / "pyproject.toml")
     names = options.plugins or list(settings.plugins)
     if options.all:
-        from oar_conformance.plugins import installed  # noqa: PLC0415
+        from oar_conformance.plugins import checkable  # noqa: PLC0415
 
-        names = [f"{group}:{p.name}" for group, found in installed().items() for p in found]
+        names = checkable()
     if not names:
         msg = (
             "no plugin to check; pass --plugin NAME (see 'oar-conformance list') or set "

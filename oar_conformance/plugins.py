@@ -22,10 +22,12 @@ __all__ = [
     "ENTRY_POINT_GROUPS",
     "FIND_GROUP",
     "JOB_TYPE_SELECTORS",
+    "KIT_DISTRIBUTION",
     "METASCHED_GROUP",
     "SORT_GROUP",
     "InstalledPlugin",
     "PluginSpec",
+    "checkable",
     "installed",
     "load",
     "parse_plugin_args",
@@ -84,6 +86,11 @@ class InstalledPlugin:
         return self.value.split(":", 1)[0].strip()
 
 
+KIT_DISTRIBUTION = "oar-conformance"
+"""The kit's own distribution: its find functions (jobs of its worlds name them in
+``find=``) are installed plugins, but not plugins a site asks the kit to check."""
+
+
 def _entry_points(group: str) -> list[EntryPoint]:
     return sorted(entry_points(group=group), key=lambda ep: ep.name)
 
@@ -97,6 +104,17 @@ def installed(groups: Iterable[str] = ENTRY_POINT_GROUPS) -> dict[str, list[Inst
             for ep in _entry_points(group)
         ]
     return found
+
+
+def checkable() -> list[str]:
+    """``GROUP:NAME`` of every installed plugin but the kit's own find functions: what
+    ``--all`` checks."""
+    return [
+        f"{group}:{p.name}"
+        for group, found in installed().items()
+        for p in found
+        if p.distribution != KIT_DISTRIBUTION
+    ]
 
 
 def _names(group: str) -> str:

@@ -151,3 +151,17 @@ def test_catalogue_document_covers_every_invariant() -> None:
     for inv in registered():
         assert f"## {inv.id} {inv.title}\n" in text, inv.id
         assert inv.rationale in text, inv.id
+
+
+def test_all_leaves_out_the_kit_s_own_find_functions() -> None:
+    """The kit registers find functions for its worlds' ``find=`` jobs; a site's ``--all``
+    checks its own plugins, not those."""
+    from oar_conformance.find_functions import DEFAULT_FIND, LAST_BLOCKS_FIND  # noqa: PLC0415
+    from oar_conformance.plugins import FIND_GROUP, checkable, installed  # noqa: PLC0415
+
+    every = {f"{p.group}:{p.name}" for found in installed().values() for p in found}
+    assert f"{FIND_GROUP}:{DEFAULT_FIND}" in every
+    chosen = checkable()
+    assert f"{FIND_GROUP}:{DEFAULT_FIND}" not in chosen
+    assert f"{FIND_GROUP}:{LAST_BLOCKS_FIND}" not in chosen
+    assert f"{FIND_GROUP}:sample_oar_default" in chosen
