@@ -15,7 +15,7 @@ from oar_conformance.families.assign.scenario import (
 )
 from oar_conformance.find_functions import FIND_FUNCTIONS
 from oar_conformance.model import Job, Platform, Queue
-from oar_conformance.oar_jobs import FIND_TYPE, NO_QUOTAS_TYPE
+from oar_conformance.oar_jobs import FIND_TYPE, JOB_SECURITY_TIME, NO_QUOTAS_TYPE
 from oar_conformance.site import Site
 
 from ._availability import draw_availability
@@ -42,6 +42,10 @@ _MAX_RULES = 3
 _NO_QUOTAS_ONE_IN = 5
 _FIND_ONE_IN = 4
 """About one round in four has jobs typed ``find=NAME``, each job one time in two."""
+SECURITY_TIMES = (JOB_SECURITY_TIME, 0, 300)
+"""``SCHEDULER_JOB_SECURITY_TIME`` values drawn, OAR3's default first (shrinks to it):
+none at all, and the five minutes some sites keep between jobs."""
+_OTHER_SECURITY_ONE_IN = 4
 QUOTA_JOB_TYPES = ("deploy", "cosystem")
 """Job types of quota rounds (one at most per job: OAR3 reads only a job's first type)."""
 _RULE_PROJECTS = ("*", "*", "/", *PROJECTS)
@@ -78,7 +82,8 @@ def assign_scenarios(
     ``min_resources`` is larger), with at most three waiting jobs, each with at most one
     of ``QUOTA_JOB_TYPES`` and one in five ``no_quotas``. About one round in four gives
     every other job (on average) the type ``find=NAME`` of one of the kit's find
-    functions, sometimes with arguments.
+    functions, sometimes with arguments. One round in four has a
+    ``SCHEDULER_JOB_SECURITY_TIME`` other than OAR3's default (0 or 300 s).
 
     Shrinks towards ``now`` = 0, nothing already scheduled, no quotas, no find types,
     and one job asking for one top-level block for one minute on a single-resource
@@ -125,7 +130,12 @@ def _assign_scenarios(
         placed = tuple(_quota_types(draw, job) for job in placed[:_MAX_QUOTA_JOBS])
     if draw(ints(0, _FIND_ONE_IN - 1)) == _FIND_ONE_IN - 1:
         placed = tuple(_find_type(draw, job) for job in placed)
-    return AssignScenario(platform, now, tuple(busy), placed, quotas=quotas)
+    security = JOB_SECURITY_TIME
+    if draw(ints(0, _OTHER_SECURITY_ONE_IN - 1)) == _OTHER_SECURITY_ONE_IN - 1:
+        security = SECURITY_TIMES[draw(ints(1, len(SECURITY_TIMES) - 1))]
+    return AssignScenario(
+        platform, now, tuple(busy), placed, job_security_time=security, quotas=quotas
+    )
 
 
 @st.composite

@@ -39,6 +39,7 @@ from oar_conformance.strategies import (
     MEMS,
     ORDERS,
     QUEUE_NAMES,
+    assign_scenarios,
     availability,
     find_scenarios,
     groups,
@@ -651,3 +652,20 @@ NOT_A_KIND: Any = "some"
 def test_bad_parameters_raise_usage_errors(call: Callable[[], object], echo: str) -> None:
     with pytest.raises(UsageError, match=re.escape(echo)):
         call()
+
+
+@pytest.mark.parametrize("security", [0, 300])
+def test_assign_rounds_reach_a_site_s_own_security_time(security: int) -> None:
+    """OAR3's default (60 s) most of the time; a round in four uses another value, and a
+    shrunk one goes back to the default."""
+    from oar_conformance.oar_jobs import JOB_SECURITY_TIME  # noqa: PLC0415
+
+    drawn = find(
+        assign_scenarios(max_resources=8, max_jobs=2),
+        lambda s: s.job_security_time == security,
+        settings=REACH,
+        random=Random(0),
+    )
+    assert drawn.job_security_time == security
+    simplest = find(assign_scenarios(), lambda s: True, settings=REACH, random=Random(0))
+    assert simplest.job_security_time == JOB_SECURITY_TIME
