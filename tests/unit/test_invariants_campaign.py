@@ -38,6 +38,7 @@ from oar_conformance.families.rounds.outcome import GanttEntry, RoundOutcome
 from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.outcome import PluginError
+from oar_conformance.violations import Breach
 
 PLATFORM = Platform(
     (Level("host", (frozenset({1, 2}), frozenset({3, 4}))),),
@@ -451,3 +452,335 @@ def test_c10_says_which_round_failed_and_how() -> None:
         "a round that completes",
         "round-failed",
     )
+
+
+# -- every field of each rule's breach -----------------------------------------------------
+
+
+def judged(
+    invariant_id: str, observed: CampaignOutcome, scenario: CampaignScenario = SCENARIO
+) -> list[object]:
+    return list(get(invariant_id).judge(scenario, observed))
+
+
+def finding(message: str, received: str, expected: str, kind: str, step: int = 1) -> Breach:
+    return Breach(f"round after step {step}: {message}", received, expected, kind)
+
+
+def test_c1_names_the_first_pair_of_jobs_sharing_a_resource() -> None:
+    rows = [running(3, {1, 2}), running(1, {3}), running(2, {2, 3})]
+    assert judged("C1", outcome(record(100, {1: "Waiting", 2: "Waiting", 3: "Waiting"}, rows))) == [
+        finding(
+            "jobs 1 and 2 both run on 3",
+            "3 held by jobs 1 and 2",
+            "each resource held by one running job",
+            "shared",
+        )
+    ]
+
+
+def test_c2_says_what_a_launched_job_lacks_or_where_it_went() -> None:
+    waiting = {1: "Waiting"}
+    planned = [Planned(1, 1, 100, frozenset({1, 2}))]
+    launched = "the resources it was launched on"
+    assert judged("C2", outcome(record(100, waiting, [running(1, set())]))) == [
+        finding(
+            "job 1 is toLaunch with no assigned resources",
+            "no assigned_resources rows",
+            launched,
+            "no-resources",
+        )
+    ]
+    no_moldable = JobRow(1, "Running", 100, 0, frozenset({1}))
+    assert judged("C2", outcome(record(100, waiting, [no_moldable]))) == [
+        finding(
+            "job 1 is Running with no assigned moldable",
+            "assigned_moldable_job 0",
+            "the moldable it was launched with",
+            "no-moldable",
+        )
+    ]
+    gantt = "the gantt's rows, from the round's time 100"
+    assert judged("C2", outcome(record(100, waiting, [running(1, {3, 4})], planned))) == [
+        finding(
+            "job 1 launched on 3-4 from 100, gantt: 1-2",
+            "assigned 3-4 from 100",
+            gantt,
+            "not-as-planned",
+        )
+    ]
+    late = running(1, {1, 2}, start=160)
+    assert judged("C2", outcome(record(100, waiting, [late], planned))) == [
+        finding(
+            "job 1 launched on 1-2 from 160, gantt: 1-2",
+            "assigned 1-2 from 160",
+            gantt,
+            "not-as-planned",
+        )
+    ]
+    assert judged("C2", outcome(record(100, waiting, [running(1, {1, 2})]))) == [
+        finding(
+            "job 1 launched on 1-2 from 100, gantt: not in the gantt",
+            "assigned 1-2 from 100",
+            gantt,
+            "not-as-planned",
+        )
+    ]
+    already = record(100, {1: "Running"}, [running(1, {1, 2}, start=5, state="Running")])
+    assert judged("C2", outcome(already)) == [], "launched earlier: no plan to compare with"
+
+
+def test_c3_says_where_a_running_job_was_and_went() -> None:
+    first = record(100, {1: "Waiting"}, [running(1, {1})])
+    moved = record(160, {1: "Running"}, [running(1, {2}, start=120, state="Running")])
+    assert judged("C3", outcome(first, moved)) == [
+        finding(
+            "running job 1 moved from 1 at 100 to 2 at 120",
+            "2 from 120",
+            "1 from 100, where it runs",
+            "moved",
+            step=2,
+        )
+    ]
+
+
+def test_c4_gives_r1_s_breach_with_the_round() -> None:
+    """Pins ``c4_rounds_valid``: R1's breach of the round built from the record, marks
+    and all, named after its step."""
+    both = {1: "Waiting", 2: "Waiting"}
+    overlap = [Planned(1, 1, 200, frozenset({1, 2})), Planned(2, 2, 700, frozenset({1, 2}))]
+    assert judged("C4", outcome(record(100, both, [], overlap))) == [
+        Breach(
+            "round after step 1: job 1 [200, 859] and job 2 [700, 1359] share 1-2",
+            "1-2 used twice at once",
+            "no resource held by two jobs at the same second",
+            "overlap",
+            {"clash": frozenset({1, 2})},
+        )
+    ]
+    after = [Planned(1, 1, 200, frozenset({1, 2})), Planned(2, 2, 861, frozenset({1, 2}))]
+    assert judged("C4", outcome(record(100, both, [], after))) == []
+    short = [Planned(1, 1, 200, frozenset({1}))]
+    assert judged("C4", outcome(record(100, {1: "Waiting"}, [], short))) == [
+        Breach(
+            "round after step 1: job 1: 1 does not satisfy /host=1,walltime=0:10:00",
+            "resources 1",
+            "resources matching /host=1,walltime=0:10:00",
+            "request",
+            {"clash": frozenset({1})},
+        )
+    ]
+
+
+def _reserved(state: str = "Waiting", *ids: int, start: int = 0) -> JobRow:
+    return JobRow(1, state, start, 1 if ids else 0, frozenset(ids), reservation="Scheduled")
+
+
+ACCEPTED = record(100, {1: "Waiting"}, [_reserved()], [Planned(1, 1, 500, frozenset({1, 2}))])
+"""Reservation 1 accepted in the first round: 1-2 at 500."""
+
+
+def test_c5_a_reservation_moved_or_dropped_from_the_gantt() -> None:
+    moved = record(160, {1: "Waiting"}, [_reserved()], [Planned(1, 1, 600, frozenset({1, 2}))])
+    expected = "1-2 at 500"
+    message = "reservation 1 accepted for 1-2 at 500 is now planned: "
+    assert judged("C5", outcome(ACCEPTED, moved)) == [
+        finding(message + "1-2 at 600", "1-2 at 600", expected, "moved", step=2)
+    ]
+    dropped = record(160, {1: "Waiting"}, [_reserved()])
+    assert judged("C5", outcome(ACCEPTED, dropped)) == [
+        finding(message + "none", "none", expected, "moved", step=2)
+    ]
+
+
+def test_c5_a_reservation_not_launched_at_its_start() -> None:
+    due = record(500, {1: "Waiting"}, [_reserved()], ACCEPTED.gantt)
+    assert judged("C5", outcome(ACCEPTED, due)) == [
+        finding(
+            "reservation 1 for 500 still waits at 500 with 1-2 Alive",
+            "Waiting at 500",
+            "launched in the first round at or after 500",
+            "late",
+            step=2,
+        )
+    ]
+    assert judged("C5", outcome(ACCEPTED, replace(due, now=499))) == [], "not yet due"
+    busy = replace(due, jobs=(_reserved(), running(2, {2})))
+    assert judged("C5", outcome(ACCEPTED, busy)) == [], "a job still holds 2"
+    absent = ((1, "Alive"), (2, "Absent"), (3, "Alive"), (4, "Alive"))
+    assert judged("C5", outcome(ACCEPTED, replace(due, resources=absent))) == []
+    launched = replace(due, jobs=(_reserved("toLaunch", 1, 2, start=500),))
+    assert judged("C5", outcome(ACCEPTED, launched)) == []
+    ended = replace(due, jobs=(_reserved("Error"),), gantt=())
+    assert judged("C5", outcome(ACCEPTED, ended)) == [], "an ended reservation is not judged"
+
+
+def test_c6_names_the_dependency_and_its_state() -> None:
+    early = record(100, {1: "Hold", 2: "Waiting"}, [running(2, {3})])
+    assert judged("C6", outcome(early)) == [
+        finding(
+            "job 2 started while job 1 it depends on was Hold",
+            "job 2 toLaunch",
+            "job 2 waiting until job 1 ends",
+            "early",
+        )
+    ]
+    done = record(100, {1: "Terminated", 2: "Waiting"}, [running(2, {3})])
+    assert judged("C6", outcome(done)) == []
+
+
+def test_c7_names_the_state_change() -> None:
+    launching = "launching (Waiting -> toLaunch) or settling a reservation"
+    resumed = record(100, {2: "Hold"}, [JobRow(2, "Waiting", 0, 0, frozenset())])
+    assert judged("C7", outcome(resumed)) == [
+        finding(
+            "job 2 went from Hold to Waiting in the round",
+            "Hold -> Waiting",
+            launching,
+            "transition",
+        )
+    ]
+    gone = record(100, {2: "Waiting"}, [])
+    assert judged("C7", outcome(gone)) == [
+        finding(
+            "job 2 went from Waiting to deleted in the round",
+            "Waiting -> deleted",
+            launching,
+            "transition",
+        )
+    ]
+    refused = record(100, {2: "Waiting"}, [JobRow(2, "Error", 0, 0, frozenset())])
+    assert judged("C7", outcome(refused)) == []
+    ended = record(100, {2: "Running"}, [JobRow(2, "Terminated", 0, 0, frozenset())])
+    assert judged("C7", outcome(ended))[0].received == "Running -> Terminated"  # type: ignore[attr-defined]
+    failed = replace(ended, error=PluginError("raised", "E: x"))
+    assert judged("C7", outcome(failed)) == [], "a failed round is C10's"
+
+
+BESTEFFORT = CampaignScenario(
+    PLATFORM,
+    (
+        Submit(Job(1, (Moldable(1, 600, (CORE,)),), queue="besteffort", types={"besteffort": ""})),
+        Submit(Job(2, (Moldable(2, 600, (CORE,)),))),
+    ),
+)
+"""Job 1 besteffort, job 2 not; the security time is 60 s."""
+
+
+def _fragged(job_id: int, *gantt: Planned) -> CampaignOutcome:
+    row = running(job_id, {1, 2}, state="Running")
+    frags = frozenset({job_id})
+    return outcome(record(100, {job_id: "Running"}, [row], list(gantt), new_frags=frags))
+
+
+def test_c8_a_frag_of_a_job_not_besteffort_or_not_needed() -> None:
+    def due(start: int) -> Planned:
+        return Planned(2, 2, start, frozenset({1, 2}))
+
+    assert judged("C8", _fragged(1, due(160)), BESTEFFORT) == [], "job 2 starts within 60 s"
+    needless = finding(
+        "the round fragged besteffort job 1 on 1-2, which no job needs now",
+        "job 1 fragged",
+        "a job planned on its resources within the security time",
+        "needless",
+    )
+    assert judged("C8", _fragged(1, due(161)), BESTEFFORT) == [needless]
+    elsewhere = Planned(2, 2, 100, frozenset({3, 4}))
+    assert judged("C8", _fragged(1, elsewhere), BESTEFFORT) == [needless]
+    assert judged("C8", _fragged(2), BESTEFFORT) == [
+        finding(
+            "the round fragged job 2, which is not besteffort",
+            "job 2 fragged",
+            "only besteffort jobs fragged",
+            "not-besteffort",
+        )
+    ]
+    unknown = outcome(record(100, {}, [], new_frags=frozenset({7})))
+    assert judged("C8", unknown, BESTEFFORT)[0].message == (  # type: ignore[attr-defined]
+        "round after step 1: the round fragged job 7, which is not besteffort"
+    )
+
+
+def test_c9_names_why_a_planned_job_should_not_be() -> None:
+    planned = [Planned(2, 2, 5000, frozenset({1}))]
+    held = record(100, {2: "Hold"}, [JobRow(2, "Hold", 0, 0, frozenset())], planned)
+    assert judged("C9", outcome(held)) == [
+        finding(
+            "job 2 is held but is planned at 5000 on 1",
+            "a prediction at 5000",
+            "no prediction",
+            "held",
+        )
+    ]
+    stopped = (("admin", "Active"), ("default", "notActive"))
+    waiting = record(
+        100, {2: "Waiting"}, [JobRow(2, "Waiting", 0, 0, frozenset())], planned, queues=stopped
+    )
+    assert judged("C9", outcome(waiting)) == [
+        finding(
+            "job 2 waits in stopped queue default but is planned at 5000 on 1",
+            "a prediction at 5000",
+            "no prediction",
+            "stopped-queue",
+        )
+    ]
+    reservation = JobRow(2, "Waiting", 0, 0, frozenset(), reservation="Scheduled")
+    assert judged("C9", outcome(replace(waiting, jobs=(reservation,)))) == []
+
+
+def test_c11_says_which_database_failed_and_which_ran_longer() -> None:
+    fine = record(100, {1: "Waiting"}, [])
+    failed = record(160, {1: "Waiting"}, [], error=PluginError("raised", "E: x", oar3=True))
+
+    def c11(mine: tuple[RoundRecord, ...], theirs: tuple[RoundRecord, ...]) -> list[object]:
+        return judged("C11", CampaignOutcome(Trace(mine), other=Trace(theirs, db="postgresql")))
+
+    same = "the same outcome on both databases"
+    assert c11((fine, failed), (fine, fine)) == [
+        Breach("round after step 2 fails on sqlite only", "a failure on sqlite", same, "error")
+    ]
+    assert c11((fine, fine), (fine, failed)) == [
+        Breach(
+            "round after step 2 fails on postgresql only", "a failure on postgresql", same, "error"
+        )
+    ]
+    assert c11((fine, fine), (fine,)) == [
+        Breach("the campaign ran 2 rounds on sqlite and 1 on postgresql", kind="length")
+    ]
+    assert c11((fine,), (fine, fine)) == [
+        Breach("the campaign ran 1 round on sqlite and 2 on postgresql", kind="length")
+    ]
+    for table, changed in [
+        ("gantt", replace(fine, gantt=(Planned(1, 1, 200, frozenset({1})),))),
+        ("frag_jobs", replace(fine, fragged=frozenset({1}))),
+        ("resources", replace(fine, resources=())),
+        ("queues", replace(fine, queues=())),
+    ]:
+        (breach,) = c11((fine, fine), (fine, changed))
+        assert (
+            breach.message
+            == f"round after step 2: table {table} differs between sqlite and postgresql"
+        )  # type: ignore[attr-defined]
+        assert breach.kind == table  # type: ignore[attr-defined]
+    assert c11((fine, failed), (fine, failed)) == []
+    assert judged("C11", outcome(fine)) == [], "no other database's campaign"
+
+
+def test_c12_a_job_left_without_prediction_round_after_round() -> None:
+    rows = [JobRow(1, "Waiting", 0, 0, frozenset()), JobRow(2, "Waiting", 0, 0, frozenset())]
+    waiting = record(100, {1: "Waiting", 2: "Waiting"}, rows)
+    assert judged("C12", outcome(waiting, waiting)) == []
+    assert judged("C12", outcome(waiting, waiting, waiting)) == [
+        finding(
+            "job 1 has waited 3 rounds with no prediction",
+            "no prediction for 3 rounds",
+            "a prediction within 2 rounds",
+            "starved",
+            step=3,
+        )
+    ]
+    predicted = replace(waiting, gantt=(Planned(1, 1, 900, frozenset({1})),))
+    assert judged("C12", outcome(waiting, waiting, predicted)) == []
+    assert judged("C12", outcome(waiting, predicted, waiting, waiting)) == [], "counted again"
+    stopped = replace(waiting, queues=(("admin", "Active"), ("default", "notActive")))
+    assert judged("C12", outcome(stopped, stopped, stopped)) == []
