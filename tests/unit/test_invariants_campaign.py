@@ -36,9 +36,10 @@ from oar_conformance.families.campaigns.scenario import (
 )
 from oar_conformance.families.rounds.outcome import GanttEntry, RoundOutcome
 from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
+from oar_conformance.hierarchy import UNDECIDED_SPLIT
 from oar_conformance.model import Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.outcome import PluginError
-from oar_conformance.violations import Breach
+from oar_conformance.violations import Breach, Unjudged
 
 PLATFORM = Platform(
     (Level("host", (frozenset({1, 2}), frozenset({3, 4}))),),
@@ -784,3 +785,27 @@ def test_c12_a_job_left_without_prediction_round_after_round() -> None:
     assert judged("C12", outcome(waiting, predicted, waiting, waiting)) == [], "counted again"
     stopped = replace(waiting, queues=(("admin", "Active"), ("default", "notActive")))
     assert judged("C12", outcome(stopped, stopped, stopped)) == []
+
+
+def test_c4_keeps_the_first_round_it_cannot_judge_unless_a_later_one_breaks_r1() -> None:
+    """Pins ``_plugins``' unjudged reason: a campaign rule that cannot judge one round
+    says which (the first), and a breach in a later round still counts."""
+    hosts = Platform((Level("host", tuple(frozenset({i}) for i in range(1, 3001))),))
+    everything = hosts.resources
+    halves = (Group((("host", 1500),), everything), Group((("host", 1501),), everything))
+    scenario = CampaignScenario(
+        hosts, tuple(Submit(Job(i, (Moldable(i, 600, halves),))) for i in (1, 2))
+    )
+    alive = tuple((r, "Alive") for r in sorted(everything))
+    undecided = record(100, {1: "Waiting"}, [], [Planned(1, 1, 200, everything)], resources=alive)
+    later = replace(undecided, now=160, before=((1, "Waiting"), (2, "Waiting")))
+    assert judged("C4", outcome(undecided, replace(later, gantt=undecided.gantt)), scenario) == [
+        Unjudged(f"round after step 1: {UNDECIDED_SPLIT}")
+    ]
+    both = (Planned(1, 1, 200, everything), Planned(2, 2, 300, everything))
+    (breach,) = judged("C4", outcome(undecided, replace(later, gantt=both)), scenario)
+    assert isinstance(breach, Breach)
+    assert (breach.kind, breach.message[:50]) == (
+        "overlap",
+        "round after step 2: job 1 [200, 859] and job 2 [30",
+    )
