@@ -809,3 +809,24 @@ def test_c4_keeps_the_first_round_it_cannot_judge_unless_a_later_one_breaks_r1()
         "overlap",
         "round after step 2: job 1 [200, 859] and job 2 [30",
     )
+
+
+def test_c4_judges_a_round_that_planned_a_held_job() -> None:
+    """The round R1 is handed holds the waiting jobs only: a held job the plugin planned
+    is a gantt entry of no waiting job (bad_c9_plans_held's campaign once ended C4 with a
+    KeyError, reported as an error of the kit)."""
+    held = record(
+        100,
+        {1: "Waiting", 2: "Hold"},
+        [JobRow(2, "Hold", 0, 0, frozenset())],
+        [Planned(2, 2, 5000, frozenset({1, 2}))],
+    )
+    assert judged("C4", outcome(held)) == [
+        Breach(
+            "round after step 1: the gantt holds a moldable that belongs to no waiting job (job 2)",
+            "job 2, moldable 2",
+            "only moldables of the scenario's jobs",
+            "unknown-job",
+            {"clash": frozenset({1, 2})},
+        )
+    ]
