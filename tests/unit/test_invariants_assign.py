@@ -874,3 +874,35 @@ def test_a6_counts_the_other_clashes() -> None:
             {"clash": ids(1, 2)},
         )
     ]
+
+
+def test_a4_names_every_group_answered_wrongly() -> None:
+    two = Moldable(2, 60, (Group((("host", 1),), ids(1, 2)), Group((("core", 1),), ids(3, 4))))
+    scenario = replace(SCENARIO, jobs=(SCENARIO.jobs[0], Job(2, (two,), dependencies=(1,))))
+    after = slots((0, 59, ids()), (60, 119, ids(2)), (120, END, EVERYTHING))
+    assert judged(
+        "A4", with_jobs(JOB_1, replace(JOB_2, res_set=ids(1, 3, 4), after=after)), scenario
+    ) == [
+        Breach(
+            "job 2, moldable 2: group 1 (/host=1): host block 1-2 is only partly taken (1); "
+            "lowest requested blocks must be whole; group 2 (/core=1): 2 core blocks taken in "
+            "the platform, 1 requested",
+            "res_set 1,3-4",
+            "an answer to /host=1+/core=1,walltime=0:01:00 among the free 1-4",
+            "shape",
+        )
+    ]
+
+
+def test_a5_judges_the_jobs_after_one_handed_a_broken_slot_set() -> None:
+    broken = slots((0, 59, ids(3, 4)), (61, END, EVERYTHING))
+    first = replace(JOB_1, before=broken, after=broken)
+    assert judged("A5", with_jobs(first, replace(JOB_2, after=AFTER_1))) == [
+        Breach(
+            "after job 2: during [60, 119] the slot set lists 1-4 as free",
+            "free during [60, 119]: 1-4",
+            "free during [60, 119]: 3-4 (before minus the job's resources)",
+            "split",
+            {"clash": ids(1, 2)},
+        )
+    ]

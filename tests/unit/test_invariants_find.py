@@ -665,3 +665,15 @@ def test_f2_and_f7_leave_an_answer_the_split_cannot_decide_unjudged() -> None:
     for inv_id in ("F2", "F7"):
         assert judged(inv_id, sc, outcome(everything)) == [Unjudged(UNDECIDED_SPLIT)]
     assert judged("F3", sc, outcome(everything)) == []
+
+
+def test_f7_leaves_an_answer_the_disjoint_split_cannot_decide_unjudged() -> None:
+    """``/host=2+/host=49`` on 50 hosts, answered with all: the groups' answers are found
+    at once when they may share a host, and disjoint ones are searched for in vain."""
+    hosts = tuple(frozenset({i}) for i in range(1, 51))
+    platform = Platform((Level("host", hosts),))
+    everything = platform.resources
+    groups = (Group((("host", 2),), everything), Group((("host", 49),), everything))
+    sc = FindScenario(platform=platform, available=everything, groups=groups)
+    assert split_result(platform, groups, everything, everything).parts is not None
+    assert judged("F7", sc, outcome(everything)) == [Unjudged(UNDECIDED_SPLIT)]

@@ -18,6 +18,7 @@ from oar_conformance.families.rounds.invariants import (
 )
 from oar_conformance.families.rounds.outcome import GanttEntry, RoundOutcome, RoundResult
 from oar_conformance.families.rounds.scenario import RoundScenario, RunningJob
+from oar_conformance.hierarchy import UNDECIDED_SPLIT
 from oar_conformance.model import BEST, Group, Job, Level, Moldable, Platform, Queue
 from oar_conformance.outcome import PluginError
 from oar_conformance.plugins import FIND_GROUP, METASCHED_GROUP
@@ -395,3 +396,27 @@ def test_r2_names_the_first_job_placed_differently() -> None:
         )
     ]
     assert r2(two, RoundResult((), two, ())) == []
+
+
+def test_r1_names_an_overlap_whichever_job_the_gantt_lists_first() -> None:
+    """Job 2, listed first, starts at the last second job 1 holds."""
+    assert r1(SEVEN, place(2, 1119, 3, 4), ON_3_4) == [
+        clash(
+            "job 2 [1119, 1238] and job 1 [1000, 1119] share 3-4",
+            "overlap",
+            "3-4 used twice at once",
+            "no resource held by two jobs at the same second",
+            3,
+            4,
+        )
+    ]
+
+
+def test_r1_leaves_an_answer_the_split_cannot_decide_unjudged() -> None:
+    """``/host=1500+/host=1501`` on 3,000 one-resource hosts, given all of them."""
+    hosts = Platform((Level("host", tuple(frozenset({i}) for i in range(1, 3001))),))
+    halves = (Group((("host", 1500),), hosts.resources), Group((("host", 1501),), hosts.resources))
+    scenario = RoundScenario(hosts, 0, QUEUES, (), (Job(1, (Moldable(1, 60, halves),)),))
+    everything = GanttEntry(1, 1, 0, 60, hosts.resources, False)
+    outcome = RoundOutcome((), (everything,), ())
+    assert list(get("R1").judge(scenario, outcome)) == [Unjudged(UNDECIDED_SPLIT)]
