@@ -830,3 +830,223 @@ def test_c4_judges_a_round_that_planned_a_held_job() -> None:
             {"clash": frozenset({1, 2})},
         )
     ]
+
+
+# -- a breach OAR3 alone shows on another job (or with another kind) stays the plugin's ----
+
+PLAIN = Moldable(1, 600, (CORE,))
+MATCHING = CampaignScenario(
+    PLATFORM,
+    (
+        *(Submit(Job(i, (replace(PLAIN, id=i),))) for i in (1, 2, 3)),
+        *(
+            Submit(Job(i, (replace(PLAIN, id=i),), queue="besteffort", types={"besteffort": ""}))
+            for i in (4, 7)
+        ),
+        *(Submit(Job(i, (replace(PLAIN, id=i),), dependencies=(1,))) for i in (5, 6)),
+    ),
+)
+"""Jobs 1-3 plain, 4 and 7 besteffort, 5 and 6 depending on job 1."""
+
+
+def _launched_on(*pairs: tuple[int, set[int]]) -> RoundRecord:
+    before = dict.fromkeys((j for j, _ in pairs), "Waiting")
+    return record(100, before, [running(j, ids) for j, ids in pairs])
+
+
+def _no_resources(job_id: int) -> RoundRecord:
+    return record(100, {job_id: "Waiting"}, [running(job_id, set())])
+
+
+def _no_moldable(job_id: int) -> RoundRecord:
+    return record(100, {job_id: "Waiting"}, [JobRow(job_id, "toLaunch", 100, 0, frozenset({1}))])
+
+
+def _unplanned(job_id: int) -> RoundRecord:
+    return record(100, {job_id: "Waiting"}, [running(job_id, {1})])
+
+
+def _moved(job_id: int) -> tuple[RoundRecord, ...]:
+    return (
+        record(
+            100,
+            {job_id: "Waiting"},
+            [running(job_id, {1})],
+            [Planned(job_id, job_id, 100, frozenset({1}))],
+        ),
+        record(160, {job_id: "Running"}, [running(job_id, {2}, state="Running")]),
+    )
+
+
+def _reservation_moved(job_id: int) -> tuple[RoundRecord, ...]:
+    row = JobRow(job_id, "Waiting", 0, 0, frozenset(), reservation="Scheduled")
+    first = record(
+        100, {job_id: "Waiting"}, [row], [Planned(job_id, job_id, 500, frozenset({1, 2}))]
+    )
+    return first, replace(first, now=160, gantt=())
+
+
+def _reservation_late(job_id: int) -> tuple[RoundRecord, ...]:
+    first = _reservation_moved(job_id)[0]
+    return first, replace(first, now=500)
+
+
+def _early(job_id: int) -> RoundRecord:
+    return record(100, {1: "Waiting", job_id: "Waiting"}, [running(job_id, {3})])
+
+
+def _changed(job_id: int, state: str, new: str) -> RoundRecord:
+    return record(100, {job_id: state}, [JobRow(job_id, new, 0, 0, frozenset())])
+
+
+def _frag_of(job_id: int) -> RoundRecord:
+    row = running(job_id, {1, 2}, state="Running")
+    return record(100, {job_id: "Running"}, [row], new_frags=frozenset({job_id}))
+
+
+def _held(job_id: int) -> RoundRecord:
+    row = JobRow(job_id, "Hold", 0, 0, frozenset())
+    return record(100, {job_id: "Hold"}, [row], [Planned(job_id, job_id, 900, frozenset({1}))])
+
+
+def _starved(job_id: int) -> tuple[RoundRecord, ...]:
+    waiting = record(100, {job_id: "Waiting"}, [JobRow(job_id, "Waiting", 0, 0, frozenset())])
+    return (waiting, waiting, waiting)
+
+
+def _overlap() -> RoundRecord:
+    both = [Planned(1, 1, 200, frozenset({1, 2})), Planned(2, 2, 700, frozenset({1, 2}))]
+    return record(100, {1: "Waiting", 2: "Waiting"}, [], both)
+
+
+def _short() -> RoundRecord:
+    return record(100, {1: "Waiting"}, [], [Planned(1, 1, 200, frozenset({1}))])
+
+
+def _trace(rounds: RoundRecord | tuple[RoundRecord, ...]) -> Trace:
+    return Trace(rounds if isinstance(rounds, tuple) else (rounds,))
+
+
+@pytest.mark.parametrize(
+    ("invariant_id", "mine", "theirs"),
+    [
+        ("C1", _launched_on((1, {1}), (2, {1})), _launched_on((1, {1}), (3, {1}))),
+        ("C1", _launched_on((1, {1}), (3, {1})), _launched_on((2, {1}), (3, {1}))),
+        ("C2", _no_resources(1), _no_resources(2)),
+        ("C2", _no_moldable(1), _no_moldable(2)),
+        ("C2", _unplanned(1), _unplanned(2)),
+        ("C3", _moved(1), _moved(2)),
+        ("C4", _overlap(), _short()),
+        ("C5", _reservation_moved(1), _reservation_moved(2)),
+        ("C5", _reservation_late(1), _reservation_late(2)),
+        ("C6", _early(5), _early(6)),
+        ("C7", _changed(1, "Hold", "Waiting"), _changed(2, "Hold", "Waiting")),
+        ("C7", _changed(1, "Hold", "Waiting"), _changed(1, "Running", "Waiting")),
+        ("C7", _changed(1, "Hold", "Waiting"), _changed(1, "Hold", "Terminated")),
+        ("C8", _frag_of(1), _frag_of(2)),
+        ("C8", _frag_of(4), _frag_of(7)),
+        ("C9", _held(1), _held(2)),
+        ("C12", _starved(1), _starved(2)),
+    ],
+)
+def test_a_breach_unlike_oar3_alones_stays_the_plugins(
+    invariant_id: str,
+    mine: RoundRecord | tuple[RoundRecord, ...],
+    theirs: RoundRecord | tuple[RoundRecord, ...],
+) -> None:
+    """Pins each rule's subject: OAR3 alone breaking the rule on another job, between
+    other jobs, from or to another state, or with another kind, leaves the plugin's
+    breach its own; the same breach under OAR3 alone is OAR3's."""
+    alone = judged(invariant_id, CampaignOutcome(_trace(mine)), MATCHING)
+    assert len(alone) == 1
+    assert isinstance(alone[0], Breach)
+    other = CampaignOutcome(_trace(mine), oar3=_trace(theirs))
+    assert judged(invariant_id, other, MATCHING) == alone
+    assert [i for i, _ in oar3_findings(MATCHING, other)].count(invariant_id) == 1
+    same = CampaignOutcome(_trace(mine), oar3=_trace(mine))
+    assert judged(invariant_id, same, MATCHING) == []
+
+
+def test_c5_judges_accepted_reservations_only_and_each_of_them() -> None:
+    plain = record(100, {2: "Waiting"}, [JobRow(2, "Waiting", 0, 0, frozenset())])
+    planned = replace(plain, gantt=(Planned(2, 2, 500, frozenset({1, 2})),))
+    moved = replace(planned, now=160, gantt=(Planned(2, 2, 600, frozenset({1, 2})),))
+    assert judged("C5", outcome(planned, moved)) == [], "job 2 is no reservation"
+    first = replace(ACCEPTED, jobs=(JobRow(2, "Waiting", 0, 0, frozenset()), *ACCEPTED.jobs))
+    dropped = record(160, {1: "Waiting"}, [JobRow(2, "Waiting", 0, 0, frozenset()), _reserved()])
+    assert [b.kind for b in judged("C5", outcome(first, dropped))] == ["moved"]  # type: ignore[attr-defined]
+
+
+def test_c5_a_reservation_is_late_whatever_else_holds_other_resources() -> None:
+    """Only launched jobs on its own resources excuse it; all of the Alive ones may be its."""
+    due = record(500, {1: "Waiting"}, [_reserved()], ACCEPTED.gantt)
+    ended = JobRow(3, "Terminated", 100, 3, frozenset({1}))
+    elsewhere = running(2, {3})
+    late = judged("C5", outcome(ACCEPTED, due))
+    assert len(late) == 1
+    assert judged("C5", outcome(ACCEPTED, replace(due, jobs=(_reserved(), ended)))) == late
+    assert judged("C5", outcome(ACCEPTED, replace(due, jobs=(_reserved(), elsewhere)))) == late
+    only_its_own = ((1, "Alive"), (2, "Alive"), (3, "Absent"), (4, "Absent"))
+    assert judged("C5", outcome(ACCEPTED, replace(due, resources=only_its_own))) == late
+
+
+def test_c6_judges_only_jobs_the_round_launched() -> None:
+    still_waiting = record(
+        100, {1: "Waiting", 5: "Waiting"}, [JobRow(5, "Waiting", 0, 0, frozenset())]
+    )
+    assert judged("C6", outcome(still_waiting), MATCHING) == []
+    running_before = record(100, {1: "Waiting", 5: "Running"}, [running(5, {3}, state="Running")])
+    assert judged("C6", outcome(running_before), MATCHING) == []
+
+
+def test_c2_and_c9_read_every_job_of_the_round() -> None:
+    """A job they pass over (not launched, launched earlier, not planned, planned and
+    waiting) does not end the round's check."""
+    waiting = JobRow(3, "Waiting", 0, 0, frozenset())
+    earlier = running(2, {3}, state="Running")
+    for passed in (waiting, earlier):
+        round_ = record(
+            100, {1: "Waiting", 2: "Running", 3: "Waiting"}, [passed, running(1, set())]
+        )
+        assert [b.kind for b in judged("C2", outcome(round_), MATCHING)] == ["no-resources"]  # type: ignore[attr-defined]
+    planned_waiting = Planned(3, 3, 900, frozenset({3}))
+    held = _held(1)
+    for first, gantt in ((waiting, held.gantt), (waiting, (planned_waiting, *held.gantt))):
+        round_ = replace(held, jobs=(first, *held.jobs), gantt=gantt)
+        assert [b.kind for b in judged("C9", outcome(round_), MATCHING)] == ["held"]  # type: ignore[attr-defined]
+
+
+def test_c8_a_frag_of_a_job_the_round_no_longer_lists() -> None:
+    gone = record(100, {4: "Running"}, [], new_frags=frozenset({4}))
+    assert judged("C8", outcome(gone), MATCHING) == [
+        finding(
+            "the round fragged besteffort job 4 on -, which no job needs now",
+            "job 4 fragged",
+            "a job planned on its resources within the security time",
+            "needless",
+        )
+    ]
+
+
+def test_c12_counts_a_job_whose_dependencies_ended() -> None:
+    rows = [JobRow(1, "Terminated", 0, 1, frozenset()), JobRow(5, "Waiting", 0, 0, frozenset())]
+    waiting = record(100, {1: "Terminated", 5: "Waiting"}, rows)
+    assert [b.kind for b in judged("C12", outcome(waiting, waiting, waiting), MATCHING)] == [
+        "starved"
+    ]  # type: ignore[attr-defined]
+
+
+def test_c4_reads_the_running_jobs_from_the_round_before() -> None:
+    """Job 1 launched in round 1 runs in round 2, where job 2 is planned over it."""
+    launched = JobRow(1, "toLaunch", 100, 1, frozenset({1, 2}), walltime=600)
+    first = record(100, {1: "Waiting"}, [launched], [Planned(1, 1, 100, frozenset({1, 2}))])
+    second = record(
+        160,
+        {1: "Running", 2: "Waiting"},
+        [JobRow(1, "Running", 100, 1, frozenset({1, 2}), walltime=600)],
+        [Planned(1, 1, 100, frozenset({1, 2})), Planned(2, 2, 200, frozenset({1, 2}))],
+    )
+    (breach,) = judged("C4", outcome(first, second), MATCHING)
+    assert breach.message == (  # type: ignore[attr-defined]
+        "round after step 2: running job 1 [100, 759] and job 2 [200, 859] share 1-2"
+    )
