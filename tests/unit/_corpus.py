@@ -198,7 +198,7 @@ def plain(value: Any) -> Any:
     """``value`` without what differs between machines and runs: call times are 0 and
     tracebacks empty (no check reads either)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {}
+        changes: dict[str, Any] = {}
         for f in dataclasses.fields(value):
             if not f.init:
                 continue

@@ -102,7 +102,9 @@ def test_m1_names_the_prev_queues_a_call_received() -> None:
             "call 2 received prev_queues []", received="[]", expected="[admin]", kind="prev-queues"
         )
     ]
-    assert judged("M1", (Call(None, ADMIN), Call(None, DEFAULT)))[0].expected == "[admin]"
+    assert judged("M1", (Call(None, ADMIN), Call(None, DEFAULT))) == [
+        Breach("call 2 received prev_queues None", "None", "[admin]", "prev-queues")
+    ]
 
 
 EXPECTED = "the call returns and the session still answers SELECT 1"

@@ -244,7 +244,16 @@ def test_r1_refuses_a_moldable_of_no_waiting_job() -> None:
             4,
         )
     ]
-    assert r1(GanttEntry(0, 0, 1000, 60, frozenset({3, 4}), False))[0].kind == "unknown-job"
+    assert r1(GanttEntry(0, 0, 1000, 60, frozenset({3, 4}), False)) == [
+        clash(
+            "the gantt holds a moldable that belongs to no waiting job (job 0)",
+            "unknown-job",
+            "job 0, moldable 0",
+            expected,
+            3,
+            4,
+        )
+    ]
 
 
 def test_r1_refuses_a_start_before_now_and_a_wrong_answer() -> None:
