@@ -160,7 +160,8 @@ def record(file: str, example: Example) -> dict[str, Any]:
     }
 
 
-def _example(file: str, data: dict[str, Any]) -> Example:
+def example_of(file: str, data: dict[str, Any]) -> Example:
+    """The example :func:`record` wrote as ``data``."""
     types = DataTypes(TYPES[file])
     return Example(
         plugin=data["plugin"],
@@ -183,7 +184,7 @@ def load(file: str) -> list[Example]:
     if data.get("format") != FORMAT or data.get("version") != VERSION or data["file"] != file:
         msg = f"{path_of(file)} is not a version {VERSION} corpus of {file!r}"
         raise ValueError(msg)
-    return [_example(file, item) for item in data["examples"]]
+    return [example_of(file, item) for item in data["examples"]]
 
 
 def dump(file: str, examples: list[Example], meta: dict[str, str]) -> str:

@@ -43,13 +43,14 @@ def _broken(example: Example) -> set[str]:
 @pytest.mark.parametrize("file", list(FILES))
 def test_the_corpus_is_real_judgements(file: str) -> None:
     """The recorded verdicts are the right ones: no correct sample breaks a contract
-    invariant, each faulty sample's counterexample breaks its invariant, and the file
-    holds passing examples, breaches and failed calls alike."""
+    invariant, each faulty sample's counterexample (shrunk, or as found for campaigns)
+    breaks its invariant, and the file holds passing examples too."""
     examples = FILES[file]
-    shrunk = Counter(e.source.split(",")[0] for e in examples if e.source.startswith("shrunk"))
+    faults = [e for e in examples if e.source.split(" ")[0] in {"shrunk", "found"}]
+    shrunk = Counter(e.source.split(",")[0] for e in faults)
     for example in examples:
-        if example.source.startswith("shrunk"):
-            wanted = example.source.split(",")[0].removeprefix("shrunk ")
+        if example in faults:
+            wanted = example.source.split(",")[0].split(" ")[1]
             assert wanted in _broken(example), (example.plugin, example.source)
         elif not example.plugin.startswith("bad_"):
             contract = {i for i in _broken(example) if get(i).severity is Severity.CONTRACT}

@@ -21,7 +21,10 @@ its invariant. The tests never run this script; they read what it wrote.
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +56,7 @@ from oar_conformance.violations import Breach, Violation
 
 SEED = 20
 """The seed of every draw and search: the same kit and OAR3 give the same corpus."""
-SEEDS = 5
+SEEDS = 10
 """Seeds tried, from :data:`SEED` on, for a faulty sample's counterexample."""
 
 
@@ -66,6 +69,9 @@ class Sample:
     breaks: str = ""
     drawn: int = 4
     """How many drawn scenarios it is observed on."""
+    shrink: bool = True
+    """Whether its counterexample is shrunk (a campaign's shrinking plays up to 200
+    campaigns: the one found is kept instead)."""
 
 
 FIND = [
@@ -128,19 +134,19 @@ CAMPAIGN = [
     Sample(METASCHED_GROUP, "sample_noop", drawn=3),
     Sample(SORT_GROUP, "sample_fifo", drawn=2),
     Sample(FIND_GROUP, "sample_first_fit", drawn=2),
-    Sample(METASCHED_GROUP, "bad_c2_launches_unrecorded", "C1", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c2_launches_unrecorded", "C2", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c3_moves_running", "C3", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c4_frees_after_an_end", "C4", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c5_shifts_reservations", "C5", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c6_drops_dependencies", "C6", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c7_resumes_held", "C7", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c8_frags_long_jobs", "C8", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c9_plans_held", "C9", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c10_drops_slot_sets_after_an_end", "C10", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c11_drains_by_like", "C11", drawn=0),
-    Sample(SORT_GROUP, "bad_c12_newest_first", "C12", drawn=0),
-    Sample(METASCHED_GROUP, "bad_c13_refuses_reservations", "C13", drawn=0),
+    Sample(METASCHED_GROUP, "bad_c2_launches_unrecorded", "C1", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c2_launches_unrecorded", "C2", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c3_moves_running", "C3", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c4_frees_after_an_end", "C4", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c5_shifts_reservations", "C5", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c6_drops_dependencies", "C6", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c7_resumes_held", "C7", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c8_frags_long_jobs", "C8", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c9_plans_held", "C9", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c10_drops_slot_sets_after_an_end", "C10", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c11_drains_by_like", "C11", drawn=0, shrink=False),
+    Sample(SORT_GROUP, "bad_c12_newest_first", "C12", drawn=0, shrink=False),
+    Sample(METASCHED_GROUP, "bad_c13_refuses_reservations", "C13", drawn=0, shrink=False),
 ]
 
 SAMPLES = {"find": FIND, "assign": ASSIGN, "sort": SORT, "round": ROUND, "campaign": CAMPAIGN}
@@ -217,8 +223,8 @@ def observe(file: str, sample: Sample, at: int) -> list[Any]:
         outcome = runner.run(scenario, NEEDS[file])
         examples.append(example(file, sample, "drawn", scenario, outcome))
     if sample.breaks:
-        found = counterexample(spec, sample.breaks)
-        source = f"shrunk {sample.breaks}"
+        found = counterexample(spec, sample.breaks, shrink=sample.shrink)
+        source = f"{'shrunk' if sample.shrink else 'found'} {sample.breaks}"
         again = runner.run(found.scenario, NEEDS[file])
         kept = example(file, sample, source, found.scenario, again)
         if not any(isinstance(v, Breach) for v in kept.verdicts[sample.breaks]):
@@ -227,11 +233,11 @@ def observe(file: str, sample: Sample, at: int) -> list[Any]:
     return examples
 
 
-def counterexample(spec: PluginSpec, invariant_id: str) -> Violation:
-    """The shrunk violation of ``invariant_id`` a check of ``spec`` finds, trying the
+def counterexample(spec: PluginSpec, invariant_id: str, *, shrink: bool) -> Violation:
+    """The (shrunk) violation of ``invariant_id`` a check of ``spec`` finds, trying the
     seeds from :data:`SEED` on (a campaign fault may need a few)."""
     for at in range(SEED, SEED + SEEDS):
-        search = CheckOptions(profile=SEARCH, seed=at, example_database=None)
+        search = CheckOptions(profile=SEARCH, seed=at, example_database=None, shrink=shrink)
         failures = run_invariants(spec, [get(invariant_id)], search).failures()
         if invariant_id in failures:
             return failures[invariant_id].violation
@@ -252,21 +258,43 @@ def review(file: str, examples: list[Any]) -> list[str]:
             contract = {i for i in broken if get(i).severity is Severity.CONTRACT}
             if contract:
                 problems.append(f"{where}: a correct sample breaks {sorted(contract)}")
-        elif e.source.startswith(f"shrunk {wanted}") and wanted not in broken:
+        elif e.source.split(" ")[0] in {"shrunk", "found"} and wanted not in broken:
             problems.append(f"{where}: its counterexample does not break {wanted}")
     return problems
 
 
-def write(file: str, progress: Callable[[str], None]) -> None:
-    examples = []
-    for index, sample in enumerate(SAMPLES[file]):
+CACHE = Path(tempfile.gettempdir()) / "oar-conformance-corpus"
+"""Each sample's examples as written, so a run that stopped (or several runs sharing
+the samples out with ``--part``) goes on from what was done; ``--fresh`` empties it."""
+
+
+def cached(file: str, index: int, sample: Sample, progress: Callable[[str], None]) -> list[Any]:
+    """The sample's examples, observed now or read back from :data:`CACHE`."""
+    path = CACHE / f"{file}-{index}-{sample.name}-{sample.breaks}.json"
+    if path.exists():
+        found = [_corpus.example_of(file, item) for item in json.loads(path.read_text())]
+    else:
         start = time.perf_counter()
         found = observe(file, sample, SEED * 100 + index)
-        examples += found
+        CACHE.mkdir(exist_ok=True)
+        path.write_text(json.dumps([_corpus.record(file, e) for e in found]))
         progress(
             f"{file}: {sample.group}:{sample.name}: {len(found)} examples in "
             f"{time.perf_counter() - start:.1f} s"
         )
+    return found
+
+
+def write(file: str, progress: Callable[[str], None], part: tuple[int, int] = (0, 1)) -> None:
+    examples = []
+    mine, parts = part
+    for index, sample in enumerate(SAMPLES[file]):
+        if parts > 1 and index % parts != mine:
+            continue
+        examples += cached(file, index, sample, progress)
+    if parts > 1:
+        progress(f"{file}: part {mine} of {parts} observed; run without --part to write")
+        return
     problems = review(file, examples)
     if problems:
         raise SystemExit("\n".join(["surprising verdicts, nothing written:", *problems]))
@@ -284,14 +312,19 @@ def _kit_version() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", help=f"some of {', '.join(SAMPLES)} (default: all)")
+    parser.add_argument("--part", default="0/1", help="K/N: observe every Nth sample from K")
+    parser.add_argument("--fresh", action="store_true", help=f"forget what {CACHE} holds")
     args = parser.parse_args(argv)
     unknown = set(args.files) - set(SAMPLES)
     if unknown:
         parser.error(f"unknown files {sorted(unknown)}: use some of {', '.join(SAMPLES)}")
+    mine, _, parts = args.part.partition("/")
+    if args.fresh:
+        shutil.rmtree(CACHE, ignore_errors=True)
     if not oar3.status().available:
         raise SystemExit(f"the corpus needs OAR3: {oar3.status().skip_line}")
     for file in args.files or SAMPLES:
-        write(file, lambda line: print(line, flush=True))
+        write(file, lambda line: print(line, flush=True), (int(mine), int(parts)))
 
 
 if __name__ == "__main__":
