@@ -45,10 +45,11 @@ from oar_conformance.families.assign.scenario import (
     QuotaRules,
     Window,
 )
+from oar_conformance.hierarchy import UNDECIDED_SPLIT
 from oar_conformance.model import Group, Job, Level, Moldable, Platform
 from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
-from oar_conformance.violations import Violation
+from oar_conformance.violations import Breach, Unjudged, Violation
 
 Ids = frozenset[int]
 END = 2**31
@@ -847,3 +848,215 @@ def test_a_quota_scenario_says_its_rules_and_owners() -> None:
         "jobs=[1: /host=1,walltime=0:01:00 -t deploy (alice/default)], "
         "quotas=[*,*,*,/ = [2, -1, -1]])"
     )
+
+
+# -- every field of what each check yields -------------------------------------------------
+
+
+def judged(
+    invariant_id: str, outcome: AssignOutcome, scenario: AssignScenario = SCENARIO
+) -> list[Breach | Unjudged]:
+    return list(get(invariant_id).judge(scenario, outcome))
+
+
+SKIPPED = JobResult(1, False, -1, -1, None, None, None)
+"""Job 1, which OAR3 did not hand to the plugin (its dependencies could not be met)."""
+RAISING = "the job's attributes set and the slot set split, without raising"
+
+
+def test_a1_names_the_failed_job_when_it_is_known() -> None:
+    error = PluginError("raised", "ZeroDivisionError: division by zero")
+    assert judged("A1", with_jobs(JOB_1, replace(JOB_2, error=error), error=error)) == [
+        Breach("job 2: ZeroDivisionError: division by zero", "an exception", RAISING, "raised")
+    ]
+    assert judged("A1", with_jobs(JOB_1, error=error)) == [
+        Breach("ZeroDivisionError: division by zero", "an exception", RAISING, "raised")
+    ]
+    wrong = PluginError("type", "returned 3")
+    assert judged("A1", with_jobs(JOB_1, error=wrong)) == [
+        Breach("returned 3", "an answer OAR3 cannot use", RAISING, "type")
+    ]
+    in_oar3 = PluginError("raised", "KeyError: 7", oar3=True)
+    assert judged("A1", with_jobs(JOB_1, error=in_oar3)) == [Unjudged("KeyError: 7")]
+
+
+def test_a1_reads_the_jobs_after_one_it_was_not_called_for() -> None:
+    empty = replace(JOB_2, res_set=ids())
+    assert judged("A1", with_jobs(SKIPPED, empty)) == [
+        Breach(
+            "job 2: start_time 60 with an empty res_set",
+            "start_time 60 with an empty res_set",
+            "the resources it got",
+            "empty",
+        )
+    ]
+
+
+def test_a2_says_when_the_job_could_start() -> None:
+    assert judged("A2", GOOD, replace(SCENARIO, now=30)) == [
+        Breach(
+            "job 1 starts at 0, before the slot set begins at 30",
+            "start_time 0",
+            "a start >= 30",
+            "before-now",
+        )
+    ]
+    assert judged("A2", with_jobs(JOB_1, replace(JOB_2, start_time=0))) == [
+        Breach(
+            "job 2 starts at 0, before min_start_time 60 (the end of the jobs it depends on)",
+            "start_time 0",
+            "a start >= 60",
+            "before-dependencies",
+        )
+    ]
+
+
+def test_a3_a_one_second_job_and_a_window_before_the_slot_set() -> None:
+    """A window of one second is free when its resources are; a window wholly before
+    the slot set has nothing free."""
+    second = replace(SCENARIO, jobs=(Job(1, (one_host(1, walltime=1),)), SCENARIO.jobs[1]))
+    assert judged("A3", with_jobs(replace(JOB_1, walltime=1), JOB_2), second) == []
+    late = slots((100, 159, ids(3, 4)), (160, END, EVERYTHING), begin=100)
+    scenario = replace(
+        SCENARIO, now=100, busy=(Window(100, 60, ids(1, 2)),), jobs=SCENARIO.jobs[:1]
+    )
+    assert judged("A3", with_jobs(placed(1, 0, ids(3, 4), late, late)), scenario) == [
+        Breach(
+            "job 1 took 3-4, busy at some second of [0, 59]",
+            "res_set 3-4 during [0, 59]",
+            "resources free all along: none",
+            "busy",
+            {"clash": ids(3, 4)},
+        )
+    ]
+
+
+def test_a4_says_which_constraints_were_left() -> None:
+    def constrained(allowed: Ids) -> AssignScenario:
+        return replace(
+            SCENARIO, jobs=(Job(1, (one_host(1, constraints=allowed),)), SCENARIO.jobs[1])
+        )
+
+    outside = "job 1, moldable 1: took 3-4, outside every group's constraints"
+    assert judged("A4", GOOD, constrained(ids(1, 2))) == [
+        Breach(
+            outside,
+            "res_set 3-4",
+            "resources among 1-2 (/host=1,walltime=0:01:00)",
+            "constraints",
+            {"clash": ids(3, 4)},
+        )
+    ]
+    assert judged("A4", GOOD, constrained(ids())) == [
+        Breach(
+            outside,
+            "res_set 3-4",
+            "no resources: nothing matches /host=1,walltime=0:01:00, so this moldable cannot "
+            "be chosen",
+            "constraints",
+            {"clash": ids(3, 4)},
+        )
+    ]
+
+
+ALL_AT_60 = slots((0, 59, ids()), (60, 119, ids()), (120, END, EVERYTHING))
+
+
+def test_a4_judges_the_jobs_after_one_left_to_a3() -> None:
+    busy = replace(JOB_1, res_set=ids(1, 2))
+    both = replace(JOB_2, res_set=EVERYTHING, after=ALL_AT_60)
+    assert judged("A4", with_jobs(busy, both)) == [
+        Breach(
+            "job 2, moldable 2: /host=1: 2 host blocks taken in the platform, 1 requested",
+            "res_set 1-4",
+            "an answer to /host=1,walltime=0:01:00 among the free 1-4",
+            "shape",
+        )
+    ]
+
+
+def test_a4_names_the_group_answered_wrongly() -> None:
+    two = Moldable(2, 60, (Group((("host", 1),), ids(1, 2)), Group((("core", 1),), ids(3, 4))))
+    scenario = replace(SCENARIO, jobs=(SCENARIO.jobs[0], Job(2, (two,), dependencies=(1,))))
+    both = replace(JOB_2, res_set=EVERYTHING, after=ALL_AT_60)
+    assert judged("A4", with_jobs(JOB_1, both), scenario) == [
+        Breach(
+            "job 2, moldable 2: group 2 (/core=1): 2 core blocks taken in the platform, 1 "
+            "requested",
+            "res_set 1-4",
+            "an answer to /host=1+/core=1,walltime=0:01:00 among the free 1-4",
+            "shape",
+        )
+    ]
+
+
+def test_a4_leaves_an_answer_the_split_cannot_decide_unjudged() -> None:
+    """``/host=1500+/host=1501`` on 3,000 one-resource hosts, answered with all of them."""
+    hosts = Platform((Level("host", tuple(frozenset({i}) for i in range(1, 3001))),))
+    everything = hosts.resources
+    groups = (Group((("host", 1500),), everything), Group((("host", 1501),), everything))
+    scenario = AssignScenario(hosts, 0, (), (Job(1, (Moldable(1, 60, groups),)),), 0)
+    free = slots((0, END, everything))
+    taken = slots((0, 59, ()), (60, END, everything))
+    assert judged("A4", with_jobs(placed(1, 0, everything, free, taken)), scenario) == [
+        Unjudged(UNDECIDED_SPLIT)
+    ]
+
+
+def test_a5_says_how_the_chain_is_broken_after_a_job_not_called() -> None:
+    gap = slots((0, 59, ids()), (61, END, EVERYTHING))
+    assert judged("A5", with_jobs(SKIPPED, replace(JOB_2, after=gap, min_start_time=-1))) == [
+        Breach(
+            "after job 2: slot 1 ends at 59 but the next slot 2 begins at 61 (slots must "
+            "follow each other second by second)",
+            "a broken slot chain",
+            "slots linked first to last, second after second",
+            "chain",
+        )
+    ]
+
+
+def test_a6_counts_the_other_clashes() -> None:
+    overlapping = replace(JOB_2, start_time=30, res_set=ids(3, 4), min_start_time=-1)
+    everywhere = replace(JOB_1, res_set=EVERYTHING)
+    assert judged("A6", with_jobs(everywhere, overlapping)) == [
+        Breach(
+            "job 1 and already scheduled both hold 1-2 during [0, 59] (1 more clashes)",
+            "already scheduled on 1-2 during [0, 59], job 1 on 1-4 during [0, 59]",
+            "each resource held by one job at a time",
+            "with-scheduled",
+            {"clash": ids(1, 2)},
+        )
+    ]
+
+
+def test_a4_names_every_group_answered_wrongly() -> None:
+    two = Moldable(2, 60, (Group((("host", 1),), ids(1, 2)), Group((("core", 1),), ids(3, 4))))
+    scenario = replace(SCENARIO, jobs=(SCENARIO.jobs[0], Job(2, (two,), dependencies=(1,))))
+    after = slots((0, 59, ids()), (60, 119, ids(2)), (120, END, EVERYTHING))
+    assert judged(
+        "A4", with_jobs(JOB_1, replace(JOB_2, res_set=ids(1, 3, 4), after=after)), scenario
+    ) == [
+        Breach(
+            "job 2, moldable 2: group 1 (/host=1): host block 1-2 is only partly taken (1); "
+            "lowest requested blocks must be whole; group 2 (/core=1): 2 core blocks taken in "
+            "the platform, 1 requested",
+            "res_set 1,3-4",
+            "an answer to /host=1+/core=1,walltime=0:01:00 among the free 1-4",
+            "shape",
+        )
+    ]
+
+
+def test_a5_judges_the_jobs_after_one_handed_a_broken_slot_set() -> None:
+    broken = slots((0, 59, ids(3, 4)), (61, END, EVERYTHING))
+    first = replace(JOB_1, before=broken, after=broken)
+    assert judged("A5", with_jobs(first, replace(JOB_2, after=AFTER_1))) == [
+        Breach(
+            "after job 2: during [60, 119] the slot set lists 1-4 as free",
+            "free during [60, 119]: 1-4",
+            "free during [60, 119]: 3-4 (before minus the job's resources)",
+            "split",
+            {"clash": ids(1, 2)},
+        )
+    ]

@@ -18,6 +18,7 @@ from oar_conformance.families.find.outcome import FindOutcome
 from oar_conformance.families.find.scenario import FindScenario
 from oar_conformance.hierarchy import (
     SEARCH_BUDGET,
+    UNDECIDED_SPLIT,
     _OutOfBudget,
     _selections,
     group_problem,
@@ -27,6 +28,7 @@ from oar_conformance.hierarchy import (
 from oar_conformance.model import ALL, BEST, HALF_BEST, Group, Level, Platform
 from oar_conformance.options import CheckOptions
 from oar_conformance.outcome import PluginError
+from oar_conformance.violations import Breach, Unjudged
 
 
 def ids(*ranges: tuple[int, int] | int) -> frozenset[int]:
@@ -580,3 +582,152 @@ def test_split_apart_needs_as_many_ids_as_the_smallest_answers(
     split = split_result(platform, groups, platform.resources, answer, disjoint=True)
     assert not split.undecided
     assert (split.parts is not None) == apart
+
+
+# --- exact verdicts: every field of what each check yields ---------------------------------
+
+
+def judged(inv_id: str, sc: FindScenario, out: FindOutcome) -> list[Breach | Unjudged]:
+    return list(get(inv_id).judge(sc, out))
+
+
+def test_f1_says_what_is_busy_and_what_is_outside_the_constraints() -> None:
+    sc = scenario(group(("host", 1), constraints=RED), available=EVERYTHING - {1})
+    assert judged("F1", sc, outcome(ids((1, 4), (9, 12)))) == [
+        Breach(
+            "returned busy resources 1",
+            received="1-4,9-12",
+            expected="a subset of the available resources 2-12",
+            kind="busy",
+        ),
+        Breach(
+            "returned resources 9-12 outside every group's constraints",
+            received="1-4,9-12",
+            expected="a subset of 2-8",
+            kind="constraints",
+        ),
+    ]
+    nothing_free = scenario(group(("host", 1)), available=frozenset())
+    assert judged("F1", nothing_free, outcome(ids((1, 4)))) == [
+        Breach(
+            "returned busy resources 1-4",
+            received="1-4",
+            expected="an empty ProcSet: every resource is busy",
+            kind="busy",
+        )
+    ]
+
+
+def test_f2_names_each_group_that_is_answered_wrongly() -> None:
+    blue = ids((9, 12))
+    two = scenario(group(("host", 1), constraints=RED), group(("core", 1), constraints=blue))
+    assert judged("F2", two, outcome(ids((1, 4), (9, 12)))) == [
+        Breach(
+            "group 2 (/core=1): 2 core blocks taken in the platform, 1 requested",
+            received="1-4,9-12",
+            expected="an answer to /host=1+/core=1",
+            kind="shape",
+        )
+    ]
+    both = scenario(group(("host", 1)), group(("core", 1)))
+    assert judged("F2", both, outcome(ids((1, 5)))) == [
+        Breach(
+            "group 1 (/host=1): host block 5-8 is only partly taken (5); lowest requested "
+            "blocks must be whole; group 2 (/core=1): core block 5-6 is only partly taken "
+            "(5); lowest requested blocks must be whole",
+            received="1-5",
+            expected="an answer to /host=1+/core=1",
+            kind="shape",
+        )
+    ]
+    one = scenario(group(("host", 1)))
+    assert judged("F2", one, outcome(ids((1, 5)))) == [
+        Breach(
+            "/host=1: host block 5-8 is only partly taken (5); lowest requested blocks must "
+            "be whole",
+            received="1-5",
+            expected="an answer to /host=1",
+            kind="shape",
+        )
+    ]
+
+
+def test_f3_names_every_starved_group() -> None:
+    three = scenario(
+        group(("host", 1), constraints=RED),
+        group(("host", 1), constraints=ids((9, 12))),
+        group(("core", 1), constraints=ids((9, 12))),
+    )
+    assert judged("F3", three, outcome(ids((1, 4)))) == [
+        Breach(
+            "group 2 (/host=1), group 3 (/core=1) got no valid answer while the other groups "
+            "were served",
+            received="1-4",
+            expected="an answer for every group, or an empty ProcSet",
+            kind="partial",
+        )
+    ]
+
+
+def test_f4_names_every_input_changed() -> None:
+    changed = outcome(ids((1, 4)), mutated=("itvs_avail", "hy"))
+    assert judged("F4", scenario(group(("host", 1))), changed) == [
+        Breach(
+            "the call changed itvs_avail, hy",
+            received="itvs_avail, hy modified in place",
+            expected="inputs left as they were (copy before changing)",
+            kind="itvs_avail+hy",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "received"),
+    [
+        (ids((1, 4)), PluginError("raised", "E: x"), "first 1-4, then error: E: x"),
+        (frozenset(), ids((1, 4)), "first an empty ProcSet, then 1-4"),
+        (ids((1, 4)), frozenset(), "first 1-4, then an empty ProcSet"),
+    ],
+)
+def test_f5_shows_both_answers(
+    first: frozenset[int], second: frozenset[int] | PluginError, received: str
+) -> None:
+    again = {"repeat_error": second} if isinstance(second, PluginError) else {"repeat": second}
+    assert judged("F5", scenario(group(("host", 1))), outcome(first, **again)) == [
+        Breach(
+            "two identical calls gave different answers",
+            received=received,
+            expected="the same answer both times",
+            kind="nondeterministic",
+        )
+    ]
+
+
+def test_f2_and_f7_leave_an_answer_the_split_cannot_decide_unjudged() -> None:
+    """``/host=1500+/host=1501`` on 3,000 one-resource hosts, answered with all of them."""
+    hosts = tuple(frozenset({i}) for i in range(1, 3001))
+    platform = Platform((Level("host", hosts),))
+    everything = platform.resources
+    groups = (Group((("host", 1500),), everything), Group((("host", 1501),), everything))
+    sc = FindScenario(platform=platform, available=everything, groups=groups)
+    for inv_id in ("F2", "F7"):
+        assert judged(inv_id, sc, outcome(everything)) == [Unjudged(UNDECIDED_SPLIT)]
+    assert judged("F3", sc, outcome(everything)) == []
+
+
+def test_f7_leaves_an_answer_the_disjoint_split_cannot_decide_unjudged() -> None:
+    """``/host=25+/host=25`` on 50 hosts, answered with all: the two groups fit apart by
+    size, and the search among their selections runs out of budget (unjudged); with
+    ``/host=2+/host=49`` they cannot fit apart, which is decided without a search."""
+    hosts = tuple(frozenset({i}) for i in range(1, 51))
+    platform = Platform((Level("host", hosts),))
+    everything = platform.resources
+    halves = (Group((("host", 25),), everything), Group((("host", 25),), everything))
+    sc = FindScenario(platform=platform, available=everything, groups=halves)
+    assert judged("F7", sc, outcome(everything)) == [Unjudged(UNDECIDED_SPLIT)]
+    groups = (Group((("host", 2),), everything), Group((("host", 49),), everything))
+    sc = FindScenario(platform=platform, available=everything, groups=groups)
+    assert split_result(platform, groups, everything, everything).parts is not None
+    assert [v.kind for v in judged("F7", sc, outcome(everything)) if isinstance(v, Breach)] == [
+        "overlap"
+    ]

@@ -37,6 +37,7 @@ from oar_conformance.model import Group, Job, Moldable, Queue
 from oar_conformance.oar_jobs import JOB_SECURITY_TIME
 from oar_conformance.outcome import PluginError
 from oar_conformance.strategies import sort_scenarios
+from oar_conformance.violations import Breach, Unjudged
 
 ALL_IDS = frozenset(range(1, 5))
 
@@ -495,3 +496,137 @@ def test_mutations_are_named(change: Any, mutated: tuple[str, ...]) -> None:
         return answer
 
     assert SortRunner(plugin).run(SCENARIO).mutated == mutated
+
+
+# -- every field of what each check yields -------------------------------------------------
+
+PERMUTATION = f"a permutation of waiting_jids {list(JIDS)}"
+
+
+def judged(inv_id: str, out: SortOutcome, sc: SortScenario = SCENARIO) -> list[object]:
+    return list(get(inv_id).judge(sc, out))
+
+
+def test_s1_names_each_kind_of_problem_in_one_breach() -> None:
+    def breach(message: str, kind: str, order: str) -> Breach:
+        return Breach(message, order, PERMUTATION, kind)
+
+    assert judged("S1", outcome((1, 2, 2, 9))) == [
+        breach("jobs 4 and 5 are missing from the answer", "lost", "[1, 2, 2, 9]"),
+        breach("job 2 is returned more than once", "duplicated", "[1, 2, 2, 9]"),
+        breach("job 9 is not waiting (not in waiting_jids)", "invented", "[1, 2, 2, 9]"),
+    ]
+    assert judged("S1", outcome((1, 2, 4, 5, 9, 7))) == [
+        breach(
+            "jobs 9 and 7 are not waiting (not in waiting_jids)", "invented", "[1, 2, 4, 5, 9, 7]"
+        )
+    ]
+    assert judged("S1", outcome((1, 2, 2, 2, 4, 4, 5))) == [
+        breach("jobs 2 and 4 are returned more than once", "duplicated", "[1, 2, 2, 2, 4, 4, 5]")
+    ]
+    assert judged("S1", outcome(None, WRONG_TYPE)) == [
+        Breach(WRONG_TYPE.summary, "not a list of job ids", PERMUTATION, "type")
+    ]
+
+
+def test_s2_shows_both_orders() -> None:
+    assert judged("S2", outcome(FIFO, repeat=Answer(FIFO))) == [
+        Unjudged("the repeated and reordered calls were not made")
+    ]
+    assert judged("S2", outcome(FIFO, reorder=Answer(FIFO))) == [
+        Unjudged("the repeated and reordered calls were not made")
+    ]
+    again = "the same order both times"
+    assert judged("S2", outcome(FIFO, repeat=Answer((2, 5, 1, 4)), reorder=Answer(FIFO))) == [
+        Breach(
+            "two identical calls gave different orders",
+            "first [2, 5, 4, 1], then [2, 5, 1, 4]",
+            again,
+            "nondeterministic",
+        )
+    ]
+    failed = outcome(FIFO, repeat=Answer(None, RAISED), reorder=Answer((5, 2, 4, 1)))
+    assert judged("S2", failed) == [
+        Breach(
+            "two identical calls gave different orders",
+            "first [2, 5, 4, 1], then error: KeyError: 'priority'",
+            again,
+            "nondeterministic",
+        )
+    ]
+    assert judged("S2", outcome(FIFO, repeat=Answer(FIFO), reorder=Answer((5, 2, 4, 1)))) == [
+        Breach(
+            "the order depends on the insertion order of waiting_jobs or of queues: with both "
+            "reversed (equal inputs) the answer changed",
+            "first [2, 5, 4, 1], then [5, 2, 4, 1]",
+            "the same order: only waiting_jids' order carries meaning",
+            "order-dependent",
+        )
+    ]
+
+
+def test_s3_shows_the_swapped_twins_and_the_second_sort() -> None:
+    swapped = (5, 2, 4, 1)
+    assert judged("S3", outcome(swapped, repeat=Answer(swapped), reorder=Answer(swapped))) == [
+        Breach(
+            "jobs 2 and 5 are identical but for their ids, yet job 5 was put before job 2",
+            "[5, 2, 4, 1]",
+            "job 2 before job 5, as in waiting_jids [1, 2, 4, 5]",
+            "ties",
+        )
+    ]
+    same = {"repeat": Answer(FIFO), "reorder": Answer(FIFO)}
+    assert judged("S3", outcome(FIFO, **same)) == [Unjudged("the answer was not sorted again")]
+    assert judged("S3", outcome(FIFO, resort=Answer(None, RAISED), **same)) == [
+        Breach(
+            "sorting the answer again (waiting_jids = [2, 5, 4, 1]) changed it",
+            "error: KeyError: 'priority'",
+            "[2, 5, 4, 1] again",
+            "not-idempotent",
+        )
+    ]
+    assert judged("S3", outcome(FIFO, resort=Answer(FIFO), **same)) == []
+
+
+def test_s4_names_the_edge_inputs_of_the_failed_call() -> None:
+    answer = "a list of job ids (waiting_jids itself is a valid answer)"
+    assert judged("S4", outcome(None, RAISED)) == [
+        Breach(
+            "KeyError: 'priority' (inputs with jobs without types, jobs identical but for their "
+            "ids, config '{}')",
+            "an exception",
+            answer,
+            "raised",
+        )
+    ]
+    edgeless = replace(
+        SCENARIO,
+        jobs=tuple(replace(j, types={"t": ""}) for j in SCENARIO.jobs[:3]),
+        config="{'a': 1}",
+    )
+    assert judged("S4", outcome(None, TIMEOUT), edgeless) == [
+        Breach(TIMEOUT.summary, "no answer in time", answer, "timeout")
+    ]
+    died = PluginError("died", "the plugin's process ended")
+    assert judged("S4", outcome(None, died), edgeless) == [
+        Breach("the plugin's process ended", "the plugin's process ended", answer, "died")
+    ]
+    empty = replace(SCENARIO, jobs=(), now=0)
+    assert judged("S4", outcome(None, RAISED), empty)[0].message == (  # type: ignore[attr-defined]
+        "KeyError: 'priority' (inputs with no waiting job, now = 0, config '{}')"
+    )
+    assert judged("S4", outcome(None, PluginError("raised", "KeyError: 7", oar3=True))) == [
+        Unjudged("KeyError: 7")
+    ]
+
+
+def test_s5_names_every_input_changed() -> None:
+    changed = ("waiting_jids", "waiting_jobs[2]", "waiting_jobs[1]")
+    assert judged("S5", outcome(FIFO, mutated=changed)) == [
+        Breach(
+            "the call changed waiting_jids, waiting_jobs[2], waiting_jobs[1]",
+            "waiting_jids, waiting_jobs[2], waiting_jobs[1] modified in place",
+            "inputs left as they were (sort a copy: sorted(waiting_jids, key=...))",
+            "waiting_jids+waiting_jobs",
+        )
+    ]

@@ -188,7 +188,7 @@ def r1_gantt_valid(scenario: RoundScenario, outcome: RoundOutcome) -> Iterator[B
                 )
                 return
             continue
-        job = scenario.job(entry.job_id) if entry.job_id > 0 else None
+        job = next((j for j in scenario.jobs if j.id == entry.job_id), None)
         moldable = (
             next((m for m in job.moldables if m.id == entry.moldable_id), None) if job else None
         )
