@@ -189,6 +189,11 @@ def _selections(
     yield from _select(platform, group.levels, 0, usable, platform.resources, free, budget)
 
 
+def _blocks_within(platform: Platform, name: str, usable: Ids, scope: Ids) -> list[Ids]:
+    """The blocks of level ``name`` inside ``scope`` that hold some ``usable`` id."""
+    return [b for b in platform.blocks_touching(name, scope & usable) if b <= scope]
+
+
 def _select(
     platform: Platform,
     levels: Sequence[tuple[str, int]],
@@ -199,7 +204,7 @@ def _select(
     budget: list[int],
 ) -> Iterator[Ids]:
     name, count = levels[depth]
-    blocks = [b for b in platform.blocks_touching(name, scope & usable) if b <= scope]
+    blocks = _blocks_within(platform, name, usable, scope)
     if depth == len(levels) - 1:
         whole = [b for b in blocks if b <= usable]
         if count > 0:
@@ -242,7 +247,7 @@ def _least(
     name, count = levels[depth]
     if count <= 0:
         return 0
-    blocks = [b for b in platform.blocks_touching(name, scope & usable) if b <= scope]
+    blocks = _blocks_within(platform, name, usable, scope)
     if depth == len(levels) - 1:
         sizes = sorted(len(b) for b in blocks if b <= usable)
     else:
